@@ -1,0 +1,26 @@
+"""Compatibility patches for the pinned stack on torch 2.x.
+
+Each patch lives in its own module, names the upstream issue it works around and has a test in
+``tests/test_compat``. ``apply_compat_patches`` is called by ``cmkd_mm/__init__.py`` before any
+other cmkd_mm module (and so before anything imports ``mmrazor.models``).
+"""
+from .checkpoint_loading import allow_runner_checkpoints, runner_checkpoint_globals
+from .mmrazor_torch2 import patch_mmrazor_torch2
+
+_applied = False
+
+
+def apply_compat_patches() -> None:
+    """Apply every patch once."""
+    global _applied
+    if _applied:
+        return
+    patch_mmrazor_torch2()
+    allow_runner_checkpoints()
+    _applied = True
+
+
+__all__ = [
+    'apply_compat_patches', 'patch_mmrazor_torch2', 'allow_runner_checkpoints',
+    'runner_checkpoint_globals'
+]

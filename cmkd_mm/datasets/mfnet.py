@@ -1,0 +1,71 @@
+"""MFNet RGB-thermal semantic segmentation (Ha et al., IROS 2017)."""
+import os.path as osp
+from typing import Dict, List
+
+import mmengine
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+
+@DATASETS.register_module()
+class MFNetDataset(BaseSegDataset):
+    """MFNet in its released layout::
+
+        data_root/images/<name>.png   # 640x480 RGBA uint8: R, G, B, thermal
+        data_root/labels/<name>.png   # 640x480 uint8 class ids 0-8
+        data_root/{train,val,test,test_day,test_night}.txt   # one <name> per line
+
+    Each sample gives ``modality_paths``; by default ``rgb`` and ``thermal`` both point at the RGBA
+    file and ``LoadModalities`` takes channels 0-2 and 3 of it. Class 0 ("unlabeled") is a real
+    class here, as in MFNet/RTFNet/CEKD evaluation (set ``ignore_index`` of the metric to 0 to
+    exclude it).
+
+    Args:
+        ann_file (str): Split file (relative to ``data_root``), e.g. ``'train.txt'``.
+        img_dir (str): Folder of the RGBA images.
+        label_dir (str): Folder of the label maps.
+        modalities (dict): ``name -> folder`` of each modality file (default: both in images/).
+        **kwargs: ``BaseSegDataset`` arguments.
+    """
+
+    METAINFO = dict(
+        classes=('unlabeled', 'car', 'person', 'bike', 'curve', 'car_stop', 'guardrail',
+                 'color_cone', 'bump'),
+        palette=[[0, 0, 0], [64, 0, 128], [64, 64, 0], [0, 128, 192], [0, 0, 192],
+                 [128, 128, 0], [64, 64, 128], [192, 128, 128], [192, 64, 0]])
+
+    def __init__(self,
+                 ann_file: str = 'train.txt',
+                 img_dir: str = 'images',
+                 label_dir: str = 'labels',
+                 modalities: Dict[str, str] = None,
+                 **kwargs) -> None:
+        self.img_dir = img_dir
+        self.label_dir = label_dir
+        self.modality_dirs = dict(modalities or dict(rgb=img_dir, thermal=img_dir))
+        super().__init__(ann_file=ann_file, img_suffix='.png', seg_map_suffix='.png',
+                         reduce_zero_label=False, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'{self.ann_file}: split file not found; MFNet expects '
+                                    f'train.txt/val.txt/test.txt in {self.data_root}')
+        names = [n.strip() for n in mmengine.list_from_file(self.ann_file) if n.strip()]
+        root = self.data_root or ''
+        data_list, missing = [], []
+        for name in names:
+            paths = {m: osp.join(root, d, name + self.img_suffix)
+                     for m, d in self.modality_dirs.items()}
+            seg = osp.join(root, self.label_dir, name + self.seg_map_suffix)
+            for p in list(dict.fromkeys(paths.values())) + [seg]:
+                if not osp.isfile(p):
+                    missing.append(p)
+            data_list.append(
+                dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
+                     label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
+                     sample_name=name))
+        if missing:
+            raise FileNotFoundError(
+                f'{self.ann_file}: {len(missing)} file(s) listed by this split are missing, e.g. '
+                f'{missing[:3]}. Fix data_root or remove those names from the split file.')
+        return data_list

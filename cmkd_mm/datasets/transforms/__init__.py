@@ -1,0 +1,11 @@
+from .formatting import PackMultiModalInputs
+from .geometric import (MultiModalPad, MultiModalRandomCrop, MultiModalRandomFlip,
+                        MultiModalRandomRotate, MultiModalResize)
+from .loading import LoadModalities, decode_image
+from .photometric import ApplyToModalities
+
+__all__ = [
+    'LoadModalities', 'decode_image', 'MultiModalResize', 'MultiModalRandomFlip',
+    'MultiModalRandomCrop', 'MultiModalPad', 'MultiModalRandomRotate', 'ApplyToModalities',
+    'PackMultiModalInputs'
+]

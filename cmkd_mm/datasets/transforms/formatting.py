@@ -1,0 +1,48 @@
+"""Pack named modalities next to the downstream data sample."""
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class PackMultiModalInputs(BaseTransform):
+    """Pack with the downstream packer, then replace ``inputs`` by a dict of modality tensors.
+
+    The wrapped packer (``mmdet.PackDetInputs``, ``mmseg.PackSegInputs``,
+    ``mmpretrain.PackInputs``) builds the data sample (ground truth and meta information) from the
+    reference modality, so every downstream metric and visualiser works unchanged.
+    ``inputs`` becomes ``{name: C x H x W tensor}`` in each modality's native dtype; the data
+    preprocessor normalises them and builds the model views.
+
+    Args:
+        packer (dict): Config of the downstream pack transform.
+        modalities (list[str], optional): Modalities to pack. Default: all loaded ones.
+    """
+
+    def __init__(self, packer: dict, modalities: Optional[Sequence[str]] = None) -> None:
+        self.packer = TRANSFORMS.build(packer)
+        self.modalities = list(modalities) if modalities is not None else None
+
+    def transform(self, results: dict) -> dict:
+        names = self.modalities or list(results['modalities'])
+        ref = results['ref_modality']
+        results['img'] = results[ref]
+        packed = self.packer(results)
+        del results['img']
+        inputs = {}
+        for name in names:
+            img = results[name]
+            if img.ndim == 2:
+                img = img[..., None]
+            inputs[name] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+        packed['inputs'] = inputs
+        if 'data_samples' in packed:
+            packed['data_samples'].set_metainfo(
+                dict(modality_shapes={n: tuple(results[n].shape[:2]) for n in names}))
+        return packed
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(packer={self.packer}, modalities={self.modalities})'

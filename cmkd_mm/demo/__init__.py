@@ -1,0 +1,4 @@
+"""Procedural demo datasets written in the real on-disk formats."""
+from .mfnet_demo import make_mfnet_demo
+
+__all__ = ['make_mfnet_demo']

@@ -1,0 +1,3 @@
+from .cross_modal_distill import CrossModalDistill
+
+__all__ = ['CrossModalDistill']

@@ -1,0 +1,3 @@
+from .feature_discriminator import FeatureDiscriminator
+
+__all__ = ['FeatureDiscriminator']

@@ -1,0 +1,3 @@
+from .adversarial_loss import AdversarialFeatureLoss
+
+__all__ = ['AdversarialFeatureLoss']

@@ -1,0 +1,3 @@
+from .distill_ddp import DistillDistributedDataParallel
+
+__all__ = ['DistillDistributedDataParallel']

@@ -1,0 +1,43 @@
+"""The compatibility patches: mmrazor importable on torch 2.x, Runner checkpoints loadable."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+
+def test_mmrazor_models_import_needs_the_shim():
+    """Without the shim mmrazor 1.0.0 fails on torch 2.x (mmrazor#615/#632); with it, it works."""
+    code = 'import mmrazor.models'
+    bare = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert bare.returncode != 0 and 'torch>=1.13' in bare.stderr
+    patched = subprocess.run(
+        [sys.executable, '-c', 'import cmkd_mm; ' + code +
+         '; from mmrazor.models import SingleTeacherDistill, ConfigurableDistiller'],
+        capture_output=True, text=True)
+    assert patched.returncode == 0, patched.stderr
+
+
+def test_runner_checkpoint_loads_with_weights_only(tmp_path):
+    """A message hub with HistoryBuffer and numpy values loads with weights_only=True."""
+    from mmengine.logging import HistoryBuffer, MessageHub
+    hub = MessageHub.get_instance('compat_test')
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_info('np_scalar', np.float64(2.5))
+    hub.update_info('np_array', np.arange(3, dtype=np.int64))
+    ckpt = dict(state_dict=dict(w=torch.ones(2)), meta=dict(message_hub=hub.state_dict()))
+    path = tmp_path / 'ckpt.pth'
+    torch.save(ckpt, path)
+    loaded = torch.load(path, weights_only=True)
+    buf = loaded['meta']['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buf, HistoryBuffer) and buf.current() == 1.5
+    assert loaded['meta']['message_hub']['runtime_info']['np_scalar'] == 2.5
+
+
+def test_weights_only_still_rejects_other_globals(tmp_path):
+    """The allow-list is narrow: arbitrary classes are still refused."""
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(obj=subprocess.CompletedProcess(args=[], returncode=0)), path)
+    with pytest.raises(Exception, match='(?i)weights only|unsupported global'):
+        torch.load(path, weights_only=True)

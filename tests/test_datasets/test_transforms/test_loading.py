@@ -1,0 +1,98 @@
+import cv2
+import numpy as np
+import pytest
+
+from cmkd_mm.datasets.transforms import LoadModalities
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)
+    rgba = np.dstack([rgb, rng.integers(0, 255, (24, 32), dtype=np.uint8)])
+    gated = rng.integers(0, 1024, (18, 20), dtype=np.uint16)
+    chip = rng.integers(0, 255, (31, 29), dtype=np.uint8)
+    paths = dict(rgb=tmp_path / 'rgb.png', rgba=tmp_path / 'rgba.png',
+                 gated=tmp_path / 'gated.png', chip=tmp_path / 'chip.png')
+    cv2.imwrite(str(paths['rgb']), rgb[..., ::-1])
+    cv2.imwrite(str(paths['rgba']), rgba[..., [2, 1, 0, 3]])
+    cv2.imwrite(str(paths['gated']), gated)
+    cv2.imwrite(str(paths['chip']), chip)
+    return {k: str(v) for k, v in paths.items()}, dict(rgb=rgb, rgba=rgba, gated=gated, chip=chip)
+
+
+def test_native_forms(files):
+    paths, arrays = files
+    t = LoadModalities(dict(
+        rgb=dict(bit_depth=8, num_channels=3), gated=dict(bit_depth=10),
+        sar=dict(num_channels=1), thermal=dict(channels=[3]), colour=dict(channels=[0, 1, 2])))
+    r = t(dict(modality_paths=dict(rgb=paths['rgb'], gated=paths['gated'], sar=paths['chip'],
+                                   thermal=paths['rgba'], colour=paths['rgba'])))
+    np.testing.assert_array_equal(r['rgb'], arrays['rgb'])  # RGB order, not BGR
+    assert r['gated'].dtype == np.uint16 and r['gated'].shape == (18, 20, 1)
+    np.testing.assert_array_equal(r['gated'][..., 0], arrays['gated'])
+    np.testing.assert_array_equal(r['sar'][..., 0], arrays['chip'])
+    np.testing.assert_array_equal(r['thermal'][..., 0], arrays['rgba'][..., 3])
+    np.testing.assert_array_equal(r['colour'], arrays['rgba'][..., :3])
+    assert r['modalities'] == ['rgb', 'gated', 'sar', 'thermal', 'colour']
+    assert r['img_shape'] == (24, 32) and r['img_path'] == paths['rgb']
+
+
+def test_missing_file_names_path(files, tmp_path):
+    paths, _ = files
+    t = LoadModalities(dict(rgb={}, gated={}))
+    missing = str(tmp_path / 'gated1' / 'x.png')
+    with pytest.raises(FileNotFoundError, match='gated1/x.png'):
+        t(dict(modality_paths=dict(rgb=paths['rgb'], gated=missing)))
+
+
+def test_missing_modality_in_sample(files):
+    paths, _ = files
+    with pytest.raises(KeyError, match='no path for modality "gated"'):
+        LoadModalities(dict(rgb={}, gated={}))(dict(modality_paths=dict(rgb=paths['rgb'])))
+
+
+def test_corrupt_image(tmp_path):
+    bad = tmp_path / 'bad.png'
+    bad.write_bytes(b'\x89PNG\r\n\x1a\nnot really')
+    with pytest.raises(ValueError, match='bad.png: not a readable image'):
+        LoadModalities(dict(rgb={}))(dict(modality_paths=dict(rgb=str(bad))))
+
+
+def test_bit_depth_mismatch(files):
+    paths, _ = files
+    with pytest.raises(ValueError, match=r'gated.*expects a 16-bit image.*8-bit'):
+        LoadModalities(dict(gated=dict(bit_depth=10)))(
+            dict(modality_paths=dict(gated=paths['chip'])))
+    # 10-bit values in a 16-bit file are valid for any bit depth >= 10
+    r = LoadModalities(dict(gated=dict(bit_depth=12)))(dict(modality_paths=dict(gated=paths['gated'])))
+    assert r['gated'].max() <= 1023
+
+
+def test_value_above_bit_depth(tmp_path):
+    p = tmp_path / 'g.png'
+    cv2.imwrite(str(p), np.full((4, 4), 2000, np.uint16))
+    with pytest.raises(ValueError, match='above the 10-bit maximum 1023'):
+        LoadModalities(dict(gated=dict(bit_depth=10)))(dict(modality_paths=dict(gated=str(p))))
+
+
+def test_size_checks(files):
+    paths, _ = files
+    with pytest.raises(ValueError, match='must be registered to the same size'):
+        LoadModalities(dict(rgb={}, gated={}), same_size=True)(
+            dict(modality_paths=dict(rgb=paths['rgb'], gated=paths['gated'])))
+    with pytest.raises(ValueError, match='must be 30x30'):
+        LoadModalities(dict(eo=dict(size=(30, 30))))(dict(modality_paths=dict(eo=paths['chip'])))
+    with pytest.raises(ValueError, match='reads channels \\[3\\]'):
+        LoadModalities(dict(t=dict(channels=[3])))(dict(modality_paths=dict(t=paths['rgb'])))
+
+
+def test_file_read_once(files, monkeypatch):
+    import cmkd_mm.datasets.transforms.loading as loading
+    paths, _ = files
+    calls = []
+    real = loading.decode_image
+    monkeypatch.setattr(loading, 'decode_image', lambda p, b=None: calls.append(p) or real(p, b))
+    LoadModalities(dict(rgb=dict(channels=[0, 1, 2]), thermal=dict(channels=[3])))(
+        dict(modality_paths=dict(rgb=paths['rgba'], thermal=paths['rgba'])))
+    assert calls == [paths['rgba']]
