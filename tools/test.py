@@ -91,9 +91,12 @@ def _hook_args(hook_type, scope):
         from mmengine.registry import HOOKS
         if '.' not in hook_type and scope:
             hook_type = f'{scope}.{hook_type}'
-        return set(inspect.signature(HOOKS.get(hook_type).__init__).parameters)
+        hook_cls = HOOKS.get(hook_type)
     except Exception:
+        hook_cls = None
+    if hook_cls is None:
         return None
+    return set(inspect.signature(hook_cls.__init__).parameters)
 
 
 def trigger_visualization_hook(cfg, args):

@@ -10,7 +10,7 @@ Examples::
 
     python tools/train.py configs/xxx.py
     python tools/train.py configs/xxx.py --work-dir work_dirs/xxx --amp
-    python tools/train.py configs/xxx.py --resume            # latest in work_dir
+    python tools/train.py configs/xxx.py --resume  # latest in work_dir
     python tools/train.py configs/xxx.py --resume epoch_3.pth
     bash tools/dist_train.sh configs/xxx.py 8
 """

@@ -18,7 +18,10 @@ def runner_checkpoint_globals() -> list:
         list: classes and functions to pass to ``torch.serialization.add_safe_globals``.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-    allowed = [HistoryBuffer, np.ndarray, np.dtype]
+    # A HistoryBuffer pickles its bound statistics methods as ``getattr(buffer, 'min')``. Allowing
+    # ``getattr`` only lets the unpickler fetch attributes of objects it was already allowed to
+    # build; calling anything still requires the callee itself to be allow-listed.
+    allowed = [HistoryBuffer, np.ndarray, np.dtype, getattr]
     # numpy array/scalar reconstruction helpers live in numpy.core (<2) or numpy._core (>=2).
     for mod_name in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         try:

@@ -1,5 +1,6 @@
-# Cross-modal KD: the RGB-thermal teacher teaches the thermal-only student through
-# feature MSE on the last backbone stage and temperature-scaled KL on the logits.
+# Cross-modal KD: the RGB-thermal teacher teaches the thermal-only student through feature
+# MSE on the last backbone stage (mmrazor L2Loss, mean over elements) and channel-wise
+# distillation (mmrazor ChannelWiseDivergence) on the logits.
 _base_ = [
     'mmseg::_base_/default_runtime.py', '../_base_/models/fcn_r18_tiny.py',
     '../_base_/datasets/mfnet_demo.py', '../_base_/schedules/demo_400it.py'
@@ -37,12 +38,12 @@ model = dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4'),
             logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
         distill_losses=dict(
-            loss_feat=dict(type='MSELoss', loss_weight=1.0),
+            loss_feat=dict(type='L2Loss', normalize=False, div_element=True, loss_weight=1.0),
             loss_kl=dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_feat=dict(
-                preds_S=dict(from_student=True, recorder='feat'),
-                preds_T=dict(from_student=False, recorder='feat')),
+                s_feature=dict(from_student=True, recorder='feat'),
+                t_feature=dict(from_student=False, recorder='feat')),
             loss_kl=dict(
                 preds_S=dict(from_student=True, recorder='logits'),
                 preds_T=dict(from_student=False, recorder='logits')))))

@@ -143,9 +143,10 @@ def test_train_auto_scale_lr(tmp_path):
 
 
 def test_train_cfg_options(tmp_path):
-    cfg = build_train_cfg(tmp_path, '--cfg-options', 'optim_wrapper.optimizer.lr=0.1',
-                    'train_cfg.max_epochs=2', 'model.type=FCOS',
-                    '--launcher', 'pytorch')
+    cfg = build_train_cfg(tmp_path, '--cfg-options',
+                          'optim_wrapper.optimizer.lr=0.1',
+                          'train_cfg.max_epochs=2', 'model.type=FCOS',
+                          '--launcher', 'pytorch')
     assert cfg.optim_wrapper.optimizer.lr == 0.1
     assert cfg.optim_wrapper.optimizer.type == 'SGD'
     assert cfg.train_cfg.max_epochs == 2
@@ -228,8 +229,10 @@ def test_test_tta(tmp_path):
     with pytest.raises(RuntimeError, match='tta_model'):
         build_test_cfg(tmp_path, '--tta')
     with pytest.raises(RuntimeError, match='tta_pipeline'):
-        build_test_cfg(tmp_path, '--tta', extra="tta_model = dict(type='DetTTAModel')\n")
-    extra = ("tta_model = dict(type='DetTTAModel', tta_cfg=dict(max_per_img=100))\n"
+        build_test_cfg(tmp_path, '--tta',
+                       extra="tta_model = dict(type='DetTTAModel')\n")
+    extra = ("tta_model = dict(type='DetTTAModel', "
+             "tta_cfg=dict(max_per_img=100))\n"
              "tta_pipeline = [dict(type='LoadImageFromFile'), "
              "dict(type='TestTimeAug', transforms=[])]\n")
     cfg = build_test_cfg(tmp_path, '--tta', extra=extra)

@@ -1,9 +1,10 @@
 """Validation of the student and, on its own view, of the teacher."""
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Union
 
 from mmengine.evaluator import Evaluator
 from mmengine.model import is_model_wrapper
 from mmengine.runner import ValLoop, autocast
+from mmengine.runner.loops import _parse_losses
 from mmrazor.registry import LOOPS
 from torch.utils.data import DataLoader
 
@@ -40,17 +41,20 @@ class CrossModalDistillValLoop(ValLoop):
         return model.module if is_model_wrapper(model) else model
 
     def run(self) -> dict:
-        metrics = super().run()
-        if not self.evaluate_teacher:
-            return metrics
-        teacher_metrics = self.run_teacher()
-        metrics.update(teacher_metrics)
-        # Hooks have already seen the student's metrics in ``after_val_epoch``; log the teacher's.
-        self.runner.logger.info('teacher: ' + '  '.join(
-            f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
-            for k, v in teacher_metrics.items()))
-        self.runner.message_hub.update_scalars(
-            {f'val/{k}': v for k, v in teacher_metrics.items() if isinstance(v, (int, float))})
+        """Evaluate the student (and the teacher); hooks see both sets of metrics."""
+        self.runner.call_hook('before_val')
+        self.runner.call_hook('before_val_epoch')
+        self.runner.model.eval()
+        self.val_loss.clear()
+        for idx, data_batch in enumerate(self.dataloader):
+            self.run_iter(idx, data_batch)
+        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
+        if self.val_loss:
+            metrics.update(_parse_losses(self.val_loss, 'val'))
+        if self.evaluate_teacher:
+            metrics.update(self.run_teacher())
+        self.runner.call_hook('after_val_epoch', metrics=metrics)
+        self.runner.call_hook('after_val')
         return metrics
 
     def run_teacher(self) -> dict:

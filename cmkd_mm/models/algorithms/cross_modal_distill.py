@@ -1,8 +1,10 @@
 """Cross-modal distillation: teacher and student see different views of one batch."""
+import logging
 from contextlib import ExitStack
 from typing import Dict, List, Optional, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.task_modules.recorder import ModuleInputsRecorder, ModuleOutputsRecorder
@@ -51,6 +53,10 @@ class CrossModalDistill(SingleTeacherDistill):
                  teacher_mode: str = 'auto',
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        if kwargs.get('teacher_ckpt') is None and not self.teacher_trainable:
+            print_log('CrossModalDistill: no teacher_ckpt given, the frozen teacher keeps its '
+                      'initial weights (fine for smoke tests, not for distillation)',
+                      logger='current', level=logging.WARNING)
         if teacher_mode not in TEACHER_MODES:
             raise ValueError(f'teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}')
         if self.teacher_trainable:

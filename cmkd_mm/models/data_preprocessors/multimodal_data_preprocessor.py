@@ -53,7 +53,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
             if unknown:
                 raise ValueError(f'modality "{name}": unknown keys {sorted(unknown)}')
             mean = torch.tensor(cfg.get('mean', [0.]), dtype=torch.float32).view(-1, 1, 1)
-            std = torch.tensor(cfg.get('std', [1.]), dtype=torch.float32).view(-1, 1, 1)
+            std = torch.tensor(cfg.get('std', [1.] * mean.numel()),
+                               dtype=torch.float32).view(-1, 1, 1)
             if mean.numel() != std.numel():
                 raise ValueError(f'modality "{name}": mean has {mean.numel()} values, std '
                                  f'{std.numel()}')

@@ -32,7 +32,7 @@ class AdversarialFeatureLoss(nn.Module):
                  student_label: float = 0.,
                  teacher_label: float = 1.) -> None:
         super().__init__()
-        self.discriminator = MODELS.build(discriminator)
+        self.discriminator = MODELS.build(dict(dict(_scope_='mmrazor'), **discriminator))
         self.grl_lambda = grl_lambda
         self.loss_weight = loss_weight
         self.student_label = student_label

@@ -23,7 +23,7 @@ def region(a, scale=1.0):
     a = np.asarray(a)
     if a.ndim == 3:
         a = a.max(-1)
-    ys, xs = np.nonzero((a > 0) & (a != 255 if a.dtype == np.uint8 and a.max() <= 4 else True))
+    ys, xs = np.nonzero((a > 0) & (a != 255))  # 255 = seg padding; objects use other values
     return np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]) / scale
 
 

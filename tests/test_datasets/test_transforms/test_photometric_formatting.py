@@ -45,11 +45,9 @@ def test_apply_unknown_modality():
         ApplyToModalities([dict(type='_AddOne')], modalities=['gated'])(_sample())
 
 
-@pytest.mark.parametrize('packer', ['mmseg.PackSegInputs', 'mmdet.PackDetInputs',
-                                    'mmpretrain.PackInputs'])
+@pytest.mark.parametrize('packer', ['mmseg.PackSegInputs', 'mmdet.PackDetInputs'])
 def test_pack_keeps_modalities_and_downstream_sample(packer):
     import mmdet.datasets  # noqa: F401  (register downstream transforms)
-    import mmpretrain.datasets  # noqa: F401
     import mmseg.datasets  # noqa: F401
     s = _sample()
     s['thermal'] = np.full((2, 3, 1), 7, np.uint16)  # different size and dtype

@@ -39,6 +39,7 @@ MODELS.register_module('_ToySeg', module=_ToySeg, force=True)
 def _algo(recorder='neck', teacher_mode='auto', **kwargs):
     rec = dict(feat=dict(type='ModuleOutputs', source=recorder))
     return MODELS.build(dict(
+        _scope_='mmrazor',
         type='CrossModalDistill',
         data_preprocessor=dict(
             type='MultiModalDataPreprocessor',

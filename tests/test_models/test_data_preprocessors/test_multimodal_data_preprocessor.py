@@ -107,7 +107,8 @@ def test_mmdet_base_fills_meta_and_pads_all_views_alike():
     assert out['inputs']['student'].shape == (2, 3, 64, 64)
     assert out['inputs']['teacher'].shape == (2, 6, 64, 64)
     assert out['data_samples'][0].batch_input_shape == (64, 64)
-    assert out['data_samples'][0].pad_shape == (40, 50)
+    assert out['data_samples'][0].pad_shape == (64, 64)
+    assert out['data_samples'][0].img_shape == (40, 50)
 
 
 def test_mmseg_base_pads_labels():
@@ -127,11 +128,3 @@ def test_mmseg_base_pads_labels():
     assert out['inputs']['teacher'].shape == (2, 6, 16, 16)
     seg = out['data_samples'][0].gt_sem_seg.data
     assert seg.shape[-2:] == (16, 16) and seg[0, -1, -1] == 255 and seg[0, 0, 0] == 1
-
-
-def test_mmpretrain_base():
-    pre = MODELS.build(dict(
-        type='MultiModalDataPreprocessor', modalities=dict(eo=dict(mean=[74.], std=[28.])),
-        views=dict(student='eo'), base=dict(type='mmpretrain.ClsDataPreprocessor')))
-    out = pre(dict(inputs=dict(eo=[torch.full((1, 30, 30), 102, dtype=torch.uint8)])))
-    torch.testing.assert_close(out['inputs'], torch.ones(1, 1, 30, 30))
