@@ -1,6 +1,7 @@
 """Two-process DDP (gloo, CPU): first-step losses equal a single-process run, and the next
 steps stay equal, for joint and separate optimizers of the adversarial discriminator."""
 import os
+import random
 import socket
 
 import pytest
@@ -27,11 +28,13 @@ def _run(config, data_root, work_dir, ddp):
     import cmkd_mm  # noqa: F401
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
+    from mmengine.dataset import pseudo_collate
+    from mmseg.registry import DATASETS
     from mmrazor.registry import MODELS
 
     from cmkd_mm.models import DistillDistributedDataParallel
     cfg = tiny_cfg(config, data_root, work_dir)
+    torch.set_num_threads(1)  # same summation order in every process
     init_default_scope('mmseg')
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
@@ -40,8 +43,10 @@ def _run(config, data_root, work_dir, ddp):
     if ddp:
         model = DistillDistributedDataParallel(module=model, find_unused_parameters=True)
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    cfg.train_dataloader.sampler = dict(type='DefaultSampler', shuffle=False)
-    batch = next(iter(Runner.build_dataloader(cfg.train_dataloader)))
+    # the same batch in every process (a distributed sampler would split the data by rank)
+    random.seed(0)  # the pipeline's random flip
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    batch = pseudo_collate([dataset[0], dataset[1]])
     logs = []
     for step in range(STEPS):
         torch.manual_seed(100 + step)  # same dropout masks in every process
