@@ -6,6 +6,7 @@ other cmkd_mm module (and so before anything imports ``mmrazor.models``).
 """
 from .checkpoint_loading import allow_runner_checkpoints, runner_checkpoint_globals
 from .mmrazor_torch2 import patch_mmrazor_torch2
+from .torchvision_stub import install_torchvision_stub
 
 _applied = False
 
@@ -17,10 +18,11 @@ def apply_compat_patches() -> None:
         return
     patch_mmrazor_torch2()
     allow_runner_checkpoints()
+    install_torchvision_stub()
     _applied = True
 
 
 __all__ = [
     'apply_compat_patches', 'patch_mmrazor_torch2', 'allow_runner_checkpoints',
-    'runner_checkpoint_globals'
+    'runner_checkpoint_globals', 'install_torchvision_stub'
 ]

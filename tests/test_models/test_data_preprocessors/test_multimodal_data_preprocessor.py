@@ -128,3 +128,23 @@ def test_mmseg_base_pads_labels():
     assert out['inputs']['teacher'].shape == (2, 6, 16, 16)
     seg = out['data_samples'][0].gt_sem_seg.data
     assert seg.shape[-2:] == (16, 16) and seg[0, -1, -1] == 255 and seg[0, 0, 0] == 1
+
+
+def test_mmpretrain_base_with_views_of_different_sizes():
+    """MAVOC-like sample: EO 30 px (3 channels) and SAR 52 px (1 channel) through mmpretrain."""
+    from mmpretrain.structures import DataSample
+    pre = MODELS.build(dict(
+        type='MultiModalDataPreprocessor',
+        modalities=dict(eo=dict(mean=[100.] * 3, std=[50.] * 3), sar=dict(mean=[30.], std=[10.])),
+        views=dict(student='eo', teacher='sar'),
+        base=dict(type='mmpretrain.ClsDataPreprocessor')))
+    rng = np.random.default_rng(0)
+    eo = [torch.from_numpy(rng.integers(0, 256, (3, 30, 30)).astype(np.uint8)) for _ in range(2)]
+    sar = [torch.from_numpy(rng.integers(0, 256, (1, 52, 52)).astype(np.uint8)) for _ in range(2)]
+    samples = [DataSample().set_gt_label(i) for i in range(2)]
+    out = pre(dict(inputs=dict(eo=eo, sar=sar), data_samples=samples), training=True)
+    assert out['inputs']['student'].shape == (2, 3, 30, 30)
+    assert out['inputs']['teacher'].shape == (2, 1, 52, 52)
+    np.testing.assert_allclose(out['inputs']['teacher'][1].numpy(),
+                               (sar[1].numpy().astype(np.float64) - 30.) / 10., rtol=1e-6)
+    assert [int(s.gt_label) for s in out['data_samples']] == [0, 1]
