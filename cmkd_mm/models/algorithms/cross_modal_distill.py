@@ -1,7 +1,7 @@
 """Cross-modal distillation: teacher and student see different views of one batch."""
 import logging
 from contextlib import ExitStack
-from typing import Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import print_log
@@ -177,13 +177,26 @@ class CrossModalDistill(SingleTeacherDistill):
             wrapper.step()
             wrapper.zero_grad()
 
+    def separate_train_step(self, data: Union[dict, tuple, list],
+                            optim_wrapper: OptimWrapperDict,
+                            run_forward: Callable) -> Dict[str, torch.Tensor]:
+        """A training step with one optimizer per part (``OptimWrapperDict``).
+
+        Args:
+            data (dict | tuple | list): A batch from the dataloader.
+            optim_wrapper (OptimWrapperDict): e.g. ``architecture`` and ``distiller``.
+            run_forward (callable): ``run_forward(data, mode='loss')``; the algorithm's own
+                ``_run_forward``, or a DDP wrapper's so that its gradients are reduced.
+        """
+        with self.separate_optim_context(optim_wrapper):
+            data = self.data_preprocessor(data, True)
+            losses = run_forward(data, mode='loss')
+        parsed_loss, log_vars = self.parse_losses(losses)
+        self.update_separate(parsed_loss, optim_wrapper)
+        return log_vars
+
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, torch.Tensor]:
         if not isinstance(optim_wrapper, OptimWrapperDict):
             return super().train_step(data, optim_wrapper)
-        with self.separate_optim_context(optim_wrapper):
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        parsed_loss, log_vars = self.parse_losses(losses)
-        self.update_separate(parsed_loss, optim_wrapper)
-        return log_vars
+        return self.separate_train_step(data, optim_wrapper, self._run_forward)

@@ -24,9 +24,4 @@ class DistillDistributedDataParallel(MMDistributedDataParallel):
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, torch.Tensor]:
         if not isinstance(optim_wrapper, OptimWrapperDict):
             return super().train_step(data, optim_wrapper)
-        with self.module.separate_optim_context(optim_wrapper):
-            data = self.module.data_preprocessor(data, training=True)
-            losses = self._run_forward(data, mode='loss')
-        parsed_loss, log_vars = self.module.parse_losses(losses)
-        self.module.update_separate(parsed_loss, optim_wrapper)
-        return log_vars
+        return self.module.separate_train_step(data, optim_wrapper, self._run_forward)
