@@ -3,9 +3,10 @@ from .geometric import (MultiModalPad, MultiModalRandomCrop, MultiModalRandomFli
                         MultiModalRandomRotate, MultiModalResize)
 from .loading import LoadModalities, decode_image
 from .photometric import ApplyToModalities
+from .registration import RegisterModalities, warp_window
 
 __all__ = [
     'LoadModalities', 'decode_image', 'MultiModalResize', 'MultiModalRandomFlip',
     'MultiModalRandomCrop', 'MultiModalPad', 'MultiModalRandomRotate', 'ApplyToModalities',
-    'PackMultiModalInputs'
+    'PackMultiModalInputs', 'RegisterModalities', 'warp_window'
 ]

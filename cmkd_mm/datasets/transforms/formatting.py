@@ -15,7 +15,8 @@ class PackMultiModalInputs(BaseTransform):
     ``mmpretrain.PackInputs``) builds the data sample (ground truth and meta information) from the
     reference modality, so every downstream metric and visualiser works unchanged.
     ``inputs`` becomes ``{name: C x H x W tensor}`` in each modality's native dtype; the data
-    preprocessor normalises them and builds the model views.
+    preprocessor normalises them and builds the model views. The data samples also carry
+    ``modality_shapes``, and ``modality_paths``, ``registration`` and ``sample`` when present.
 
     Args:
         packer (dict): Config of the downstream pack transform.
@@ -40,8 +41,12 @@ class PackMultiModalInputs(BaseTransform):
             inputs[name] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
         packed['inputs'] = inputs
         if 'data_samples' in packed:
-            packed['data_samples'].set_metainfo(
-                dict(modality_shapes={n: tuple(results[n].shape[:2]) for n in names}))
+            meta = dict(modality_shapes={n: tuple(results[n].shape[:2]) for n in names})
+            # What a visualiser needs to redraw any modality in the label frame.
+            for key in ('modality_paths', 'registration', 'sample'):
+                if key in results:
+                    meta[key] = results[key]
+            packed['data_samples'].set_metainfo(meta)
         return packed
 
     def __repr__(self) -> str:
