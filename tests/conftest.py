@@ -1,10 +1,11 @@
+import importlib.util
 import os
 import os.path as osp
 
 import pytest
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import make_mfnet_demo
+from cmkd_mm.demo import make_mfnet_demo, make_stf_demo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -17,8 +18,44 @@ def mfnet_demo_root(tmp_path_factory):
     return make_mfnet_demo(str(root), splits=dict(train=4, val=2, test=2), size=(64, 48))
 
 
+def load_tool(relpath: str):
+    """Import a script under tools/ (e.g. ``'dataset_converters/stf_to_coco.py'``)."""
+    name = 'cmkd_tool_' + relpath.replace('/', '_')[:-3]
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, 'tools', relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STF_DEMO_SPLITS = dict(
+    train_night='splits/train_clear_night.txt,splits/light_fog_night.txt',
+    val_night='splits/val_clear_night.txt',
+    test_night='splits/test_clear_night.txt,splits/dense_fog_night.txt')
+
+
+@pytest.fixture(scope='session')
+def stf_demo_root(tmp_path_factory):
+    """A tiny dataset in the official Seeing Through Fog layout, with its COCO annotations."""
+    root = str(tmp_path_factory.mktemp('stf_demo'))
+    make_stf_demo(root, splits=dict(train_clear_night=3, light_fog_night=1, val_clear_night=2,
+                                    test_clear_night=1, dense_fog_night=1))
+    argv = [root, '--out-dir', osp.join(root, 'annotations')]
+    for name, files in STF_DEMO_SPLITS.items():
+        argv += ['--split', f'{name}={files}']
+    load_tool('dataset_converters/stf_to_coco.py').main(argv)
+    return root
+
+
+def _is_detection(cfg) -> bool:
+    return cfg.get('default_scope') == 'mmdet'
+
+
 def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bool = False):
-    """Load a config and shrink it to a few CPU iterations on the demo data."""
+    """Load a config and shrink it to a few CPU iterations on the demo data.
+
+    Detection configs (epoch-based, COCO evaluation) get an iteration-based loop, their
+    evaluators' ``ann_file`` moved to ``data_root`` and no early stopping.
+    """
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, config))
     for split in ('train', 'val', 'test'):
@@ -28,14 +65,26 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
             cfg[key].batch_size = 2
             cfg[key].num_workers = 0
             cfg[key].persistent_workers = False
+            evaluator = cfg.get(f'{split}_evaluator')
+            if evaluator and evaluator.get('ann_file'):
+                evaluator.ann_file = osp.join(data_root, cfg[key].dataset.ann_file)
     cfg.work_dir = work_dir
-    cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters if val else iters + 1000
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
+                         val_interval=iters if val else iters + 1000)
     if not val:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint.interval = 1
-    cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.visualization = dict(type='mmseg.SegVisualizationHook')
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, by_epoch=False)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    if _is_detection(cfg):
+        # No downloads: drop pretrained checkpoints from the detector(s).
+        for model in (cfg.model, cfg.model.get('architecture'), cfg.model.get('teacher')):
+            if model and (model.get('init_cfg') or {}).get('checkpoint'):
+                model.init_cfg = None
+        cfg.custom_hooks = []
+        cfg.train_dataloader.pop('batch_sampler', None)
+        cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
+    else:
+        cfg.default_hooks.visualization = dict(type='mmseg.SegVisualizationHook')
     cfg.log_level = 'WARNING'
     cfg.param_scheduler = []
     if 'teacher_ckpt' in cfg.get('model', {}):

@@ -80,10 +80,23 @@ def parse_args(argv=None):
     return args
 
 
+def _init_args(cls):
+    """Arguments of ``cls.__init__``, following ``**kwargs`` up to the base classes."""
+    names = set()
+    for klass in cls.__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        params = inspect.signature(klass.__init__).parameters
+        names |= {n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            break
+    return names
+
+
 def _hook_args(hook_type, scope):
     """Names of the arguments the visualization hook accepts, or None."""
     if not isinstance(hook_type, str):  # a class given directly
-        return set(inspect.signature(hook_type.__init__).parameters)
+        return _init_args(hook_type)
     name = hook_type.split('.')[-1]
     if name in KNOWN_HOOK_ARGS:
         return KNOWN_HOOK_ARGS[name]
@@ -96,7 +109,7 @@ def _hook_args(hook_type, scope):
         hook_cls = None
     if hook_cls is None:
         return None
-    return set(inspect.signature(hook_cls.__init__).parameters)
+    return _init_args(hook_cls)
 
 
 def trigger_visualization_hook(cfg, args):
@@ -212,7 +225,7 @@ def main(argv=None):
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
-    runner.test()
+    return runner.test()
 
 
 if __name__ == '__main__':

@@ -14,11 +14,14 @@ CONFIGS = sorted(
 
 def test_configs_found():
     assert len(CONFIGS) >= 4
+    assert 'configs/detection/cmkd_adv_stf.py' in CONFIGS
 
 
 @pytest.mark.parametrize('config', CONFIGS)
-def test_config_trains_one_iteration(config, mfnet_demo_root, tmp_path):
-    cfg = tiny_cfg(config, mfnet_demo_root, str(tmp_path))
+def test_config_trains_one_iteration(config, request, tmp_path):
+    root = request.getfixturevalue(
+        'stf_demo_root' if config.startswith('configs/detection') else 'mfnet_demo_root')
+    cfg = tiny_cfg(config, root, str(tmp_path))
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 1
