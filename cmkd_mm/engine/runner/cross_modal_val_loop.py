@@ -1,7 +1,9 @@
 """Validation of the student and, on its own view, of the teacher."""
+import logging
 from typing import Dict, List, Union
 
 from mmengine.evaluator import Evaluator
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import ValLoop, autocast
 from mmengine.runner.loops import _parse_losses
@@ -52,7 +54,15 @@ class CrossModalDistillValLoop(ValLoop):
         if self.val_loss:
             metrics.update(_parse_losses(self.val_loss, 'val'))
         if self.evaluate_teacher:
-            metrics.update(self.run_teacher())
+            teacher = self.run_teacher()
+            if metrics:
+                metrics.update(teacher)
+            else:
+                # e.g. mmdet's CocoMetric returns nothing while the student detects nothing yet;
+                # hooks then skip this epoch (best checkpoint, early stopping) as they would for
+                # a plain model, instead of failing on teacher-only metrics.
+                print_log(f'the student gave no metrics this time; teacher: {teacher}',
+                          logger='current', level=logging.WARNING)
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
         return metrics
