@@ -1,16 +1,28 @@
-"""Cross-modal distillation demo on procedural RGB-thermal data in the MFNet layout.
+"""Cross-modal distillation demos on procedural data written in real on-disk formats.
 
-Writes the demo dataset (``data/demo/mfnet``), then trains and tests, one config each:
+``det`` (default): Seeing Through Fog pedestrian detection. Writes night/fog scenes in the
+official STF layout (``data/demo/stf``: RGB PNGs, 10-bit gated slices, KITTI-style labels,
+split files), converts them to COCO json with ``tools/dataset_converters/stf_to_coco.py``, then
+trains and tests the four models of ``configs/detection/*_stf_demo.py``:
 
-1. the teacher: RGB + thermal (4 channels);
-2. the baseline: thermal only, no distillation;
-3. CMKD: thermal-only student distilled from the teacher (feature MSE + channel-wise logits KD);
-4. CMKD-Adv: thermal-only student with an adversarial feature discriminator.
+1. the teacher: RGB + three gated slices (6 channels, early fusion);
+2. the baseline: RGB only, no distillation;
+3. CMKD-MSE: RGB student mimicking the teacher's FPN P2-P5;
+4. CMKD-Adv: RGB student against per-level discriminators behind gradient reversal.
 
-Stages that already have a final checkpoint in ``--work-dir`` are not trained again, so the demo
-resumes where it stopped. Prints val/test mIoU per model.
+Each model is validated every other epoch; the best checkpoint on val COCO mAP is tested (as
+the seed does), and the teacher's best checkpoint teaches the students. Prints val/test COCO
+mAP per model.
+
+``seg``: RGB-thermal segmentation on data in the MFNet layout (``configs/demo/``), mIoU.
+
+A stage whose work dir holds ``demo_result.json`` is not trained again, so the demo resumes
+where it stopped.
 """
 import argparse
+import glob
+import importlib.util
+import json
 import logging
 import os.path as osp
 import time
@@ -20,77 +32,155 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
-from cmkd_mm.demo import make_mfnet_demo
+from cmkd_mm.demo import make_mfnet_demo, make_stf_demo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-STAGES = [
-    # name, config, modality the model sees, reads teacher checkpoint
-    ('Teacher (RGB + thermal)', 'teacher_fcn-r18-rgbt_mfnet-demo.py', False),
-    ('Baseline (thermal)', 'baseline_fcn-r18-thermal_mfnet-demo.py', False),
-    ('CMKD (thermal)', 'cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', True),
-    ('CMKD-Adv (thermal)', 'cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py', True),
-]
+TASKS = dict(
+    det=dict(
+        title='Seeing Through Fog demo (official layout, night/fog), COCO bbox mAP (%)',
+        config_dir='configs/detection',
+        data_root='data/demo/stf',
+        metric='coco/bbox_mAP',
+        extra=('coco/bbox_mAP_50', 'test AP50'),
+        stages=[
+            # name, config, reads the teacher checkpoint
+            ('Teacher (RGB + 3 gated)', 'teacher_stf_demo.py', False),
+            ('Baseline (RGB)', 'baseline_stf_demo.py', False),
+            ('CMKD-MSE (RGB)', 'cmkd_mse_stf_demo.py', True),
+            ('CMKD-Adv (RGB)', 'cmkd_adv_stf_demo.py', True),
+        ]),
+    seg=dict(
+        title='RGB-thermal segmentation demo (MFNet layout), mIoU over 9 classes (%)',
+        config_dir='configs/demo',
+        data_root='data/demo/mfnet',
+        metric='mIoU',
+        extra=('mAcc', 'test mAcc'),
+        stages=[
+            ('Teacher (RGB + thermal)', 'teacher_fcn-r18-rgbt_mfnet-demo.py', False),
+            ('Baseline (thermal)', 'baseline_fcn-r18-thermal_mfnet-demo.py', False),
+            ('CMKD (thermal)', 'cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', True),
+            ('CMKD-Adv (thermal)', 'cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py', True),
+        ]),
+)
+STF_SPLITS = dict(
+    train_night='splits/train_clear_night.txt,splits/light_fog_night.txt',
+    val_night='splits/val_clear_night.txt',
+    test_night='splits/test_clear_night.txt,splits/dense_fog_night.txt')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='cmkd_mm demo')
-    parser.add_argument('--data-root', default=osp.join(ROOT, 'data', 'demo', 'mfnet'))
-    parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'demo'))
-    parser.add_argument('--iters', type=int, default=None, help='override training iterations')
-    return parser.parse_args()
+    parser.add_argument('task', nargs='?', default='det', choices=sorted(TASKS),
+                        help='det: Seeing Through Fog detection; seg: MFNet-format segmentation')
+    parser.add_argument('--data-root', help='where to write the demo data')
+    parser.add_argument('--work-dir', help='default: work_dirs/demo_<task>')
+    parser.add_argument('--epochs', type=int, help='override training epochs (det)')
+    parser.add_argument('--iters', type=int, help='override training iterations (seg)')
+    return parser.parse_args(argv)
 
 
-def build_cfg(config: str, data_root: str, work_dir: str, iters=None, teacher_ckpt=None):
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'demo', config))
+def prepare_stf(data_root: str) -> None:
+    """Write the STF demo (skipped when present) and convert its splits to COCO json."""
+    make_stf_demo(data_root)
+    spec = importlib.util.spec_from_file_location(
+        'stf_to_coco', osp.join(ROOT, 'tools', 'dataset_converters', 'stf_to_coco.py'))
+    converter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(converter)
+    argv = [data_root, '--out-dir', osp.join(data_root, 'annotations')]
+    for name, files in STF_SPLITS.items():
+        argv += ['--split', f'{name}={files}']
+    converter.main(argv)
+
+
+def build_cfg(task: str, config: str, data_root: str, work_dir: str, args,
+              teacher_ckpt=None) -> Config:
+    cfg = Config.fromfile(osp.join(ROOT, TASKS[task]['config_dir'], config))
     for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].dataset.data_root = data_root
+        loader = cfg[f'{split}_dataloader']
+        loader.dataset.data_root = data_root
+        evaluator = cfg.get(f'{split}_evaluator')
+        if isinstance(evaluator, dict) and evaluator.get('ann_file'):
+            evaluator.ann_file = osp.join(data_root, loader.dataset.ann_file)
     cfg.work_dir = work_dir
-    if iters:
+    if task == 'det' and args.epochs:
+        cfg.train_cfg.max_epochs = args.epochs
+        cfg.param_scheduler[-1].end = args.epochs
+    if task == 'seg' and args.iters:
+        iters = args.iters
         cfg.train_cfg.max_iters = cfg.train_cfg.val_interval = iters
         cfg.default_hooks.checkpoint.interval = iters
         cfg.param_scheduler = [
             dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=iters, by_epoch=False)]
+    if task == 'seg':
+        cfg.default_hooks.logger.interval = max(1, cfg.train_cfg.max_iters // 4)
     if teacher_ckpt is not None:
         cfg.model.teacher_ckpt = teacher_ckpt
-    cfg.default_hooks.logger.interval = max(1, cfg.train_cfg.max_iters // 4)
     return cfg
 
 
+def final_checkpoint(work_dir: str) -> str:
+    """The best checkpoint on val if one was kept, else the last one."""
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
+    if best:
+        return best[-1]
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
 def run_stage(cfg: Config) -> dict:
-    """Train (unless a final checkpoint exists), then validate and test."""
-    final = osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
-    trained = osp.isfile(final)
-    if trained:
-        cfg.load_from = final
+    """Train (unless done before), then validate and test the final checkpoint."""
+    done = osp.join(cfg.work_dir, 'demo_result.json')
+    if osp.isfile(done):
+        with open(done) as f:
+            return json.load(f)
     runner = Runner.from_cfg(cfg)
-    if not trained:
-        runner.train()
-    return dict(val=runner.val(), test=runner.test(), ckpt=final)
+    runner.train()
+    ckpt = final_checkpoint(cfg.work_dir)
+    cfg.load_from = ckpt
+    # Evaluation only: no best-checkpoint bookkeeping or early stopping on these metrics.
+    cfg.default_hooks.checkpoint.save_best = None
+    cfg.custom_hooks = []
+    runner = Runner.from_cfg(cfg)
+    result = dict(val=runner.val(), test=runner.test(), ckpt=ckpt)
+    result = json.loads(json.dumps(result, default=float))
+    with open(done, 'w') as f:
+        json.dump(result, f, indent=1)
+    return result
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
+    task = TASKS[args.task]
+    data_root = args.data_root or osp.join(ROOT, task['data_root'])
+    work_root = args.work_dir or osp.join(ROOT, 'work_dirs', f'demo_{args.task}')
     start = time.time()
-    make_mfnet_demo(args.data_root)
-    print_log(f'demo data in {args.data_root}', logger='current')
+    if args.task == 'det':
+        prepare_stf(data_root)
+    else:
+        make_mfnet_demo(data_root)
+    print_log(f'demo data in {data_root}', logger='current')
     rows, teacher_ckpt = [], None
-    for name, config, needs_teacher in STAGES:
-        work_dir = osp.join(args.work_dir, osp.splitext(config)[0])
-        cfg = build_cfg(config, args.data_root, work_dir, args.iters,
+    metric, (extra, extra_name) = task['metric'], task['extra']
+    for name, config, needs_teacher in task['stages']:
+        work_dir = osp.join(work_root, osp.splitext(config)[0])
+        cfg = build_cfg(args.task, config, data_root, work_dir, args,
                         teacher_ckpt if needs_teacher else None)
         print_log(f'=== {name}: {config}', logger='current', level=logging.INFO)
+        stage_start = time.time()
         result = run_stage(cfg)
         if teacher_ckpt is None:
             teacher_ckpt = result['ckpt']
-        rows.append((name, result['val'].get('mIoU', float('nan')),
-                     result['test'].get('mIoU', float('nan')),
-                     result['test'].get('mAcc', float('nan'))))
-    print('\nCross-modal distillation demo (MFNet-format RGB-thermal, mIoU over 9 classes)')
-    print(f'| {"Model":<26} | {"val mIoU":>8} | {"test mIoU":>9} | {"test mAcc":>9} |')
-    print(f'|{"-" * 28}|{"-" * 10}|{"-" * 11}|{"-" * 11}|')
-    for name, val, test, acc in rows:
-        print(f'| {name:<26} | {val:8.2f} | {test:9.2f} | {acc:9.2f} |')
-    print(f'\ntotal time {time.time() - start:.0f} s; work dirs under {args.work_dir}')
+        scale = 100. if args.task == 'det' else 1.
+        rows.append((name, scale * result['val'].get(metric, float('nan')),
+                     scale * result['test'].get(metric, float('nan')),
+                     scale * result['test'].get(extra, float('nan')),
+                     time.time() - stage_start))
+    print(f'\n{task["title"]}')
+    print(f'| {"Model":<25} | {"val":>6} | {"test":>6} | {extra_name:>9} | {"time (s)":>8} |')
+    print(f'|{"-" * 27}|{"-" * 8}|{"-" * 8}|{"-" * 11}|{"-" * 10}|')
+    for name, val, test, ext, sec in rows:
+        print(f'| {name:<25} | {val:6.1f} | {test:6.1f} | {ext:9.1f} | {sec:8.0f} |')
+    print(f'\ntotal time {time.time() - start:.0f} s; work dirs under {work_root}')
 
 
 if __name__ == '__main__':
