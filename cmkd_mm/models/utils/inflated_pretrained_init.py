@@ -71,9 +71,17 @@ class InflatedPretrainedInit:
         self.reset = tuple(reset)
 
     def _state_dict(self) -> dict:
-        if self.prefix is not None:
-            return _load_checkpoint_with_prefix(self.prefix, self.checkpoint, self.map_location)
-        ckpt = _load_checkpoint(self.checkpoint, map_location=self.map_location)
+        try:
+            if self.prefix is not None:
+                return _load_checkpoint_with_prefix(self.prefix, self.checkpoint,
+                                                    self.map_location)
+            ckpt = _load_checkpoint(self.checkpoint, map_location=self.map_location)
+        except (OSError, ImportError, RuntimeError) as err:
+            raise RuntimeError(
+                f'InflatedPretrained: cannot load {self.checkpoint} ({err}). Download it and '
+                'point init_cfg.checkpoint at the local file, or train from scratch with '
+                '--cfg-options model.init_cfg=None (distillation configs: '
+                'model.architecture.init_cfg=None model.teacher.init_cfg=None).') from err
         state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
         return {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
 

@@ -58,3 +58,10 @@ def test_random_mode_and_reset_keep_the_seed_behaviour(tmp_path):
     initialize(net3, dict(type='InflatedPretrained', checkpoint=path, reset=('conv1.', )))
     assert not torch.equal(net3.conv1.weight, src.conv1.weight)
     assert torch.equal(net3.head.fc.weight, src.head.fc.weight)
+
+
+def test_unreachable_checkpoint_says_what_to_do(tmp_path):
+    import pytest
+    net = Net(6, init_cfg=dict(type='InflatedPretrained', checkpoint=str(tmp_path / 'no.pth')))
+    with pytest.raises(RuntimeError, match='init_cfg=None'):
+        net.init_weights()
