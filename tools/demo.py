@@ -76,6 +76,7 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='default: work_dirs/demo_<task>')
     parser.add_argument('--epochs', type=int, help='override training epochs (det)')
     parser.add_argument('--iters', type=int, help='override training iterations (seg)')
+    parser.add_argument('--seed', type=int, default=0, help='random seed of every stage')
     return parser.parse_args(argv)
 
 
@@ -102,6 +103,8 @@ def build_cfg(task: str, config: str, data_root: str, work_dir: str, args,
         if isinstance(evaluator, dict) and evaluator.get('ann_file'):
             evaluator.ann_file = osp.join(data_root, loader.dataset.ann_file)
     cfg.work_dir = work_dir
+    # Seeded, so that a run prints the same table again (up to CPU thread scheduling).
+    cfg.randomness = dict(seed=args.seed)
     if task == 'det' and args.epochs:
         cfg.train_cfg.max_epochs = args.epochs
         cfg.param_scheduler[-1].end = args.epochs
