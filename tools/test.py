@@ -185,6 +185,12 @@ def build_cfg(args):
                                 osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
+    # mmengine's EarlyStoppingHook builds the training loop (and so the training dataset) in
+    # before_run; it has nothing to do in testing.
+    cfg.custom_hooks = [
+        h for h in cfg.get('custom_hooks', [])
+        if str(h.get('type', '')).split('.')[-1] != 'EarlyStoppingHook'
+    ]
 
     if args.show or args.show_dir:
         trigger_visualization_hook(cfg, args)

@@ -249,3 +249,11 @@ def test_shell_scripts_syntax(script):
     result = subprocess.run(['bash', '-n', script],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_test_tool_drops_early_stopping(tmp_path):
+    extra = "custom_hooks = [dict(type='EarlyStoppingHook', monitor='coco/bbox_mAP'), " \
+            "dict(type='EMAHook')]\n"
+    args = TEST_TOOL.parse_args([write_config(tmp_path, extra), 'ckpt.pth'])
+    cfg = TEST_TOOL.build_cfg(args)
+    assert [h['type'] for h in cfg.custom_hooks] == ['EMAHook']
