@@ -1,5 +1,6 @@
 from .mfnet import MFNetDataset
+from .pst900 import PST900Dataset
 from .stf import STF_MODALITY_DIRS, STFDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['MFNetDataset', 'STFDataset', 'STF_MODALITY_DIRS']
+__all__ = ['MFNetDataset', 'PST900Dataset', 'STFDataset', 'STF_MODALITY_DIRS']

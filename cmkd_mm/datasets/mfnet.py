@@ -1,6 +1,6 @@
 """MFNet RGB-thermal semantic segmentation (Ha et al., IROS 2017)."""
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import mmengine
 from mmseg.datasets import BaseSegDataset
@@ -14,17 +14,21 @@ class MFNetDataset(BaseSegDataset):
         data_root/images/<name>.png   # 640x480 RGBA uint8: R, G, B, thermal
         data_root/labels/<name>.png   # 640x480 uint8 class ids 0-8
         data_root/{train,val,test,test_day,test_night}.txt   # one <name> per line
+        data_root/edge_4x/<name>.png  # optional (CEKD): binary edge labels at 1/4 resolution
 
     Each sample gives ``modality_paths``; by default ``rgb`` and ``thermal`` both point at the RGBA
     file and ``LoadModalities`` takes channels 0-2 and 3 of it. Class 0 ("unlabeled") is a real
     class here, as in MFNet/RTFNet/CEKD evaluation (set ``ignore_index`` of the metric to 0 to
-    exclude it).
+    exclude it). When ``data_root/<edge_dir>/`` exists, each sample also gives
+    ``edge_map_path`` (read by ``GenerateEdgeLabels``) and every edge file must exist.
 
     Args:
         ann_file (str): Split file (relative to ``data_root``), e.g. ``'train.txt'``.
         img_dir (str): Folder of the RGBA images.
         label_dir (str): Folder of the label maps.
         modalities (dict): ``name -> folder`` of each modality file (default: both in images/).
+        edge_dir (str, optional): Folder of precomputed edge labels, used when it exists;
+            ``None`` never uses one.
         **kwargs: ``BaseSegDataset`` arguments.
     """
 
@@ -39,8 +43,10 @@ class MFNetDataset(BaseSegDataset):
                  img_dir: str = 'images',
                  label_dir: str = 'labels',
                  modalities: Dict[str, str] = None,
+                 edge_dir: Optional[str] = 'edge_4x',
                  **kwargs) -> None:
         self.img_dir = img_dir
+        self.edge_dir = edge_dir
         self.label_dir = label_dir
         self.modality_dirs = dict(modalities or dict(rgb=img_dir, thermal=img_dir))
         super().__init__(ann_file=ann_file, img_suffix='.png', seg_map_suffix='.png',
@@ -52,18 +58,22 @@ class MFNetDataset(BaseSegDataset):
                                     f'train.txt/val.txt/test.txt in {self.data_root}')
         names = [n.strip() for n in mmengine.list_from_file(self.ann_file) if n.strip()]
         root = self.data_root or ''
+        has_edges = bool(self.edge_dir) and osp.isdir(osp.join(root, self.edge_dir))
         data_list, missing = [], []
         for name in names:
             paths = {m: osp.join(root, d, name + self.img_suffix)
                      for m, d in self.modality_dirs.items()}
             seg = osp.join(root, self.label_dir, name + self.seg_map_suffix)
-            for p in list(dict.fromkeys(paths.values())) + [seg]:
+            edge = [osp.join(root, self.edge_dir, name + '.png')] if has_edges else []
+            for p in list(dict.fromkeys(paths.values())) + [seg] + edge:
                 if not osp.isfile(p):
                     missing.append(p)
-            data_list.append(
-                dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
-                     label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
-                     sample_name=name))
+            info = dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
+                        label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
+                        sample_name=name)
+            if has_edges:
+                info['edge_map_path'] = edge[0]
+            data_list.append(info)
         if missing:
             raise FileNotFoundError(
                 f'{self.ann_file}: {len(missing)} file(s) listed by this split are missing, e.g. '

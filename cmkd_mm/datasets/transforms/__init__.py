@@ -1,6 +1,8 @@
+from .edge_labels import GenerateEdgeLabels, seg_to_edge
 from .formatting import PackMultiModalInputs
 from .geometric import (MultiModalPad, MultiModalRandomCrop, MultiModalRandomFlip,
                         MultiModalRandomRotate, MultiModalResize)
+from .label_checks import CheckSegLabels
 from .loading import LoadModalities, decode_image
 from .photometric import ApplyToModalities
 from .registration import RegisterModalities, warp_window
@@ -8,5 +10,6 @@ from .registration import RegisterModalities, warp_window
 __all__ = [
     'LoadModalities', 'decode_image', 'MultiModalResize', 'MultiModalRandomFlip',
     'MultiModalRandomCrop', 'MultiModalPad', 'MultiModalRandomRotate', 'ApplyToModalities',
-    'PackMultiModalInputs', 'RegisterModalities', 'warp_window'
+    'PackMultiModalInputs', 'RegisterModalities', 'warp_window', 'GenerateEdgeLabels',
+    'seg_to_edge', 'CheckSegLabels'
 ]

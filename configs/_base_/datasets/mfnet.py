@@ -8,12 +8,14 @@ modalities = dict(
 train_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabels', num_classes=9),  # ids 0-8, label and image sizes agree
     dict(type='MultiModalRandomFlip', prob=0.5),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 test_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegLabels', num_classes=9),  # ids 0-8, label and image sizes agree
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 train_dataloader = dict(

@@ -1,0 +1,99 @@
+"""MFNetDataset: precomputed edge labels and clear errors on bad input files."""
+import copy
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from cmkd_mm.datasets import MFNetDataset
+from cmkd_mm.demo import make_mfnet_demo
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CFG = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/mfnet.py'))
+
+
+def pipeline(*extra):
+    """The config's train pipeline with ``extra`` transforms after LoadAnnotations."""
+    steps = copy.deepcopy(CFG.train_pipeline)
+    steps = [s for s in steps if s['type'] != 'MultiModalRandomFlip']
+    return steps[:2] + list(extra) + steps[2:]
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    """The configs name mmseg's ``LoadAnnotations`` as a full mmseg config would."""
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
+
+
+@pytest.fixture
+def root(tmp_path):
+    return make_mfnet_demo(str(tmp_path), splits=dict(train=2), size=(32, 24))
+
+
+def build(root, *extra):
+    return MFNetDataset(data_root=root, ann_file='train.txt', pipeline=pipeline(*extra))
+
+
+def name(root):
+    return open(osp.join(root, 'train.txt')).read().split()[0]
+
+
+def test_checked_pipeline_runs(root):
+    ds = build(root, dict(type='CheckSegLabels', num_classes=9), dict(type='GenerateEdgeLabels'))
+    out = ds[0]
+    assert set(out['inputs']) == {'rgb', 'thermal'}
+    assert tuple(out['data_samples'].gt_edge_map.data.shape) == (1, 6, 8)
+    assert 'edge_map_path' not in ds.get_data_info(0)
+
+
+def test_precomputed_edge_4x(root):
+    os.makedirs(osp.join(root, 'edge_4x'))
+    names = open(osp.join(root, 'train.txt')).read().split()
+    cv2.imwrite(osp.join(root, 'edge_4x', names[0] + '.png'), np.full((6, 8), 255, np.uint8))
+    with pytest.raises(FileNotFoundError, match=names[1]):
+        build(root)  # edge_4x exists but misses a file: reported at build time
+    cv2.imwrite(osp.join(root, 'edge_4x', names[1] + '.png'), np.zeros((6, 8), np.uint8))
+    ds = build(root, dict(type='GenerateEdgeLabels'))
+    assert ds.get_data_info(0)['edge_map_path'] == osp.join(root, 'edge_4x', names[0] + '.png')
+    assert ds[0]['data_samples'].gt_edge_map.data.all()
+    assert 'edge_map_path' not in MFNetDataset(data_root=root, edge_dir=None).get_data_info(0)
+
+
+def test_rgb_without_thermal_channel(root):
+    path = osp.join(root, 'images', name(root) + '.png')
+    cv2.imwrite(path, np.zeros((24, 32, 3), np.uint8))
+    with pytest.raises(ValueError, match=r'(?s)' + name(root) + r'\.png.*3 channel'):
+        build(root)[0]
+
+
+def test_label_above_class_count(root):
+    path = osp.join(root, 'labels', name(root) + '.png')
+    label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    label[0, 0] = 12
+    cv2.imwrite(path, label)
+    with pytest.raises(ValueError, match=r'labels/' + name(root) + r'\.png: label values \[12\]'):
+        build(root, dict(type='CheckSegLabels', num_classes=9))[0]
+
+
+def test_label_size_mismatch(root):
+    path = osp.join(root, 'labels', name(root) + '.png')
+    cv2.imwrite(path, np.zeros((12, 16), np.uint8))
+    with pytest.raises(ValueError) as err:
+        build(root, dict(type='CheckSegLabels', num_classes=9))[0]
+    msg = str(err.value)
+    assert path in msg and osp.join(root, 'images', name(root) + '.png') in msg
+    assert '16x12' in msg and '32x24' in msg
+
+
+def test_split_names_missing_file(root):
+    with open(osp.join(root, 'train.txt'), 'a') as f:
+        f.write('99999N\n')
+    with pytest.raises(FileNotFoundError, match='99999N.png'):
+        build(root)
+    with pytest.raises(FileNotFoundError, match='val.txt'):
+        MFNetDataset(data_root=root, ann_file='val.txt')
