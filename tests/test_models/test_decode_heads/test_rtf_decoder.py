@@ -1,0 +1,117 @@
+import math
+
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+from cmkd_mm.models.decode_heads import RTFDecoderHead, ThermalEnhancementModule
+
+H, W = 64, 80
+R18 = [64, 64, 128, 256, 512]
+R50 = [64, 256, 512, 1024, 2048]
+TINY = [8, 16, 32, 64, 128]
+
+
+@pytest.fixture(autouse=True, scope='module')
+def single_thread():
+    """Tiny tensors: one thread avoids OpenMP stalls when the CPU cores are busy."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def pyramid(channels, n=2, h=H, w=W):
+    """Features with the sizes of a torchvision-style ResNet (stem first, ceil at odd sizes)."""
+    sizes = [(math.ceil(h / s), math.ceil(w / s)) for s in (2, 4, 8, 16, 32)]
+    sizes = sizes[-len(channels):]
+    return [torch.randn(n, c, *s) for c, s in zip(channels, sizes)]
+
+
+@pytest.mark.parametrize('channels', [R18, R18[1:]])
+def test_rtf_decoder_shapes(channels):
+    head = MODELS.build(dict(type='RTFDecoderHead', in_channels=channels, num_classes=9))
+    assert isinstance(head, RTFDecoderHead)
+    assert not hasattr(head, 'conv_seg')
+    out = head(pyramid(channels))
+    assert out.shape == (2, 9, H, W)
+
+
+def test_rtf_decoder_resnet50_layout_and_hint():
+    """The CEKD layout (2048 -> 1024 -> 512 -> 256 -> 128 -> classes) on a 128x160 input."""
+    head = RTFDecoderHead(in_channels=R50, num_classes=9)
+    outs = {}
+    for name in ('deconv5', 'deconv4', 'deconv3', 'deconv2', 'hint_layer', 'deconv1'):
+        getattr(head, name).register_forward_hook(
+            lambda m, i, o, name=name: outs.__setitem__(name, tuple(o.shape)))
+    with torch.no_grad():
+        head(pyramid(R50, n=1, h=128, w=160))
+    assert outs == {
+        'deconv5': (1, 1024, 8, 10),
+        'deconv4': (1, 512, 16, 20),
+        'deconv3': (1, 256, 32, 40),
+        'hint_layer': (1, 256, 32, 40),
+        'deconv2': (1, 128, 64, 80),
+        'deconv1': (1, 9, 128, 160),
+    }
+
+
+def test_thermal_enhancement_maps():
+    tem = MODELS.build(dict(type='ThermalEnhancementModule', pool_size=(2, 3)))
+    assert isinstance(tem, ThermalEnhancementModule)
+    img = torch.rand(2, 4, H, W)
+    img[0, -1, :4] = 0  # exact zeros: T ** w must stay finite
+    maps = tem(img)
+    expected = [(math.ceil(H / s), math.ceil(W / s)) for s in (2, 4, 8, 16, 32)]
+    assert [m.shape for m in maps] == [(2, 1, h, w) for h, w in expected]
+    for m in maps:
+        assert m.min() >= 0 and m.max() <= 1
+    w = tem.predict_weight(tem.thermal(img))
+    assert w.shape == (2, ) and (w > 0).all()
+    # w below min_weight is clamped
+    tem.enlightening = -100.
+    assert torch.allclose(tem.predict_weight(tem.thermal(img)), torch.tensor(0.1))
+
+
+def test_thermal_enhancement_denormalise_and_cekd_head():
+    tem = ThermalEnhancementModule(mean=100., std=50., max_value=255.)
+    img = torch.full((2, 1, 480, 640), 10.)  # (10 * 50 + 100) / 255 > 1 -> clamped to 1
+    assert torch.equal(tem.thermal(img), torch.ones(2, 1, 480, 640))
+    tem.eval()  # fixed CEKD head (flatten 80) on the native MFNet size
+    assert tem(img)[0].shape == (2, 1, 240, 320)
+
+
+def test_enhanced_decoder_gradients_and_loss():
+    head = RTFDecoderHead(in_channels=TINY, channels=16, num_classes=9)
+    tem = ThermalEnhancementModule(pool_size=(2, 3))
+    feats = [f.requires_grad_() for f in pyramid(TINY)]
+    img = torch.rand(2, 1, H, W)
+    maps = tem(img)
+    out = head(feats, maps)
+    assert out.shape == (2, 9, H, W)
+    # the maps change the output
+    assert not torch.allclose(out, head(feats))
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 9, (1, H, W)))
+        samples.append(sample)
+    losses = head.loss(feats, samples, None, extra_maps=maps)
+    losses['loss_ce'].backward()
+    assert all(f.grad is not None and torch.isfinite(f.grad).all() for f in feats)
+    grads = [p.grad for p in tem.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
+    metas = [dict(img_shape=(H, W), pad_shape=(H, W))] * 2
+    pred = head.predict(feats, metas, None, extra_maps=maps)
+    assert pred.shape == (2, 9, H, W)
+
+
+def test_extra_maps_count():
+    head = RTFDecoderHead(in_channels=TINY, channels=16, num_classes=9)
+    with pytest.raises(ValueError):
+        head(pyramid(TINY), [torch.zeros(2, 1, 1, 1)] * 4)
+    with pytest.raises(ValueError):
+        RTFDecoderHead(in_channels=R18[:3], num_classes=9)
