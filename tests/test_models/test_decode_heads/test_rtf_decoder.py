@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -23,6 +24,13 @@ def single_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    """Losses inside the head resolve in mmseg, whatever scope earlier tests left behind."""
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
+
+
 def pyramid(channels, n=2, h=H, w=W):
     """Features with the sizes of a torchvision-style ResNet (stem first, ceil at odd sizes)."""
     sizes = [(math.ceil(h / s), math.ceil(w / s)) for s in (2, 4, 8, 16, 32)]
@@ -32,7 +40,8 @@ def pyramid(channels, n=2, h=H, w=W):
 
 @pytest.mark.parametrize('channels', [R18, R18[1:]])
 def test_rtf_decoder_shapes(channels):
-    head = MODELS.build(dict(type='RTFDecoderHead', in_channels=channels, num_classes=9))
+    head = MODELS.build(
+        dict(type='RTFDecoderHead', _scope_='mmseg', in_channels=channels, num_classes=9))
     assert isinstance(head, RTFDecoderHead)
     assert not hasattr(head, 'conv_seg')
     out = head(pyramid(channels))
@@ -59,7 +68,7 @@ def test_rtf_decoder_resnet50_layout_and_hint():
 
 
 def test_thermal_enhancement_maps():
-    tem = MODELS.build(dict(type='ThermalEnhancementModule', pool_size=(2, 3)))
+    tem = MODELS.build(dict(type='ThermalEnhancementModule', _scope_='mmseg', pool_size=(2, 3)))
     assert isinstance(tem, ThermalEnhancementModule)
     img = torch.rand(2, 4, H, W)
     img[0, -1, :4] = 0  # exact zeros: T ** w must stay finite
