@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import make_mfnet_demo, make_stf_demo
+from cmkd_mm.demo import make_mfnet_demo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -27,22 +27,13 @@ def load_tool(relpath: str):
     return module
 
 
-STF_DEMO_SPLITS = dict(
-    train_night='splits/train_clear_night.txt,splits/light_fog_night.txt',
-    val_night='splits/val_clear_night.txt',
-    test_night='splits/test_clear_night.txt,splits/dense_fog_night.txt')
-
-
 @pytest.fixture(scope='session')
 def stf_demo_root(tmp_path_factory):
     """A tiny dataset in the official Seeing Through Fog layout, with its COCO annotations."""
     root = str(tmp_path_factory.mktemp('stf_demo'))
-    make_stf_demo(root, splits=dict(train_clear_night=3, light_fog_night=1, val_clear_night=2,
-                                    test_clear_night=1, dense_fog_night=1))
-    argv = [root, '--out-dir', osp.join(root, 'annotations')]
-    for name, files in STF_DEMO_SPLITS.items():
-        argv += ['--split', f'{name}={files}']
-    load_tool('dataset_converters/stf_to_coco.py').main(argv)
+    load_tool('demo.py').prepare_stf(
+        root, splits=dict(train_clear_night=3, light_fog_night=1, val_clear_night=2,
+                          test_clear_night=1, dense_fog_night=1))
     return root
 
 

@@ -26,6 +26,7 @@ import json
 import logging
 import os.path as osp
 import time
+from typing import Dict, Optional
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -80,9 +81,14 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def prepare_stf(data_root: str) -> None:
-    """Write the STF demo (skipped when present) and convert its splits to COCO json."""
-    make_stf_demo(data_root)
+def prepare_stf(data_root: str, splits: Optional[Dict[str, int]] = None) -> None:
+    """Write the STF demo (skipped when present) and convert its splits to COCO json.
+
+    Args:
+        data_root (str): Where to write the dataset.
+        splits (dict, optional): Frames per split file (``make_stf_demo``'s default when None).
+    """
+    make_stf_demo(data_root, splits=splits)
     spec = importlib.util.spec_from_file_location(
         'stf_to_coco', osp.join(ROOT, 'tools', 'dataset_converters', 'stf_to_coco.py'))
     converter = importlib.util.module_from_spec(spec)

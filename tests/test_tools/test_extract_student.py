@@ -1,21 +1,16 @@
 """extract_student writes a plain mmseg model that predicts exactly what the algorithm predicts."""
-import importlib.util
 import os.path as osp
 
 import torch
 from mmengine.runner import Runner
 
-from ..conftest import ROOT, tiny_cfg
+from ..conftest import load_tool, tiny_cfg
 
 CMKD = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
 
 
 def _tool():
-    path = osp.join(ROOT, 'tools', 'model_converters', 'extract_student.py')
-    spec = importlib.util.spec_from_file_location('extract_student', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool('model_converters/extract_student.py')
 
 
 def test_extract_student_parity(mfnet_demo_root, tmp_path):

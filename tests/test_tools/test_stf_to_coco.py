@@ -1,6 +1,5 @@
 """tools/dataset_converters/stf_to_coco.py on the STF demo (official layout) and a seed-layout
 fixture."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -13,7 +12,7 @@ from pycocotools.coco import COCO
 from cmkd_mm.datasets.stf_format import read_split
 from cmkd_mm.demo import make_stf_demo
 
-from ..conftest import ROOT
+from ..conftest import load_tool
 
 DEMO_SPLITS = dict(train_clear_night=8, light_fog_night=4, val_clear_night=4)
 TAIL = ('1.75 0.60 0.60 -1.82 1.50 20.40 -1.66 0.00 -1.66 0.00 1.00 0.0000 -0.7372 0.0000 '
@@ -21,11 +20,7 @@ TAIL = ('1.75 0.60 0.60 -1.82 1.50 20.40 -1.66 0.00 -1.66 0.00 1.00 0.0000 -0.73
 
 
 def _tool():
-    path = osp.join(ROOT, 'tools', 'dataset_converters', 'stf_to_coco.py')
-    spec = importlib.util.spec_from_file_location('stf_to_coco', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool('dataset_converters/stf_to_coco.py')
 
 
 @pytest.fixture(scope='module')

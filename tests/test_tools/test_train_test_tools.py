@@ -5,14 +5,14 @@ functions are exercised: no model, dataset or runner is built.
 """
 import glob
 import os
-import importlib.util
 import os.path as osp
 import subprocess
 
 import pytest
 
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                 'tools')
+from ..conftest import ROOT, load_tool
+
+TOOLS = osp.join(ROOT, 'tools')
 
 CONFIG_TEXT = """
 default_scope = 'mmdet'
@@ -30,16 +30,8 @@ test_evaluator = dict(type='CocoMetric')
 """
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(
-        f'cmkd_tools_{name}', osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TRAIN_TOOL = _load('train')
-TEST_TOOL = _load('test')
+TRAIN_TOOL = load_tool('train.py')
+TEST_TOOL = load_tool('test.py')
 
 
 @pytest.fixture(autouse=True)

@@ -52,6 +52,7 @@ class MultiModalDetVisualizationHook(DetVisualizationHook):
 
     def __init__(self, modalities: Union[Sequence[str], Dict[str, dict]] = ('rgb', ), **kwargs):
         super().__init__(**kwargs)
+        self._out_dir_ready = False  # test_out_dir joined with work_dir/timestamp once
         if isinstance(modalities, dict):
             self.modalities = {k: dict(v or {}) for k, v in modalities.items()}
         else:
@@ -86,7 +87,7 @@ class MultiModalDetVisualizationHook(DetVisualizationHook):
     def after_test_iter(self, runner, batch_idx: int, data_batch: dict, outputs) -> None:
         if self.draw is False:
             return
-        if self.test_out_dir is not None and not getattr(self, '_out_dir_ready', False):
+        if self.test_out_dir is not None and not self._out_dir_ready:
             self.test_out_dir = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
             mkdir_or_exist(self.test_out_dir)
             self._out_dir_ready = True
