@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from cmkd_mm.datasets.stf_format import CAMERAS, camera_window, project_boxes, scale_camera
+from cmkd_mm.datasets.transforms.registration import warp_window
 
 DEFAULT_SPLITS = dict(train_clear_night=120, light_fog_night=40, val_clear_night=40,
                       test_clear_night=24, dense_fog_night=16)
@@ -325,8 +326,7 @@ def _render(canvas: _Canvas, gated_cam: dict, window: Tuple[float, ...], beta: f
     rgb = np.clip(np.round(rgb), 0, 255).astype(np.uint8)
 
     # Gated: range gates over the same depth map in the RGB frame (only around the gated
-    # window), warped to the gated frame: dst pixel centre u + 0.5 maps to x0 + (u + 0.5) * sx
-    # in pixel-edge coordinates of the RGB frame.
+    # window), resampled onto the gated frame exactly as RegisterModalities does.
     x0, y0, x1, y1 = window
     h, w = depth.shape
     left, top = max(0, int(x0) - 8), max(0, int(y0) - 8)
@@ -340,13 +340,10 @@ def _render(canvas: _Canvas, gated_cam: dict, window: Tuple[float, ...], beta: f
         gate = np.exp(-0.5 * ((depth - centre) / width)**2)
         backscatter = 2500 * beta_nir * np.exp(-0.5 * ((6 - centre) / width)**2)
         slices.append(850 * nir * gate * falloff + backscatter + passive)
-    sx, sy = (x1 - x0) / gated_cam['width'], (y1 - y0) / gated_cam['height']
-    m = np.array([[sx, 0, x0 + 0.5 * sx - 0.5 - left], [0, sy, y0 + 0.5 * sy - 0.5 - top]],
-                 np.float32)
-    warped = cv2.warpAffine(np.dstack(slices).astype(np.float32), m,
-                            (gated_cam['width'], gated_cam['height']),
-                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                            borderMode=cv2.BORDER_REPLICATE)
+    # The padded region of interest holds every sample of the window, so no border is read.
+    warped = warp_window(np.dstack(slices).astype(np.float32),
+                         (x0 - left, y0 - top, x1 - left, y1 - top),
+                         (gated_cam['width'], gated_cam['height']))
     out = []
     for k in range(3):
         s = warped[..., k]
@@ -411,7 +408,7 @@ def make_stf_demo(root: str,
     window = camera_window(rgb_cam, gated_cam)
     result = dict(root=root, splits=splits, cameras=dict(cam_stereo_left=rgb_cam,
                                                          gated=gated_cam), window=window)
-    meta = dict(splits=splits, scale=scale, seed=seed, version=2)  # bump when output changes
+    meta = dict(splits=splits, scale=scale, seed=seed, version=3)  # bump when output changes
     meta_file = osp.join(root, 'stf_demo.json')
     if osp.isfile(meta_file):
         with open(meta_file) as f:
