@@ -2,7 +2,6 @@ import os
 import os.path as osp
 import shutil
 
-import numpy as np
 import pytest
 from mmengine.config import Config
 
@@ -59,5 +58,7 @@ def test_seed_layout_folders(stf_demo_root, tmp_path):
     shutil.copytree(osp.join(stf_demo_root, 'annotations'), osp.join(root, 'annotations'))
     ds = _dataset(root, modality_dirs=dict(rgb='images', gated0='gated0', gated1='gated1',
                                            gated2='gated2'))
-    assert ds[0]['modality_paths']['rgb'].startswith(osp.join(root, 'images'))
-    assert np.isfinite(len(ds))
+    assert len(ds) == 4
+    paths = ds[0]['modality_paths']
+    assert paths['rgb'] == osp.join(root, 'images', ds[0]['sample'] + '.png')
+    assert paths['gated2'] == osp.join(root, 'gated2', ds[0]['sample'] + '.png')
