@@ -1,6 +1,7 @@
 """RTFNet-style decoder of transposed-conv bottlenecks (CEKD CENet / EKNet decoder)."""
 from typing import List, Optional, Sequence, Tuple
 
+import torch
 import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
@@ -87,6 +88,11 @@ class RTFDecoderHead(BaseDecodeHead):
     at 1/2. The hint goes through ``self.hint_layer`` (an identity), so a recorder can read it as
     ``decode_head.hint_layer``.
 
+    With ``edge_module`` (CEKD's teacher CENet) an edge map is predicted from the 1/4 map and
+    ``sigmoid(edge)`` is added to it (broadcast over channels) before the hint, and ``loss``
+    adds ``loss_edge`` between the edge logits and ``gt_edge_map`` of the data samples (give it
+    with ``GenerateEdgeLabels`` in the training pipeline).
+
     Choices not in CEKD:
 
     - mmseg's ResNet does not return the stem, so ``in_channels`` may have 4 entries (no 1/2 skip
@@ -101,6 +107,9 @@ class RTFDecoderHead(BaseDecodeHead):
         channels (int): Channels after deconv2 (CEKD: 128).
         num_blocks (int): TransBottlenecks per deconv layer (CEKD: 2).
         in_index (Sequence[int], optional): Inputs to use; default the first ``len(in_channels)``.
+        edge_module (dict, optional): Edge module config, e.g. ``dict(type='EdgeModule')``
+            (``in_channels`` is filled in). None: no edge branch (EKNet).
+        loss_edge (dict): Edge loss config, used with ``edge_module``.
         init_cfg (dict, optional): Initialisation config.
         **kwargs: Other arguments of :class:`BaseDecodeHead` (``num_classes``, ``loss_decode``...).
     """
@@ -110,6 +119,8 @@ class RTFDecoderHead(BaseDecodeHead):
                  channels: int = 128,
                  num_blocks: int = 2,
                  in_index: Optional[Sequence[int]] = None,
+                 edge_module: Optional[dict] = None,
+                 loss_edge: dict = dict(type='AutoWeightedEdgeBCELoss'),
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         in_channels = list(in_channels)
@@ -135,6 +146,10 @@ class RTFDecoderHead(BaseDecodeHead):
         if self.has_stem:
             self.skip_transform = nn.Conv2d(in_channels[0], channels, 3, padding=1)
         self.hint_layer = nn.Identity()
+        self.edge_module = None
+        if edge_module is not None:
+            self.edge_module = MODELS.build(dict(edge_module, in_channels=c[0]))
+            self.loss_edge = MODELS.build(loss_edge)
 
     def forward(self,
                 inputs: Sequence[Tensor],
@@ -149,6 +164,13 @@ class RTFDecoderHead(BaseDecodeHead):
         Returns:
             Tensor: Logits ``(N, out_channels, H, W)``.
         """
+        return self.forward_with_edge(inputs, extra_maps)[0]
+
+    def forward_with_edge(
+            self,
+            inputs: Sequence[Tensor],
+            extra_maps: Optional[Sequence[Tensor]] = None) -> Tuple[Tensor, Optional[Tensor]]:
+        """Like :meth:`forward`, also returning the edge logits (None without edge module)."""
         feats = self._transform_inputs(inputs)
         stem = feats[0] if self.has_stem else None
         skip2, skip3, skip4, skip5 = feats[-4:]
@@ -158,21 +180,61 @@ class RTFDecoderHead(BaseDecodeHead):
         x = _add_map(skip5, m[4])
         x = _add_map(_add_skip(self.deconv5(x), skip4), m[3])
         x = _add_map(_add_skip(self.deconv4(x), skip3), m[2])
-        hint = self.hint_layer(_add_skip(self.deconv3(x), skip2))
+        x = _add_skip(self.deconv3(x), skip2)
+        edge = None
+        if self.edge_module is not None:
+            edge = self.edge_module(x)
+            x = x + edge.sigmoid()
+        hint = self.hint_layer(x)
         x = self.deconv2(_add_map(hint, m[1]))
         if stem is not None:
             x = _add_skip(x, self.skip_transform(stem))
         x = _add_map(x, m[0])
-        return self.deconv1(x)
+        return self.deconv1(x), edge
+
+    def edge_targets(self, edge: Tensor, batch_data_samples: SampleList) -> Tensor:
+        """Stack the samples' ``gt_edge_map`` at the size of the edge logits ``edge``.
+
+        The padding the data preprocessor added (``padding_size``) is removed, the map is
+        resized (nearest) to the share of the logits that covers the image if its scale
+        differs, and padded back with ``ignore_index`` of ``loss_edge``.
+        """
+        ignore = getattr(self.loss_edge, 'ignore_index', 255)
+        height, width = edge.shape[-2:]
+        targets = []
+        for sample in batch_data_samples:
+            if 'gt_edge_map' not in sample:
+                raise KeyError('RTFDecoderHead with an edge module needs gt_edge_map: add '
+                               "dict(type='GenerateEdgeLabels') after LoadAnnotations in the "
+                               'training pipeline')
+            gt = sample.gt_edge_map.data
+            pad = sample.metainfo.get('padding_size', (0, 0, 0, 0))
+            gt = gt[..., :gt.shape[-2] - pad[3], :gt.shape[-1] - pad[1]]
+            img_h, img_w = sample.metainfo.get('img_shape', gt.shape[-2:])
+            pad_h, pad_w = img_h + pad[3], img_w + pad[1]  # the padded input size
+            size = (min(height, round(img_h * height / pad_h)),
+                    min(width, round(img_w * width / pad_w)))
+            if tuple(gt.shape[-2:]) != size:
+                gt = F.interpolate(gt[None].float(), size=size, mode='nearest')[0]
+            gt = F.pad(gt.long(), (0, width - size[1], 0, height - size[0]), value=ignore)
+            targets.append(gt[0])
+        return torch.stack(targets).to(edge.device)
 
     def loss(self,
              inputs: Tuple[Tensor],
              batch_data_samples: SampleList,
              train_cfg: ConfigType,
              extra_maps: Optional[List[Tensor]] = None) -> dict:
-        """Forward (with optional ``extra_maps``) and compute the mmseg decode losses."""
-        seg_logits = self.forward(inputs, extra_maps)
-        return self.loss_by_feat(seg_logits, batch_data_samples)
+        """Forward (with optional ``extra_maps``) and compute the mmseg decode losses.
+
+        With an edge module the edge loss is added as ``loss_edge.loss_name``.
+        """
+        seg_logits, edge = self.forward_with_edge(inputs, extra_maps)
+        losses = self.loss_by_feat(seg_logits, batch_data_samples)
+        if edge is not None:
+            target = self.edge_targets(edge, batch_data_samples)
+            losses[self.loss_edge.loss_name] = self.loss_edge(edge, target)
+        return losses
 
     def predict(self,
                 inputs: Tuple[Tensor],

@@ -1,6 +1,8 @@
 from .adversarial_loss import AdversarialFeatureLoss
 from .cekd_losses import PairwiseSimilarityLoss, PixelSoftCELoss, PseudoLabelCELoss
+from .edge_bce_loss import AutoWeightedEdgeBCELoss
 
 __all__ = [
-    'AdversarialFeatureLoss', 'PairwiseSimilarityLoss', 'PixelSoftCELoss', 'PseudoLabelCELoss'
+    'AdversarialFeatureLoss', 'AutoWeightedEdgeBCELoss', 'PairwiseSimilarityLoss',
+    'PixelSoftCELoss', 'PseudoLabelCELoss'
 ]

@@ -1,0 +1,3 @@
+from .enhanced_encoder_decoder import EnhancedEncoderDecoder
+
+__all__ = ['EnhancedEncoderDecoder']
