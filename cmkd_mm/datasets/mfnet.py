@@ -7,6 +7,41 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 
+def read_subsets(root: str, subsets: Optional[Dict[str, str]], suffix: str = '') -> Dict[str, str]:
+    """Map each sample name listed by a subset file to the subset's name.
+
+    Args:
+        root (str): Folder the subset files are relative to (``data_root``).
+        subsets (dict, optional): ``subset name -> split file``, e.g.
+            ``dict(day='test_day.txt', night='test_night.txt')``. A missing file is skipped.
+        suffix (str): Extension stripped from the listed names (e.g. ``'.png'``).
+
+    Returns:
+        dict[str, str]: ``sample name -> subset name``.
+
+    Raises:
+        ValueError: A name is listed by the files of two subsets.
+    """
+    owner: Dict[str, str] = {}
+    source: Dict[str, str] = {}
+    for subset, split_file in (subsets or {}).items():
+        path = osp.join(root, split_file)
+        if not osp.isfile(path):
+            continue
+        for name in mmengine.list_from_file(path):
+            name = name.strip()
+            if suffix and name.endswith(suffix):
+                name = name[:-len(suffix)]
+            if not name:
+                continue
+            if owner.get(name, subset) != subset:
+                raise ValueError(f'{name} is listed in {source[name]} (subset "{owner[name]}") '
+                                 f'and in {path} (subset "{subset}"); a sample belongs to one '
+                                 f'subset only. Remove it from one of the two files.')
+            owner[name], source[name] = subset, path
+    return owner
+
+
 @DATASETS.register_module()
 class MFNetDataset(BaseSegDataset):
     """MFNet in its released layout::
@@ -22,6 +57,11 @@ class MFNetDataset(BaseSegDataset):
     exclude it). When ``data_root/<edge_dir>/`` exists, each sample also gives
     ``edge_map_path`` (read by ``GenerateEdgeLabels``) and every edge file must exist.
 
+    Each sample listed by a subset file gets ``subset=<name>`` (by default ``'day'`` for the names
+    in ``test_day.txt`` and ``'night'`` for those in ``test_night.txt``); ``PackMultiModalInputs``
+    puts it in the data sample and ``SegIoUMetric`` reports every subset separately. A subset
+    file that does not exist is skipped; a name listed in two subset files raises a ValueError.
+
     Args:
         ann_file (str): Split file (relative to ``data_root``), e.g. ``'train.txt'``.
         img_dir (str): Folder of the RGBA images.
@@ -29,6 +69,9 @@ class MFNetDataset(BaseSegDataset):
         modalities (dict): ``name -> folder`` of each modality file (default: both in images/).
         edge_dir (str, optional): Folder of precomputed edge labels, used when it exists;
             ``None`` never uses one.
+        subsets (dict, optional): ``subset name -> split file`` (relative to ``data_root``).
+            Default ``dict(day='test_day.txt', night='test_night.txt')``; ``None`` tags no
+            sample.
         **kwargs: ``BaseSegDataset`` arguments.
     """
 
@@ -44,8 +87,11 @@ class MFNetDataset(BaseSegDataset):
                  label_dir: str = 'labels',
                  modalities: Dict[str, str] = None,
                  edge_dir: Optional[str] = 'edge_4x',
+                 subsets: Optional[Dict[str, str]] = dict(
+                     day='test_day.txt', night='test_night.txt'),
                  **kwargs) -> None:
         self.img_dir = img_dir
+        self.subsets = dict(subsets or {})
         self.edge_dir = edge_dir
         self.label_dir = label_dir
         self.modality_dirs = dict(modalities or dict(rgb=img_dir, thermal=img_dir))
@@ -59,6 +105,7 @@ class MFNetDataset(BaseSegDataset):
         names = [n.strip() for n in mmengine.list_from_file(self.ann_file) if n.strip()]
         root = self.data_root or ''
         has_edges = bool(self.edge_dir) and osp.isdir(osp.join(root, self.edge_dir))
+        subset_of = read_subsets(root, self.subsets)
         data_list, missing = [], []
         for name in names:
             paths = {m: osp.join(root, d, name + self.img_suffix)
@@ -73,6 +120,8 @@ class MFNetDataset(BaseSegDataset):
                         sample_name=name)
             if has_edges:
                 info['edge_map_path'] = edge[0]
+            if name in subset_of:
+                info['subset'] = subset_of[name]
             data_list.append(info)
         if missing:
             raise FileNotFoundError(

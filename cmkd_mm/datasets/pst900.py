@@ -7,6 +7,8 @@ import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .mfnet import read_subsets
+
 
 @DATASETS.register_module()
 class PST900Dataset(BaseSegDataset):
@@ -23,6 +25,8 @@ class PST900Dataset(BaseSegDataset):
     ``<split>/rgb/`` (sorted). PST900 has no validation split; validate on ``test``. Each sample
     gives ``modality_paths`` (``rgb`` and ``thermal`` by default) for ``LoadModalities``. Class 0
     (background) is a real class, as in the PST900 evaluation. The palette is for display only.
+    With ``subsets``, each sample listed by a subset file gets ``subset=<name>``, which
+    ``SegIoUMetric`` reports separately (a missing file is skipped; a name in two files raises).
 
     Args:
         split (str): Split folder, ``'train'`` or ``'test'``.
@@ -31,6 +35,8 @@ class PST900Dataset(BaseSegDataset):
         label_dir (str): Label folder inside the split folder.
         modalities (dict, optional): ``name -> folder`` inside the split folder. Default
             ``dict(rgb='rgb', thermal='thermal')``.
+        subsets (dict, optional): ``subset name -> split file`` (relative to ``data_root``)
+            listing sample names. Default None: no subsets.
         **kwargs: ``BaseSegDataset`` arguments.
     """
 
@@ -43,8 +49,10 @@ class PST900Dataset(BaseSegDataset):
                  ann_file: str = '',
                  label_dir: str = 'labels',
                  modalities: Optional[Dict[str, str]] = None,
+                 subsets: Optional[Dict[str, str]] = None,
                  **kwargs) -> None:
         self.split = split
+        self.subsets = dict(subsets or {})
         self.label_dir = label_dir
         self.modality_dirs = dict(modalities or dict(rgb='rgb', thermal='thermal'))
         super().__init__(ann_file=ann_file, img_suffix='.png', seg_map_suffix='.png',
@@ -69,16 +77,19 @@ class PST900Dataset(BaseSegDataset):
         split_dir = osp.join(self.data_root or '', self.split)
         names = [n[:-len(self.img_suffix)] if n.endswith(self.img_suffix) else n
                  for n in self._names(split_dir)]
+        subset_of = read_subsets(self.data_root or '', self.subsets, self.img_suffix)
         data_list, missing = [], []
         for name in names:
             paths = {m: osp.join(split_dir, d, name + self.img_suffix)
                      for m, d in self.modality_dirs.items()}
             seg = osp.join(split_dir, self.label_dir, name + self.seg_map_suffix)
             missing += [p for p in list(paths.values()) + [seg] if not osp.isfile(p)]
-            data_list.append(
-                dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
-                     label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
-                     sample_name=name))
+            info = dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
+                        label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
+                        sample_name=name)
+            if name in subset_of:
+                info['subset'] = subset_of[name]
+            data_list.append(info)
         if not data_list:
             raise ValueError(f'{split_dir}: no samples found for split "{self.split}".')
         if missing:

@@ -97,3 +97,36 @@ def test_split_names_missing_file(root):
         build(root)
     with pytest.raises(FileNotFoundError, match='val.txt'):
         MFNetDataset(data_root=root, ann_file='val.txt')
+
+
+def test_test_samples_tagged_day_or_night(mfnet_demo_root):
+    day, night = (set(open(osp.join(mfnet_demo_root, f)).read().split())
+                  for f in ('test_day.txt', 'test_night.txt'))
+    assert day and night
+    ds = MFNetDataset(data_root=mfnet_demo_root, ann_file='test.txt',
+                      pipeline=copy.deepcopy(CFG.test_pipeline))
+    assert len(ds) == len(day) + len(night)
+    for i in range(len(ds)):
+        name = ds.get_data_info(i)['sample_name']
+        expected = 'day' if name in day else 'night'
+        assert name in (day if expected == 'day' else night)
+        assert ds.get_data_info(i)['subset'] == expected
+        assert ds[i]['data_samples'].metainfo['subset'] == expected  # packed for the metric
+    train = MFNetDataset(data_root=mfnet_demo_root, ann_file='train.txt')
+    assert all('subset' not in train.get_data_info(i) for i in range(len(train)))
+    untagged = MFNetDataset(data_root=mfnet_demo_root, ann_file='test.txt', subsets=None)
+    assert 'subset' not in untagged.get_data_info(0)
+    # A subset file that does not exist is skipped.
+    custom = MFNetDataset(data_root=mfnet_demo_root, ann_file='test.txt',
+                          subsets=dict(night='test_night.txt', fog='test_fog.txt'))
+    tags = {custom.get_data_info(i)['sample_name']: custom.get_data_info(i).get('subset')
+            for i in range(len(custom))}
+    assert tags == {n: ('night' if n in night else None) for n in day | night}
+
+
+def test_name_in_two_subsets_raises(root):
+    for split_file in ('test_day.txt', 'test_night.txt'):
+        with open(osp.join(root, split_file), 'w') as f:
+            f.write(name(root) + '\n')
+    with pytest.raises(ValueError, match=r'(?s)' + name(root) + r'.*test_day\.txt.*test_night'):
+        build(root)

@@ -16,7 +16,8 @@ class PackMultiModalInputs(BaseTransform):
     reference modality, so every downstream metric and visualiser works unchanged.
     ``inputs`` becomes ``{name: C x H x W tensor}`` in each modality's native dtype; the data
     preprocessor normalises them and builds the model views. The data samples also carry
-    ``modality_shapes``, and ``modality_paths``, ``registration`` and ``sample`` when present.
+    ``modality_shapes``, and ``modality_paths``, ``registration``, ``sample`` and ``subset``
+    (e.g. ``'day'``/``'night'``, read by ``SegIoUMetric``) when present.
 
     Args:
         packer (dict): Config of the downstream pack transform.
@@ -42,8 +43,9 @@ class PackMultiModalInputs(BaseTransform):
         packed['inputs'] = inputs
         if 'data_samples' in packed:
             meta = dict(modality_shapes={n: tuple(results[n].shape[:2]) for n in names})
-            # What a visualiser needs to redraw any modality in the label frame.
-            for key in ('modality_paths', 'registration', 'sample'):
+            # What a visualiser needs to redraw any modality in the label frame, and the subset
+            # (e.g. day/night) a metric reports separately.
+            for key in ('modality_paths', 'registration', 'sample', 'subset'):
                 if key in results:
                     meta[key] = results[key]
             packed['data_samples'].set_metainfo(meta)

@@ -1,3 +1,4 @@
 from .multimodal_det_visualization_hook import MultiModalDetVisualizationHook, to_display
+from .multimodal_seg_visualization_hook import MultiModalSegVisualizationHook
 
-__all__ = ['MultiModalDetVisualizationHook', 'to_display']
+__all__ = ['MultiModalDetVisualizationHook', 'MultiModalSegVisualizationHook', 'to_display']

@@ -1,0 +1,155 @@
+"""Draw a modality, the prediction and the ground truth of a segmentation sample side by side."""
+import os.path as osp
+from typing import Optional, Sequence
+
+import mmcv
+import numpy as np
+from mmengine.registry import HOOKS
+from mmengine.utils import mkdir_or_exist
+from mmseg.engine.hooks import SegVisualizationHook
+from mmseg.structures import SegDataSample
+
+from cmkd_mm.datasets.transforms.loading import decode_image
+
+from .multimodal_det_visualization_hook import to_display
+
+
+def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
+    """``H x W`` class ids to an ``H x W x 3`` RGB picture; ids outside the palette are black.
+
+    Args:
+        label (np.ndarray): Class ids (e.g. 255 for ignored pixels, drawn black).
+        palette (sequence): RGB colour of each class.
+    """
+    colours = np.asarray(palette, np.uint8).reshape(-1, 3)
+    out = np.zeros(label.shape + (3, ), np.uint8)
+    known = (label >= 0) & (label < len(colours))
+    out[known] = colours[label[known]]
+    return out
+
+
+def resize_nearest(label: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """Resize an ``H x W`` label map to ``shape = (h, w)`` with nearest-neighbour sampling."""
+    rows = np.minimum(((np.arange(shape[0]) + 0.5) * label.shape[0] / shape[0]).astype(int),
+                      label.shape[0] - 1)
+    cols = np.minimum(((np.arange(shape[1]) + 0.5) * label.shape[1] / shape[1]).astype(int),
+                      label.shape[1] - 1)
+    return label[np.ix_(rows, cols)]
+
+
+@HOOKS.register_module()
+class MultiModalSegVisualizationHook(SegVisualizationHook):
+    """mmseg's ``SegVisualizationHook`` drawing one named modality, the prediction and the GT.
+
+    Each picture has three panels side by side: the ``modality`` image of the sample (read again
+    from ``modality_paths``, or ``img_path`` when the sample has none, and made 8-bit RGB with
+    ``modality_cfg``), the prediction and the ground truth, both coloured with the dataset palette
+    (ids outside the palette, e.g. ignored pixels 255, black). A sample without ground truth gets
+    two panels. With ``--show-dir DIR`` (``tools/test.py``) every test sample is written to
+    ``work_dir/<timestamp>/DIR/<name>.png``, ``<name>`` being the modality file's name without
+    extension; without it, the pictures go to the visualizer's backends. In validation, every
+    ``interval``-th batch is drawn to the visualizer's backends.
+
+    Args:
+        modality (str): Modality drawn in the first panel. Defaults to ``'thermal'``.
+        modality_cfg (dict, optional): ``to_display`` options of that modality
+            (``channels``, ``bit_depth``). Defaults to ``dict(channels=[3], bit_depth=8)``: the
+            thermal channel of an MFNet RGBA file.
+        test_out_dir (str, optional): Folder (relative to ``work_dir/<timestamp>``) of the test
+            pictures. Defaults to None.
+        **kwargs: ``SegVisualizationHook`` arguments (``draw``, ``interval``, ``show``,
+            ``wait_time``, ``backend_args``).
+    """
+
+    def __init__(self,
+                 modality: str = 'thermal',
+                 modality_cfg: Optional[dict] = None,
+                 test_out_dir: Optional[str] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.modality = modality
+        self.modality_cfg = dict(
+            modality_cfg if modality_cfg is not None else dict(channels=[3], bit_depth=8))
+        self.test_out_dir = test_out_dir
+        self._out_dir_ready = False  # test_out_dir joined with work_dir/timestamp once
+        self._test_index = 0
+
+    def _image_path(self, data_sample: SegDataSample) -> str:
+        paths = data_sample.get('modality_paths')
+        if not paths:
+            return data_sample.img_path
+        if self.modality not in paths:
+            raise KeyError(f'{self.__class__.__name__}: no modality "{self.modality}" in the '
+                           f'sample (it has {sorted(paths)}); fix "modality" of the hook')
+        return paths[self.modality]
+
+    def _palette(self, runner, mode: str) -> list:
+        """The palette of the dataset being evaluated, else of the visualizer's dataset_meta."""
+        try:
+            loader = runner.test_dataloader if mode == 'test' else runner.val_dataloader
+            palette = loader.dataset.metainfo.get('palette')
+        except (AttributeError, KeyError, RuntimeError):
+            palette = None
+        if palette is None:
+            palette = (getattr(self._visualizer, 'dataset_meta', None) or {}).get('palette')
+        if palette is None:
+            raise ValueError(f'{self.__class__.__name__}: the dataset has no "palette" in its '
+                             f'metainfo; give the dataset class a METAINFO palette or set '
+                             f'metainfo=dict(palette=...) in the dataset config.')
+        return palette
+
+    def draw_sample(self, data_sample: SegDataSample, palette: list) -> np.ndarray:
+        """The ``H x (2|3)W x 3`` RGB picture of one sample.
+
+        Args:
+            data_sample (SegDataSample): A prediction with ``pred_sem_seg`` (and ``gt_sem_seg``).
+            palette (list): RGB colour of each class.
+        """
+        path = self._image_path(data_sample)
+        img = decode_image(path, self.backend_args)
+        channels = self.modality_cfg.get('channels')
+        if channels is not None and max(channels) >= img.shape[2]:
+            raise ValueError(f'{path}: has {img.shape[2]} channel(s), the hook shows channels '
+                             f'{list(channels)}; fix modality_cfg of {self.__class__.__name__}.')
+        panels = [to_display(img, **self.modality_cfg)]
+        for field in ('pred_sem_seg', 'gt_sem_seg'):
+            if field not in data_sample:
+                continue
+            label = data_sample.get(field).data.cpu().numpy()[0]
+            if label.shape != img.shape[:2]:
+                label = resize_nearest(label, img.shape[:2])
+            panels.append(colorize(label, palette))
+        return np.concatenate(panels, axis=1)
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch: dict,
+                       outputs: Sequence[SegDataSample]) -> None:
+        if self.draw is False or not self.every_n_inner_iters(batch_idx, self.interval):
+            return
+        palette = self._palette(runner, 'val')
+        for data_sample in outputs:
+            name = osp.splitext(osp.basename(self._image_path(data_sample)))[0]
+            picture = self.draw_sample(data_sample, palette)
+            if self.show:
+                self._visualizer.show(picture, win_name=f'val_{name}', wait_time=self.wait_time)
+            else:
+                self._visualizer.add_image(f'val_{name}', picture, step=runner.iter)
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: dict,
+                        outputs: Sequence[SegDataSample]) -> None:
+        if self.draw is False:
+            return
+        if self.test_out_dir is not None and not self._out_dir_ready:
+            self.test_out_dir = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
+            mkdir_or_exist(self.test_out_dir)
+            self._out_dir_ready = True
+        palette = self._palette(runner, 'test')
+        for data_sample in outputs:
+            self._test_index += 1
+            name = osp.splitext(osp.basename(self._image_path(data_sample)))[0]
+            picture = self.draw_sample(data_sample, palette)
+            if self.show:
+                self._visualizer.show(picture, win_name=name, wait_time=self.wait_time)
+            if self.test_out_dir is not None:
+                mmcv.imwrite(picture[..., ::-1], osp.join(self.test_out_dir, f'{name}.png'))
+            elif not self.show:
+                self._visualizer.add_image(f'test_{name}', picture, step=self._test_index)
