@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import make_mfnet_demo
+from cmkd_mm.demo import make_mfnet_demo, make_pst900_demo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -16,6 +16,13 @@ def mfnet_demo_root(tmp_path_factory):
     """A tiny dataset in the MFNet layout (RGBA images, label maps, split files)."""
     root = tmp_path_factory.mktemp('mfnet_demo')
     return make_mfnet_demo(str(root), splits=dict(train=4, val=2, test=2), size=(64, 48))
+
+
+@pytest.fixture(scope='session')
+def pst900_demo_root(tmp_path_factory):
+    """A tiny dataset in the PST900 layout (<split>/{rgb,thermal,labels})."""
+    root = tmp_path_factory.mktemp('pst900_demo')
+    return make_pst900_demo(str(root), splits=dict(train=2, test=2), size=(64, 48))
 
 
 def load_tool(relpath: str):
@@ -39,6 +46,21 @@ def stf_demo_root(tmp_path_factory):
 
 def _is_detection(cfg) -> bool:
     return cfg.get('default_scope') == 'mmdet'
+
+
+def _offline_tiny_model(node) -> None:
+    """No downloads (drop every checkpoint ``init_cfg``) and a thermal enhancement head that
+    takes any input size (CEKD's fixed head needs 480x640)."""
+    if isinstance(node, dict):
+        if isinstance(node.get('init_cfg'), dict) and node.init_cfg.get('checkpoint'):
+            node.init_cfg = None
+        if node.get('type') == 'ThermalEnhancementModule' and node.get('pool_size') is None:
+            node.pool_size = (2, 2)
+        for value in node.values():
+            _offline_tiny_model(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _offline_tiny_model(value)
 
 
 def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bool = False):
@@ -66,11 +88,8 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, by_epoch=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    _offline_tiny_model(cfg.model)
     if _is_detection(cfg):
-        # No downloads: drop pretrained checkpoints from the detector(s).
-        for model in (cfg.model, cfg.model.get('architecture'), cfg.model.get('teacher')):
-            if model and (model.get('init_cfg') or {}).get('checkpoint'):
-                model.init_cfg = None
         cfg.custom_hooks = []
         cfg.train_dataloader.pop('batch_sampler', None)
         cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)

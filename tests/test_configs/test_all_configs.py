@@ -19,8 +19,12 @@ def test_configs_found():
 
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_trains_one_iteration(config, request, tmp_path):
-    root = request.getfixturevalue(
-        'stf_demo_root' if config.startswith('configs/detection') else 'mfnet_demo_root')
+    if config.startswith('configs/detection'):
+        root = request.getfixturevalue('stf_demo_root')
+    elif 'pst900' in config:
+        root = request.getfixturevalue('pst900_demo_root')
+    else:
+        root = request.getfixturevalue('mfnet_demo_root')
     cfg = tiny_cfg(config, root, str(tmp_path))
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -28,15 +28,6 @@ def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
     return out
 
 
-def resize_nearest(label: np.ndarray, shape: Sequence[int]) -> np.ndarray:
-    """Resize an ``H x W`` label map to ``shape = (h, w)`` with nearest-neighbour sampling."""
-    rows = np.minimum(((np.arange(shape[0]) + 0.5) * label.shape[0] / shape[0]).astype(int),
-                      label.shape[0] - 1)
-    cols = np.minimum(((np.arange(shape[1]) + 0.5) * label.shape[1] / shape[1]).astype(int),
-                      label.shape[1] - 1)
-    return label[np.ix_(rows, cols)]
-
-
 @HOOKS.register_module()
 class MultiModalSegVisualizationHook(SegVisualizationHook):
     """mmseg's ``SegVisualizationHook`` drawing one named modality, the prediction and the GT.
@@ -117,7 +108,8 @@ class MultiModalSegVisualizationHook(SegVisualizationHook):
                 continue
             label = data_sample.get(field).data.cpu().numpy()[0]
             if label.shape != img.shape[:2]:
-                label = resize_nearest(label, img.shape[:2])
+                label = mmcv.imresize(
+                    label.astype(np.uint8), img.shape[1::-1], interpolation='nearest')
             panels.append(colorize(label, palette))
         return np.concatenate(panels, axis=1)
 

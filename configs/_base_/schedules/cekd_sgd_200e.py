@@ -1,0 +1,19 @@
+# CEKD schedule: SGD lr 0.01, momentum 0.9, weight decay 5e-4, lr x0.95 after every epoch, up to
+# 200 epochs (the seed stops by hand; here the best val mIoU checkpoint is kept). Includes mmseg's
+# default runtime, with epoch-based logging.
+_base_ = ['mmseg::_base_/default_runtime.py']
+optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [dict(type='ExponentialLR', gamma=0.95, by_epoch=True, begin=0, end=200)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+log_processor = dict(by_epoch=True)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2, save_best='mIoU',
+        rule='greater'),
+    visualization=dict(
+        type='MultiModalSegVisualizationHook', modality='thermal',
+        modality_cfg=dict(channels=[3], bit_depth=8)))

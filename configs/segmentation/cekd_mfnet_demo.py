@@ -1,0 +1,11 @@
+# cekd_cenet-to-eknet_r50-bot_mfnet.py at demo size (tools/demo.py seg sets teacher_ckpt to the
+# demo teacher).
+_base_ = ['./cekd_cenet-to-eknet_r50-bot_mfnet.py', '../_base_/cekd_mfnet_demo.py']
+model = dict(architecture=_base_.demo_eknet, teacher=_base_.demo_cenet)
+train_dataloader = _base_.demo_loader
+val_dataloader = _base_.demo_loader
+test_dataloader = _base_.demo_loader
+optim_wrapper = _base_.demo_optim_wrapper
+param_scheduler = _base_.demo_param_scheduler
+train_cfg = _base_.demo_train_cfg
+default_hooks = _base_.demo_default_hooks
