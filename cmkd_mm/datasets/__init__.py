@@ -1,6 +1,11 @@
+from .mavoc import MAVOC_CLASSES, MAVOCDataset
 from .mfnet import MFNetDataset
 from .pst900 import PST900Dataset
+from .samplers import ClassBalancedSampler
 from .stf import STF_MODALITY_DIRS, STFDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['MFNetDataset', 'PST900Dataset', 'STFDataset', 'STF_MODALITY_DIRS']
+__all__ = [
+    'ClassBalancedSampler', 'MAVOCDataset', 'MAVOC_CLASSES', 'MFNetDataset', 'PST900Dataset', 'STFDataset',
+    'STF_MODALITY_DIRS'
+]

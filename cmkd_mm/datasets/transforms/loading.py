@@ -2,6 +2,7 @@
 from typing import Dict, Optional, Sequence
 
 import cv2
+import mmcv
 import mmengine.fileio as fileio
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -55,8 +56,13 @@ class LoadModalities(BaseTransform):
 
     Args:
         modalities (dict): ``name -> spec``. A spec may hold:
-            ``channels`` (list[int]): channels to keep (default all);
-            ``num_channels`` (int): required channel count after selection;
+            ``channels`` (list[int]): channels to keep (default all); an index may repeat, e.g.
+            ``[0, 0, 0]`` turns a grey chip into 3 equal channels;
+            ``to_gray`` (bool): after channel selection, turn 3 channels (RGB) into 1 luminance
+            channel with the cv2/mmcv ``rgb2gray`` weights (0.299 R + 0.587 G + 0.114 B, same
+            dtype); 1 channel stays unchanged, any other count is an error. Use it for chips
+            stored sometimes as grey and sometimes as RGB PNGs;
+            ``num_channels`` (int): required channel count after selection (and ``to_gray``);
             ``bit_depth`` (int): bits the values use (8, 10, 12, 16); the file must be 8-bit for
             ``bit_depth <= 8`` and 16-bit otherwise, and no value may exceed ``2**bit_depth - 1``;
             ``size`` (tuple[int, int]): required ``(w, h)``.
@@ -74,7 +80,7 @@ class LoadModalities(BaseTransform):
             raise ValueError('LoadModalities needs at least one modality')
         self.modalities = {k: dict(v or {}) for k, v in modalities.items()}
         for name, spec in self.modalities.items():
-            unknown = set(spec) - {'channels', 'num_channels', 'bit_depth', 'size'}
+            unknown = set(spec) - {'channels', 'to_gray', 'num_channels', 'bit_depth', 'size'}
             if unknown:
                 raise ValueError(f'modality "{name}": unknown keys {sorted(unknown)}')
         self.ref_modality = ref_modality or next(iter(self.modalities))
@@ -92,6 +98,13 @@ class LoadModalities(BaseTransform):
                     f'{path}: modality "{name}" reads channels {list(channels)} but the file has '
                     f'{img.shape[2]} channel(s). Check the file or the "channels" of "{name}".')
             img = np.ascontiguousarray(img[..., list(channels)])
+        if spec.get('to_gray') and img.shape[2] != 1:
+            if img.shape[2] != 3:
+                raise ValueError(
+                    f'{path}: modality "{name}" has to_gray=True but the file gives '
+                    f'{img.shape[2]} channel(s); to_gray takes 1 or 3. Select the colour channels '
+                    f'first, e.g. channels=[0, 1, 2].')
+            img = mmcv.rgb2gray(img, keepdim=True)
         if 'num_channels' in spec and img.shape[2] != spec['num_channels']:
             raise ValueError(f'{path}: modality "{name}" must have {spec["num_channels"]} '
                              f'channel(s), the file gives {img.shape[2]}.')
