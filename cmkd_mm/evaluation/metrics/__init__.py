@@ -1,3 +1,4 @@
+from .mavoc_metric import MAVOCMetric
 from .seg_iou_metric import SegIoUMetric
 
-__all__ = ['SegIoUMetric']
+__all__ = ['SegIoUMetric', 'MAVOCMetric']

@@ -1,8 +1,13 @@
 from .adversarial_loss import AdversarialFeatureLoss
 from .cekd_losses import PairwiseSimilarityLoss, PixelSoftCELoss, PseudoLabelCELoss
+from .classification_losses import (ClassWeightedKLDivergence, InfoNCELoss,
+                                    LabelMixCrossEntropyLoss, SoftmaxFocalLoss,
+                                    SortedFeatureMSELoss, inverse_frequency_weights)
 from .edge_bce_loss import AutoWeightedEdgeBCELoss
 
 __all__ = [
     'AdversarialFeatureLoss', 'AutoWeightedEdgeBCELoss', 'PairwiseSimilarityLoss',
-    'PixelSoftCELoss', 'PseudoLabelCELoss'
+    'PixelSoftCELoss', 'PseudoLabelCELoss',
+    'ClassWeightedKLDivergence', 'InfoNCELoss', 'LabelMixCrossEntropyLoss', 'SoftmaxFocalLoss',
+    'SortedFeatureMSELoss', 'inverse_frequency_weights'
 ]
