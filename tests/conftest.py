@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import make_mfnet_demo, make_pst900_demo
+from cmkd_mm.demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -23,6 +23,20 @@ def pst900_demo_root(tmp_path_factory):
     """A tiny dataset in the PST900 layout (<split>/{rgb,thermal,labels})."""
     root = tmp_path_factory.mktemp('pst900_demo')
     return make_pst900_demo(str(root), splits=dict(train=2, test=2), size=(64, 48))
+
+
+@pytest.fixture(scope='session')
+def mavoc_demo_root(tmp_path_factory):
+    """A tiny MAVOC dataset in the NTIRE 2021 layout (paired SAR/EO chips in class folders)."""
+    root = tmp_path_factory.mktemp('mavoc2021_demo')
+    return make_mavoc_demo(str(root), layout='2021', splits=dict(train=2, valid=1, test=1))
+
+
+@pytest.fixture(scope='session')
+def mavoc2024_demo_root(tmp_path_factory):
+    """A tiny MAVOC dataset in the PBVS 2024 layout (class-name folders, Gotcha test chips)."""
+    root = tmp_path_factory.mktemp('mavoc2024_demo')
+    return make_mavoc_demo(str(root), layout='2024', splits=dict(train=2, valid=1, test=1))
 
 
 def load_tool(relpath: str):
@@ -93,7 +107,7 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
         cfg.custom_hooks = []
         cfg.train_dataloader.pop('batch_sampler', None)
         cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
-    else:
+    elif cfg.get('default_scope') == 'mmseg':
         cfg.default_hooks.visualization = dict(type='mmseg.SegVisualizationHook')
     cfg.log_level = 'WARNING'
     cfg.param_scheduler = []

@@ -36,6 +36,10 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
             Default: ``dict(type='mmengine.ImgDataPreprocessor')``.
         meta_view (str, optional): The view whose geometry the data samples describe.
             Default: the first view.
+        non_blocking (bool): Copy to the device without blocking.
+        batch_augments (dict, optional): Batch augmentations of the downstream preprocessor
+            (mmpretrain's ``ImageClassifier`` passes its ``train_cfg`` here when it has
+            ``augments``, e.g. Mixup). Put into ``base``; one view only.
     """
 
     def __init__(self,
@@ -43,7 +47,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
                  views: Dict[str, Union[str, Sequence[str]]],
                  base: Optional[dict] = None,
                  meta_view: Optional[str] = None,
-                 non_blocking: bool = False) -> None:
+                 non_blocking: bool = False,
+                 batch_augments: Optional[dict] = None) -> None:
         super().__init__(non_blocking=non_blocking)
         if not views:
             raise ValueError('MultiModalDataPreprocessor needs at least one view')
@@ -73,6 +78,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
         if self.meta_view not in self.views:
             raise ValueError(f'meta_view "{self.meta_view}" is not a view ({list(self.views)})')
         base = dict(base or dict(type='mmengine.ImgDataPreprocessor'))
+        if batch_augments is not None:
+            base['batch_augments'] = batch_augments
         if base.get('mean') is not None or base.get('std') is not None:
             raise ValueError('set mean/std per modality in "modalities", not in "base"')
         for key in ('bgr_to_rgb', 'rgb_to_bgr', 'to_rgb'):
