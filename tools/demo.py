@@ -21,6 +21,9 @@ teacher, a thermal baseline and two feature-distilled thermal students, mIoU.
 (RGB + thermal, edge branch), the thermal-only EKNet baseline and the CEKD-distilled EKNet, with
 mIoU on val and test and on the day and night halves of test.
 
+``mavoc``: the NTIRE 2021 MAVOC recipes (``tools/ntire2021.py --demo``: baseline, KD method 1,
+with post-processing, iterative KD) on procedural SAR/EO chips in the 2021 layout, top-1.
+
 A stage whose work dir holds ``demo_result.json`` is not trained again, so the demo resumes
 where it stopped.
 """
@@ -87,7 +90,7 @@ STF_SPLITS = dict(
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='cmkd_mm demo')
-    parser.add_argument('task', nargs='?', default='det', choices=sorted(TASKS),
+    parser.add_argument('task', nargs='?', default='det', choices=sorted([*TASKS, 'mavoc']),
                         help='det: Seeing Through Fog detection; seg: MFNet-format segmentation; '
                         'cekd: CEKD thermal-only segmentation')
     parser.add_argument('--data-root', help='where to write the demo data')
@@ -182,8 +185,33 @@ def run_stage(cfg: Config) -> dict:
     return result
 
 
+def run_mavoc(args) -> None:
+    """The NTIRE 2021 recipes on demo chips, one table."""
+    spec = importlib.util.spec_from_file_location('cmkd_ntire2021',
+                                                  osp.join(ROOT, 'tools', 'ntire2021.py'))
+    ntire2021 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ntire2021)
+    work_dir = args.work_dir or osp.join(ROOT, 'work_dirs', 'demo_mavoc')
+    common = ['--demo', '--work-dir', work_dir]
+    if args.data_root:
+        common += ['--data-root', args.data_root]
+    rows, start = [], time.time()
+    for recipe in ('baseline', 'kd1', 'kd1-pp', 'kd2'):
+        result = ntire2021.main([recipe, *common])
+        rows.append((recipe, result['val'].get('accuracy/top1', float('nan')),
+                     result['test'].get('accuracy/top1', float('nan'))))
+    print('\nNTIRE 2021 MAVOC demo (2021 layout), top-1 of the final EO model (%)')
+    print(f'| {"Recipe":<10} | {"val":>6} | {"test":>6} |')
+    print('|' + '|'.join(['-' * 12, '-' * 8, '-' * 8]) + '|')
+    for recipe, val, test in rows:
+        print(f'| {recipe:<10} | {val:6.1f} | {test:6.1f} |')
+    print(f'\ntotal time {time.time() - start:.0f} s; work dirs under {work_dir}')
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.task == 'mavoc':
+        return run_mavoc(args)
     task = TASKS[args.task]
     data_root = args.data_root or osp.join(ROOT, task['data_root'])
     work_root = args.work_dir or osp.join(ROOT, 'work_dirs', f'demo_{args.task}')
