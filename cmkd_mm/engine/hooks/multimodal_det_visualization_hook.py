@@ -84,6 +84,14 @@ class MultiModalDetVisualizationHook(DetVisualizationHook):
                 f'val_{name}', img, data_sample=outputs[0], show=self.show,
                 wait_time=self.wait_time, pred_score_thr=self.score_thr, step=step)
 
+    def before_run(self, runner) -> None:
+        """Draw with the runner's own visualizer.
+
+        The parent hook takes ``Visualizer.get_current_instance()`` when it is built, which is
+        global state: another runner created in the same second can make it a different one.
+        """
+        self._visualizer = runner.visualizer
+
     def after_test_iter(self, runner, batch_idx: int, data_batch: dict, outputs) -> None:
         if self.draw is False:
             return

@@ -113,6 +113,14 @@ class MultiModalSegVisualizationHook(SegVisualizationHook):
             panels.append(colorize(label, palette))
         return np.concatenate(panels, axis=1)
 
+    def before_run(self, runner) -> None:
+        """Draw with the runner's own visualizer.
+
+        The parent hook takes ``Visualizer.get_current_instance()`` when it is built, which is
+        global state: another runner created in the same second can make it a different one.
+        """
+        self._visualizer = runner.visualizer
+
     def after_val_iter(self, runner, batch_idx: int, data_batch: dict,
                        outputs: Sequence[SegDataSample]) -> None:
         if self.draw is False or not self.every_n_inner_iters(batch_idx, self.interval):

@@ -1,0 +1,3 @@
+from .logit_cls_head import LogitClsHead
+
+__all__ = ['LogitClsHead']

@@ -1,0 +1,3 @@
+from .average_logits_tta import AverageClsLogitsTTA
+
+__all__ = ['AverageClsLogitsTTA']
