@@ -328,7 +328,7 @@ def _build(config, split, data_root):
 def test_2021_config_pipeline(root21):
     ds, cfg = _build('mavoc_2021.py', 'train', root21)
     assert cfg.train_dataloader.batch_size == 512 and cfg.train_dataloader.num_workers == 2
-    assert cfg.val_evaluator == dict(type='Accuracy', topk=(1, ))
+    assert cfg.val_evaluator == dict(type='MAVOCMetric')
     samples = [ds[i] for i in range(4)]
     for i, out in enumerate(samples):
         assert out['inputs']['sar'].shape == (1, 48, 48)
