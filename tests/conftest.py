@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import os.path as osp
 
@@ -6,6 +5,7 @@ import pytest
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
 from cmkd_mm.demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo
+from cmkd_mm.utils import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -37,15 +37,6 @@ def mavoc2024_demo_root(tmp_path_factory):
     """A tiny MAVOC dataset in the PBVS 2024 layout (class-name folders, Gotcha test chips)."""
     root = tmp_path_factory.mktemp('mavoc2024_demo')
     return make_mavoc_demo(str(root), layout='2024', splits=dict(train=2, valid=1, test=1))
-
-
-def load_tool(relpath: str):
-    """Import a script under tools/ (e.g. ``'dataset_converters/stf_to_coco.py'``)."""
-    name = 'cmkd_tool_' + relpath.replace('/', '_')[:-3]
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, 'tools', relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='session')

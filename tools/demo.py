@@ -22,14 +22,15 @@ teacher, a thermal baseline and two feature-distilled thermal students, mIoU.
 mIoU on val and test and on the day and night halves of test.
 
 ``mavoc``: the NTIRE 2021 MAVOC recipes (``tools/ntire2021.py --demo``: baseline, KD method 1,
-with post-processing, iterative KD) on procedural SAR/EO chips in the 2021 layout, top-1.
+with post-processing, iterative KD) on procedural SAR/EO chips in the 2021 layout, top-1; then
+the NJUST-KMG pipeline (``tools/njust_kmg.py --demo``) as the README describes it (KL, head) and
+as its code does it (joint, full) on chips in the 2024 layout: top-1, AUROC, PBVS total.
 
 A stage whose work dir holds ``demo_result.json`` is not trained again, so the demo resumes
 where it stopped.
 """
 import argparse
 import glob
-import importlib.util
 import json
 import logging
 import os.path as osp
@@ -42,6 +43,7 @@ from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
 from cmkd_mm.demo import make_mfnet_demo, make_stf_demo
+from cmkd_mm.utils import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TASKS = dict(
@@ -109,10 +111,7 @@ def prepare_stf(data_root: str, splits: Optional[Dict[str, int]] = None) -> None
         splits (dict, optional): Frames per split file (``make_stf_demo``'s default when None).
     """
     make_stf_demo(data_root, splits=splits)
-    spec = importlib.util.spec_from_file_location(
-        'stf_to_coco', osp.join(ROOT, 'tools', 'dataset_converters', 'stf_to_coco.py'))
-    converter = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(converter)
+    converter = load_tool('dataset_converters/stf_to_coco.py')
     argv = [data_root, '--out-dir', osp.join(data_root, 'annotations')]
     for name, files in STF_SPLITS.items():
         argv += ['--split', f'{name}={files}']
@@ -186,25 +185,33 @@ def run_stage(cfg: Config) -> dict:
 
 
 def run_mavoc(args) -> None:
-    """The NTIRE 2021 recipes on demo chips, one table."""
-    spec = importlib.util.spec_from_file_location('cmkd_ntire2021',
-                                                  osp.join(ROOT, 'tools', 'ntire2021.py'))
-    ntire2021 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ntire2021)
+    """The NTIRE 2021 recipes and the NJUST-KMG pipeline on demo chips, two tables."""
+    ntire2021, njust_kmg = load_tool('ntire2021.py'), load_tool('njust_kmg.py')
     work_dir = args.work_dir or osp.join(ROOT, 'work_dirs', 'demo_mavoc')
-    common = ['--demo', '--work-dir', work_dir]
-    if args.data_root:
-        common += ['--data-root', args.data_root]
-    rows, start = [], time.time()
+    start = time.time()
+    rows = []
     for recipe in ('baseline', 'kd1', 'kd1-pp', 'kd2'):
-        result = ntire2021.main([recipe, *common])
+        result = ntire2021.main(
+            [recipe, '--demo', '--work-dir', osp.join(work_dir, 'ntire2021')])
         rows.append((recipe, result['val'].get('accuracy/top1', float('nan')),
                      result['test'].get('accuracy/top1', float('nan'))))
+    njust = []
+    for stage2, stage3 in (('kl', 'head'), ('joint', 'full')):
+        summary = njust_kmg.main(['--demo', '--stage2', stage2, '--stage3', stage3,
+                                  '--work-dir', osp.join(work_dir, 'njust_kmg')])
+        val = summary['val'] or {}
+        njust.append((f'{stage2} + {stage3}', val.get('accuracy/top1', float('nan')),
+                      val.get('auroc', float('nan')), val.get('pbvs_total', float('nan'))))
     print('\nNTIRE 2021 MAVOC demo (2021 layout), top-1 of the final EO model (%)')
     print(f'| {"Recipe":<10} | {"val":>6} | {"test":>6} |')
     print('|' + '|'.join(['-' * 12, '-' * 8, '-' * 8]) + '|')
     for recipe, val, test in rows:
         print(f'| {recipe:<10} | {val:6.1f} | {test:6.1f} |')
+    print('\nNJUST-KMG demo (2024 layout), SAR val with OOD chips')
+    print(f'| {"stage 2 + stage 3":<17} | {"top-1 %":>7} | {"AUROC":>6} | {"PBVS total":>10} |')
+    print('|' + '|'.join(['-' * 19, '-' * 9, '-' * 8, '-' * 12]) + '|')
+    for name, top1, auroc, total in njust:
+        print(f'| {name:<17} | {top1:7.1f} | {auroc:6.3f} | {total:10.3f} |')
     print(f'\ntotal time {time.time() - start:.0f} s; work dirs under {work_dir}')
 
 

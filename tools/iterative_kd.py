@@ -25,7 +25,6 @@ Example::
 """
 import argparse
 import glob
-import importlib.util
 import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional
@@ -35,16 +34,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
+from cmkd_mm.utils import load_tool
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def _extract_student() -> Callable:
-    path = osp.join(ROOT, 'tools', 'model_converters', 'extract_student.py')
-    spec = importlib.util.spec_from_file_location('cmkd_extract_student', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.extract_student
 
 
 def plan(iterations: int, pre_eo: str, pre_sar: str) -> List[Dict[str, str]]:
@@ -114,7 +105,7 @@ def run_chain(eo_config: str,
             raise FileNotFoundError(f'{ckpt}: pre-trained checkpoint not found; train the '
                                     'single-modality baselines first (see docs/classification.md)')
     train = train or (lambda cfg: Runner.from_cfg(cfg).train())
-    extract = _extract_student()
+    extract = load_tool('model_converters/extract_student.py').extract_student
     produced: Dict[str, str] = {}
     records = []
     for step in plan(iterations, pre_eo, pre_sar):

@@ -46,7 +46,6 @@ Example::
         --work-dir work_dirs/njust_kmg --cluster id-gap --ood-score energy
 """
 import argparse
-import importlib.util
 import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence
@@ -62,6 +61,7 @@ from cmkd_mm.demo import make_mavoc_demo
 from cmkd_mm.evaluation.functional import (binary_auroc, cluster_by_features, cluster_by_id_gap,
                                            cluster_vote, energy_score, max_logit_score,
                                            numeric_image_id, write_submission)
+from cmkd_mm.utils import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = dict(
@@ -72,19 +72,6 @@ CONFIGS = dict(
     full='njust-kmg_stage3-full_mavoc2024')
 OOD_SCORES = ('energy', 'max_softmax', 'max_logit')
 CLUSTERS = ('id-gap', 'features', 'none')
-
-
-def _tool(relpath: str):
-    """Import a script under tools/.
-
-    Args:
-        relpath (str): Path relative to tools/, e.g. ``'iterative_kd.py'``.
-    """
-    name = 'cmkd_' + relpath.replace('/', '_')[:-3]
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, 'tools', relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def config_path(key: str) -> str:
@@ -203,8 +190,8 @@ def train_stages(work_dir: str,
         ``teacher`` and ``student`` (the plain SAR classifier), stage 3 ``init``.
     """
     train = train or (lambda cfg: Runner.from_cfg(cfg).train())
-    best_checkpoint = _tool('iterative_kd.py').best_checkpoint
-    extract_student = _tool('model_converters/extract_student.py').extract_student
+    best_checkpoint = load_tool('iterative_kd.py').best_checkpoint
+    extract_student = load_tool('model_converters/extract_student.py').extract_student
     records: List[Dict] = []
     for index, step in enumerate(plan(stage2, stage3)):
         stage_dir = osp.join(work_dir, step['name'])

@@ -20,7 +20,6 @@ Example::
     python tools/ntire2021.py kd2 --demo --kd2-iterations 2
 """
 import argparse
-import importlib.util
 import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional
@@ -31,6 +30,7 @@ from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
 from cmkd_mm.demo import make_mavoc_demo
+from cmkd_mm.utils import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = dict(
@@ -46,14 +46,6 @@ RECIPES = dict(
     kd1=(['eo', 'sar', 'kd1'], 'kd1'),
     **{'kd1-pp': (['eo', 'sar', 'kd1'], 'kd1')},
     kd2=(['eo', 'sar', 'kd2'], 'kd2'))
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'cmkd_{name}',
-                                                  osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def config_path(key: str, demo: bool) -> str:
@@ -90,7 +82,7 @@ def run_stage(name: str, work_dir: str, train: Callable[[], Dict]) -> Dict:
 
 def train_stages(stages: List[str], args) -> Dict[str, Dict]:
     """Train the recipe's stages in order; each record holds its config and checkpoint."""
-    chain = _tool('iterative_kd')
+    chain = load_tool('iterative_kd.py')
     records: Dict[str, Dict] = {}
     for stage in stages:
         work_dir = osp.join(args.work_dir, stage)

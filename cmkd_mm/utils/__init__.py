@@ -1,0 +1,3 @@
+from .tools import load_tool
+
+__all__ = ['load_tool']
