@@ -61,6 +61,8 @@ from cmkd_mm.demo import make_mavoc_demo
 from cmkd_mm.evaluation.functional import (binary_auroc, cluster_by_features, cluster_by_id_gap,
                                            cluster_vote, energy_score, max_logit_score,
                                            numeric_image_id, write_submission)
+from cmkd_mm.datasets import MAVOC_CLASSES
+from cmkd_mm.evaluation.metrics import MAVOCMetric
 from cmkd_mm.utils import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -372,24 +374,29 @@ def postprocess(pred: Dict[str, np.ndarray],
     return dict(class_id=labels, score=scores)
 
 
-def val_metrics(pred: Dict[str, np.ndarray], out: Dict[str, np.ndarray]) -> Dict[str, float]:
-    """Top-1 (%) of the labelled in-distribution chips; with OOD flags the AUROC and PBVS total.
+def val_metrics(pred: Dict[str, np.ndarray], out: Dict[str, np.ndarray],
+                out_dir: Optional[str] = None) -> Dict[str, float]:
+    """``MAVOCMetric`` on the post-processed predictions.
+
+    Top-1 (%) and per-class accuracy of the labelled in-distribution chips; with OOD flags the
+    AUROC of the score and the PBVS total; with ``out_dir`` the confusion matrix picture.
 
     Args:
-        pred (dict): Output of :func:`predict` (``gt_label``, ``ood``).
+        pred (dict): Output of :func:`predict` (``gt_label``, ``ood``, ``image_id``).
         out (dict): Output of :func:`postprocess` (``class_id``, ``score``).
+        out_dir (str, optional): Where to write ``confusion_matrix.{png,csv}``.
     """
-    in_dist = np.ones(len(out['class_id']), bool) if pred['ood'] is None else ~pred['ood']
-    evaluated = in_dist & (pred['gt_label'] >= 0)
-    metrics = {}
-    if evaluated.any():
-        accuracy = float((out['class_id'][evaluated] == pred['gt_label'][evaluated]).mean())
-        metrics['accuracy/top1'] = 100 * accuracy
-    if pred['ood'] is not None:
-        metrics['auroc'] = binary_auroc(out['score'], in_dist)
-        if evaluated.any():
-            metrics['pbvs_total'] = 0.75 * accuracy + 0.25 * metrics['auroc']
-    return metrics
+    flags = [None] * len(out['class_id']) if pred['ood'] is None else pred['ood'].tolist()
+    results = [
+        dict(pred_label=int(label), gt_label=int(gt), num_classes=len(MAVOC_CLASSES['2024']),
+             image_id=image_id, ood=ood, score=float(score))
+        for label, gt, image_id, ood, score in zip(out['class_id'], pred['gt_label'],
+                                                   pred.get('image_id', flags), flags,
+                                                   out['score'])
+    ]
+    metric = MAVOCMetric(out_dir=out_dir)
+    metric.dataset_meta = dict(classes=MAVOC_CLASSES['2024'])
+    return metric.compute_metrics(results)
 
 
 def run_inference(config: str,
@@ -422,7 +429,7 @@ def run_inference(config: str,
     if cfg.get('val_dataloader'):
         pred = predict(config, checkpoint, 'val', osp.join(work_dir, 'val'), data_root,
                        cfg_options, **tta)
-        val = val_metrics(pred, postprocess(pred, **post))
+        val = val_metrics(pred, postprocess(pred, **post), osp.join(work_dir, 'val'))
     pred = predict(config, checkpoint, 'test', osp.join(work_dir, 'test'), data_root,
                    cfg_options, **tta)
     result = postprocess(pred, **post)

@@ -1,6 +1,7 @@
 """tools/njust_kmg.py: stage wiring and resuming, TTA copies, post-processing, val metrics and
 the submission written by inference on a tiny model."""
 import csv
+import glob
 import json
 import os
 import os.path as osp
@@ -173,17 +174,23 @@ def test_postprocess_scores_and_cluster_voting():
         assert feats['class_id'].tolist() == [0, 0, 0, 2, 0, 0]
 
 
-def test_val_metrics_formula():
+def test_val_metrics_formula(tmp_path):
     tool = load_tool('njust_kmg.py')
     pred = dict(gt_label=np.array([0, 1, 2, -1, 0]), ood=np.array([0, 0, 0, 1, 0], bool))
     out = dict(class_id=np.array([0, 1, 0, 3, 1]), score=np.array([0.9, 0.8, 0.7, 0.78, 0.75]))
-    metrics = tool.val_metrics(pred, out)
+    metrics = tool.val_metrics(pred, out, str(tmp_path))
     # 2 of the 4 in-distribution chips right; the OOD chip (0.78) is below 2 of the 4 ID scores
-    assert metrics == pytest.approx({'accuracy/top1': 50., 'auroc': 0.5,
-                                     'pbvs_total': 0.75 * 0.5 + 0.25 * 0.5})
+    assert {k: metrics[k] for k in ('accuracy/top1', 'auroc', 'pbvs_total')} == pytest.approx(
+        {'accuracy/top1': 50., 'auroc': 0.5, 'pbvs_total': 0.75 * 0.5 + 0.25 * 0.5})
+    # per class: sedan 1 of 2, SUV 1 of 1, pickup truck 0 of 1; and the confusion matrix
+    assert metrics['per_class_accuracy/sedan'] == 50.
+    assert metrics['per_class_accuracy/SUV'] == 100.
+    assert metrics['per_class_accuracy/pickup truck'] == 0.
+    assert (tmp_path / 'confusion_matrix.png').is_file()
     # without OOD flags every labelled chip counts (3 of 5) and there is no AUROC
     labelled = dict(gt_label=np.array([0, 1, 2, 3, 0]), ood=None)
-    assert tool.val_metrics(labelled, out) == pytest.approx({'accuracy/top1': 60.})
+    metrics = tool.val_metrics(labelled, out)
+    assert metrics['accuracy/top1'] == pytest.approx(60.) and 'auroc' not in metrics
 
 
 def test_inference_writes_one_row_per_test_chip(tmp_path, mavoc2024_demo_root):
@@ -230,6 +237,7 @@ def test_inference_writes_one_row_per_test_chip(tmp_path, mavoc2024_demo_root):
             assert written[image_id][1] == pytest.approx(energy, rel=1e-4, abs=1e-4)
 
     val = summary['val']
-    assert set(val) == {'accuracy/top1', 'auroc', 'pbvs_total'}
+    assert {'accuracy/top1', 'mean_class_accuracy', 'auroc', 'pbvs_total'} <= set(val)
+    assert glob.glob(osp.join(str(tmp_path), '**', 'val', 'confusion_matrix.png'), recursive=True)
     assert val['pbvs_total'] == pytest.approx(0.75 * val['accuracy/top1'] / 100 +
                                               0.25 * val['auroc'])
