@@ -30,7 +30,6 @@ A stage whose work dir holds ``demo_result.json`` is not trained again, so the d
 where it stopped.
 """
 import argparse
-import glob
 import json
 import logging
 import os.path as osp
@@ -43,7 +42,7 @@ from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
 from cmkd_mm.demo import make_mfnet_demo, make_stf_demo
-from cmkd_mm.utils import load_tool
+from cmkd_mm.utils import best_checkpoint, load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TASKS = dict(
@@ -154,15 +153,6 @@ def build_cfg(task: str, config: str, data_root: str, work_dir: str, args,
     return cfg
 
 
-def final_checkpoint(work_dir: str) -> str:
-    """The best checkpoint on val if one was kept, else the last one."""
-    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
-    if best:
-        return best[-1]
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
-
-
 def run_stage(cfg: Config) -> dict:
     """Train (unless done before), then validate and test the final checkpoint."""
     done = osp.join(cfg.work_dir, 'demo_result.json')
@@ -171,7 +161,7 @@ def run_stage(cfg: Config) -> dict:
             return json.load(f)
     runner = Runner.from_cfg(cfg)
     runner.train()
-    ckpt = final_checkpoint(cfg.work_dir)
+    ckpt = best_checkpoint(cfg.work_dir)
     cfg.load_from = ckpt
     # Evaluation only: no best-checkpoint bookkeeping or early stopping on these metrics.
     cfg.default_hooks.checkpoint.save_best = None

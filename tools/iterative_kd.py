@@ -24,8 +24,6 @@ Example::
         --pre-sar work_dirs/baseline_resnet34_sar_mavoc2021/best.pth --work-dir work_dirs/kd2
 """
 import argparse
-import glob
-import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional
 
@@ -34,7 +32,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
-from cmkd_mm.utils import load_tool
+from cmkd_mm.utils import best_checkpoint, load_tool, run_stage
 
 
 
@@ -51,15 +49,6 @@ def plan(iterations: int, pre_eo: str, pre_sar: str) -> List[Dict[str, str]]:
         steps.append(dict(name=f'iter{i}_sar', role='sar', iteration=i, teacher=eo, student=sar))
         sar = f'iter{i}_sar'
     return steps
-
-
-def best_checkpoint(work_dir: str) -> str:
-    """The best validation checkpoint of a finished run, else its last one."""
-    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
-    if best:
-        return best[-1]
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
 
 
 def step_config(config: str, work_dir: str, teacher: str, student: str, lr: float,
@@ -110,12 +99,8 @@ def run_chain(eo_config: str,
     records = []
     for step in plan(iterations, pre_eo, pre_sar):
         step_dir = osp.join(work_dir, step['name'])
-        done = osp.join(step_dir, 'step_done.json')
-        if osp.isfile(done):
-            with open(done) as f:
-                record = json.load(f)
-            print_log(f'{step["name"]}: done before, skipped', logger='current')
-        else:
+
+        def train_step(step=step, step_dir=step_dir) -> Dict:
             teacher = produced.get(step['teacher'], step['teacher'])
             student = produced.get(step['student'], step['student'])
             config = eo_config if step['role'] == 'eo' else sar_config
@@ -126,9 +111,9 @@ def run_chain(eo_config: str,
             train(cfg)
             best = best_checkpoint(step_dir)
             out, _ = extract(config, best, osp.join(step_dir, 'student.pth'))
-            record = dict(step, teacher=teacher, student_init=student, best=best, student=out)
-            with open(done, 'w') as f:
-                json.dump(record, f, indent=1)
+            return dict(step, teacher=teacher, student_init=student, best=best, student=out)
+
+        record = run_stage(step['name'], step_dir, train_step, marker='step_done.json')
         produced[step['name']] = record['student']
         records.append(record)
     return records

@@ -57,13 +57,13 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
-from cmkd_mm.demo import make_mavoc_demo
-from cmkd_mm.evaluation.functional import (binary_auroc, cluster_by_features, cluster_by_id_gap,
-                                           cluster_vote, energy_score, max_logit_score,
-                                           numeric_image_id, write_submission)
 from cmkd_mm.datasets import MAVOC_CLASSES
+from cmkd_mm.demo import make_mavoc_demo
+from cmkd_mm.evaluation.functional import (cluster_by_features, cluster_by_id_gap, cluster_vote,
+                                           energy_score, max_logit_score, numeric_image_id,
+                                           write_submission)
 from cmkd_mm.evaluation.metrics import MAVOCMetric
-from cmkd_mm.utils import load_tool
+from cmkd_mm.utils import best_checkpoint, load_tool, run_stage
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = dict(
@@ -151,26 +151,6 @@ def load_cfg(config: str, work_dir: str, data_root: Optional[str] = None,
     return cfg
 
 
-def run_stage(name: str, work_dir: str, train: Callable[[], Dict]) -> Dict:
-    """Run ``train`` unless ``<work_dir>/stage_done.json`` exists; return the stage record.
-
-    Args:
-        name (str): Stage name.
-        work_dir (str): The stage's work dir.
-        train (callable): Trains the stage and returns its record (saved as
-            ``stage_done.json`` with ``stage=name``).
-    """
-    done = osp.join(work_dir, 'stage_done.json')
-    if osp.isfile(done):
-        print_log(f'{name}: done before, skipped', logger='current')
-        with open(done) as f:
-            return json.load(f)
-    record = dict(stage=name, **train())
-    with open(done, 'w') as f:
-        json.dump(record, f, indent=1)
-    return record
-
-
 def train_stages(work_dir: str,
                  stage2: str = 'kl',
                  stage3: str = 'head',
@@ -192,7 +172,6 @@ def train_stages(work_dir: str,
         ``teacher`` and ``student`` (the plain SAR classifier), stage 3 ``init``.
     """
     train = train or (lambda cfg: Runner.from_cfg(cfg).train())
-    best_checkpoint = load_tool('iterative_kd.py').best_checkpoint
     extract_student = load_tool('model_converters/extract_student.py').extract_student
     records: List[Dict] = []
     for index, step in enumerate(plan(stage2, stage3)):

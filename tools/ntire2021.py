@@ -22,15 +22,14 @@ Example::
 import argparse
 import json
 import os.path as osp
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import cmkd_mm  # noqa: F401
 from cmkd_mm.demo import make_mavoc_demo
-from cmkd_mm.utils import load_tool
+from cmkd_mm.utils import best_checkpoint, load_tool, run_stage
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = dict(
@@ -53,31 +52,23 @@ def config_path(key: str, demo: bool) -> str:
     return osp.join(ROOT, 'configs', 'classification', names[key] + '.py')
 
 
+def set_data(cfg: Config, args) -> None:
+    """Point every dataloader at ``args.data_root`` (the demo also knows its test labels)."""
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'].dataset.data_root = args.data_root
+    if args.demo:
+        cfg.test_dataloader.dataset.label_file = 'test_labels.csv'
+
+
 def load_cfg(key: str, args, work_dir: str) -> Config:
     """A stage config with the data root, work dir and command-line options applied."""
     cfg = Config.fromfile(config_path(key, args.demo))
-    for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].dataset.data_root = args.data_root
-    if args.demo:  # the demo knows its test labels
-        cfg.test_dataloader.dataset.label_file = 'test_labels.csv'
+    set_data(cfg, args)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = work_dir
     cfg.resume = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
     return cfg
-
-
-def run_stage(name: str, work_dir: str, train: Callable[[], Dict]) -> Dict:
-    """Run ``train`` unless the stage finished before; return its record."""
-    done = osp.join(work_dir, 'stage_done.json')
-    if osp.isfile(done):
-        print_log(f'stage {name}: done before, skipped', logger='current')
-        with open(done) as f:
-            return json.load(f)
-    record = dict(stage=name, **train())
-    with open(done, 'w') as f:
-        json.dump(record, f, indent=1)
-    return record
 
 
 def train_stages(stages: List[str], args) -> Dict[str, Dict]:
@@ -105,7 +96,7 @@ def train_stages(stages: List[str], args) -> Dict[str, Dict]:
                     type='Pretrained', checkpoint=records['eo']['checkpoint'])
             Runner.from_cfg(cfg).train()
             return dict(config=config_path(stage, args.demo),
-                        checkpoint=chain.best_checkpoint(work_dir), distill=stage == 'kd1')
+                        checkpoint=best_checkpoint(work_dir), distill=stage == 'kd1')
 
         records[stage] = run_stage(stage, work_dir, train)
     return records
@@ -124,10 +115,7 @@ def _data_options(args) -> dict:
 def evaluate(record: Dict, recipe: str, args) -> Dict:
     """Val and test metrics of the final model; test predictions to results.csv."""
     cfg = Config.fromfile(record['config'])
-    for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].dataset.data_root = args.data_root
-    if args.demo:
-        cfg.test_dataloader.dataset.label_file = 'test_labels.csv'
+    set_data(cfg, args)
     out_dir = osp.join(args.work_dir, recipe)
     cfg.work_dir = osp.join(out_dir, 'eval')
     cfg.load_from = record['checkpoint']
