@@ -5,10 +5,11 @@ from typing import Dict, Optional, Sequence, Union
 import numpy as np
 from mmdet.engine.hooks import DetVisualizationHook
 from mmengine.registry import HOOKS
-from mmengine.utils import mkdir_or_exist
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 from cmkd_mm.datasets.transforms.registration import warp_window
+
+from .runner_visualizer_mixin import RunnerVisualizerMixin
 
 
 def to_display(img: np.ndarray, bit_depth: Optional[int] = None,
@@ -33,7 +34,7 @@ def to_display(img: np.ndarray, bit_depth: Optional[int] = None,
 
 
 @HOOKS.register_module()
-class MultiModalDetVisualizationHook(DetVisualizationHook):
+class MultiModalDetVisualizationHook(RunnerVisualizerMixin, DetVisualizationHook):
     """mmdet's ``DetVisualizationHook`` drawing on each named modality, in the label frame.
 
     The predictions of a sample are in its reference (label) frame. Each modality listed in
@@ -84,21 +85,10 @@ class MultiModalDetVisualizationHook(DetVisualizationHook):
                 f'val_{name}', img, data_sample=outputs[0], show=self.show,
                 wait_time=self.wait_time, pred_score_thr=self.score_thr, step=step)
 
-    def before_run(self, runner) -> None:
-        """Draw with the runner's own visualizer.
-
-        The parent hook takes ``Visualizer.get_current_instance()`` when it is built, which is
-        global state: another runner created in the same second can make it a different one.
-        """
-        self._visualizer = runner.visualizer
-
     def after_test_iter(self, runner, batch_idx: int, data_batch: dict, outputs) -> None:
         if self.draw is False:
             return
-        if self.test_out_dir is not None and not self._out_dir_ready:
-            self.test_out_dir = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
-            mkdir_or_exist(self.test_out_dir)
-            self._out_dir_ready = True
+        self._prepare_test_out_dir(runner)
         for data_sample in outputs:
             self._test_index += 1
             stem = data_sample.get('sample') or osp.splitext(osp.basename(

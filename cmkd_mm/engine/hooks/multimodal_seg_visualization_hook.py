@@ -5,13 +5,13 @@ from typing import Optional, Sequence
 import mmcv
 import numpy as np
 from mmengine.registry import HOOKS
-from mmengine.utils import mkdir_or_exist
 from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.structures import SegDataSample
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 
 from .multimodal_det_visualization_hook import to_display
+from .runner_visualizer_mixin import RunnerVisualizerMixin
 
 
 def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
@@ -29,7 +29,7 @@ def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
 
 
 @HOOKS.register_module()
-class MultiModalSegVisualizationHook(SegVisualizationHook):
+class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook):
     """mmseg's ``SegVisualizationHook`` drawing one named modality, the prediction and the GT.
 
     Each picture has three panels side by side: the ``modality`` image of the sample (read again
@@ -113,14 +113,6 @@ class MultiModalSegVisualizationHook(SegVisualizationHook):
             panels.append(colorize(label, palette))
         return np.concatenate(panels, axis=1)
 
-    def before_run(self, runner) -> None:
-        """Draw with the runner's own visualizer.
-
-        The parent hook takes ``Visualizer.get_current_instance()`` when it is built, which is
-        global state: another runner created in the same second can make it a different one.
-        """
-        self._visualizer = runner.visualizer
-
     def after_val_iter(self, runner, batch_idx: int, data_batch: dict,
                        outputs: Sequence[SegDataSample]) -> None:
         if self.draw is False or not self.every_n_inner_iters(batch_idx, self.interval):
@@ -138,10 +130,7 @@ class MultiModalSegVisualizationHook(SegVisualizationHook):
                         outputs: Sequence[SegDataSample]) -> None:
         if self.draw is False:
             return
-        if self.test_out_dir is not None and not self._out_dir_ready:
-            self.test_out_dir = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
-            mkdir_or_exist(self.test_out_dir)
-            self._out_dir_ready = True
+        self._prepare_test_out_dir(runner)
         palette = self._palette(runner, 'test')
         for data_sample in outputs:
             self._test_index += 1
