@@ -2,7 +2,6 @@
 import math
 from typing import List, Optional, Sequence, Tuple
 
-import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
