@@ -2,6 +2,8 @@ import os
 import os.path as osp
 
 import pytest
+import torch
+from mmengine.registry import DefaultScope
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
 from cmkd_mm.demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo
@@ -9,6 +11,29 @@ from cmkd_mm.utils import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
+
+
+@pytest.fixture
+def mmseg_scope():
+    """Build in mmseg's scope, whatever default scope earlier tests left behind."""
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
+
+
+@pytest.fixture
+def mmpretrain_scope():
+    """Build in mmpretrain's scope, whatever default scope earlier tests left behind."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield
+
+
+@pytest.fixture(scope='module')
+def single_thread():
+    """Tiny tensors: one thread avoids OpenMP stalls when the CPU cores are busy."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='session')

@@ -325,6 +325,7 @@ def _build(config, split, data_root):
     return DATASETS.build(dataset), cfg
 
 
+@pytest.mark.usefixtures('mmpretrain_scope')
 def test_2021_config_pipeline(root21):
     ds, cfg = _build('mavoc_2021.py', 'train', root21)
     assert cfg.train_dataloader.batch_size == 512 and cfg.train_dataloader.num_workers == 2
@@ -354,6 +355,7 @@ def test_2021_config_pipeline(root21):
         assert (out['data_samples'].get('gt_label') is not None) == (split == 'val')
 
 
+@pytest.mark.usefixtures('mmpretrain_scope')
 def test_2024_config_pipeline(root24):
     ds, cfg = _build('mavoc_2024.py', 'train', root24)
     out = ds[0]

@@ -7,10 +7,11 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from cmkd_mm.datasets import MFNetDataset
 from cmkd_mm.demo import make_mfnet_demo
+
+pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/mfnet.py'))
@@ -21,13 +22,6 @@ def pipeline(*extra):
     steps = copy.deepcopy(CFG.train_pipeline)
     steps = [s for s in steps if s['type'] != 'MultiModalRandomFlip']
     return steps[:2] + list(extra) + steps[2:]
-
-
-@pytest.fixture(autouse=True)
-def mmseg_scope():
-    """The configs name mmseg's ``LoadAnnotations`` as a full mmseg config would."""
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        yield
 
 
 @pytest.fixture

@@ -5,21 +5,15 @@ import os.path as osp
 import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 
 from cmkd_mm.datasets import PST900Dataset
 from cmkd_mm.demo import make_pst900_demo
 
+pytestmark = pytest.mark.usefixtures('mmseg_scope')
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/pst900.py'))
-
-
-@pytest.fixture(autouse=True)
-def mmseg_scope():
-    """The configs name mmseg's ``LoadAnnotations`` as a full mmseg config would."""
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        yield
 
 
 @pytest.fixture

@@ -1,16 +1,11 @@
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from cmkd_mm.models.backbones import BoTResNet, FusionResNet
 from cmkd_mm.models.layers import BoTBlock
 
-
-@pytest.fixture(autouse=True)
-def mmseg_scope():
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 
 def tiny(**kwargs):

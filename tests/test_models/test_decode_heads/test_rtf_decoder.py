@@ -2,33 +2,18 @@ import math
 
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from cmkd_mm.models.decode_heads import RTFDecoderHead, ThermalEnhancementModule
 
+pytestmark = pytest.mark.usefixtures('single_thread', 'mmseg_scope')
+
 H, W = 64, 80
 R18 = [64, 64, 128, 256, 512]
 R50 = [64, 256, 512, 1024, 2048]
 TINY = [8, 16, 32, 64, 128]
-
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread():
-    """Tiny tensors: one thread avoids OpenMP stalls when the CPU cores are busy."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True)
-def mmseg_scope():
-    """Losses inside the head resolve in mmseg, whatever scope earlier tests left behind."""
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        yield
 
 
 def pyramid(channels, n=2, h=H, w=W):

@@ -1,18 +1,12 @@
 """LogitClsHead: predictions carry the raw logits and embeddings; training is LinearClsHead's."""
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import cmkd_mm  # noqa: F401
 
-
-@pytest.fixture(autouse=True)
-def mmpretrain_scope():
-    """Build in mmpretrain's scope, whatever default scope earlier tests left behind."""
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 
 def _head(**kwargs):

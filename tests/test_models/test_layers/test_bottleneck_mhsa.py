@@ -4,13 +4,7 @@ import torch
 from cmkd_mm.models.layers import (AbsolutePositionEmbedding2d, BoTBlock,
                                    MultiHeadSelfAttention2d, make_bot_stack)
 
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 def reference_mhsa(x, w_qkv, height, width, heads, d):

@@ -1,17 +1,11 @@
 """EmbeddingProjection: x @ proj on the last feature, CLIP's parameter name and layout."""
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 import cmkd_mm  # noqa: F401
 
-
-@pytest.fixture(autouse=True)
-def mmpretrain_scope():
-    """Build in mmpretrain's scope, whatever default scope earlier tests left behind."""
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 
 def test_projects_the_last_feature():

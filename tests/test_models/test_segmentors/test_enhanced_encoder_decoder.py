@@ -1,20 +1,15 @@
 import pytest
 import torch
 from mmengine.config import ConfigDict
-from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from cmkd_mm.models.segmentors import EnhancedEncoderDecoder
 
+pytestmark = pytest.mark.usefixtures('mmseg_scope')
+
 H, W = 32, 40
-
-
-@pytest.fixture(autouse=True)
-def mmseg_scope():
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        yield
 
 
 @pytest.fixture

@@ -1,19 +1,13 @@
 """AverageClsLogitsTTA: mean scores, logits and features; label from the mean score."""
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import nn
 
 import cmkd_mm  # noqa: F401
 
-
-@pytest.fixture(autouse=True)
-def mmpretrain_scope():
-    """Build in mmpretrain's scope, whatever default scope earlier tests left behind."""
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 
 def _sample(score, logits=None, feats=None):
