@@ -15,7 +15,7 @@
 # tools/model_converters/extract_student.py.
 _base_ = [
     '../_base_/models/njust-kmg_mavoc2024.py', '../_base_/datasets/mavoc_2024.py',
-    'mmpretrain::_base_/default_runtime.py'
+    '../_base_/schedules/njust-kmg_adam_cosine.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 
@@ -52,15 +52,4 @@ train_dataloader = dict(batch_size=64, sampler=dict(_delete_=True, type='ClassBa
 val_dataloader = val_cfg = val_evaluator = None
 test_dataloader = test_cfg = test_evaluator = None
 
-max_epochs = 100
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=_base_.encoder.lr.stage2,
-                                        weight_decay=0.))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=max_epochs)
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
-randomness = dict(seed=0)
+optim_wrapper = dict(optimizer=dict(lr=_base_.encoder.lr.stage2))

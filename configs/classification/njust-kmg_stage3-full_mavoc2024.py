@@ -15,7 +15,7 @@
 # inference (TTA, cluster voting, OOD score, results.csv).
 _base_ = [
     '../_base_/models/njust-kmg_mavoc2024.py', '../_base_/datasets/mavoc_2024.py',
-    'mmpretrain::_base_/default_runtime.py'
+    '../_base_/schedules/njust-kmg_adam_cosine.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 
@@ -34,21 +34,14 @@ val_evaluator = dict(type='MAVOCMetric', ood_score=ood_score)
 test_evaluator = dict(type='MAVOCMetric', ood_score=ood_score, with_score=True)
 
 max_epochs = 50
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=_base_.encoder.lr.stage3,
-                                        weight_decay=0.))
+optim_wrapper = dict(optimizer=dict(lr=_base_.encoder.lr.stage3))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=50, by_epoch=True, begin=0, end=max_epochs)
+    dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='pbvs_total',
-        rule='greater'))
-randomness = dict(seed=0)
+default_hooks = dict(checkpoint=dict(save_best='pbvs_total', rule='greater'))
 
 # Test-time augmentation: the mean of the predictions (softmax scores, logits, embeddings) of
 # every combination of the lists below; 8 views at 224 px.
