@@ -57,7 +57,13 @@ class PairwiseSimilarityLoss(nn.Module):
         loss = loss_weight * sum_{n,i,j} (A_T[n,i,j] - A_S[n,i,j])^2 / (HW)^2 / N
 
     i.e. the squared error summed over all pixel pairs, divided by ``(HW)^2`` and by the batch
-    size (the mean over pairs and images). CEKD uses it on the last encoder feature (2048 ch,
+    size (the mean over pairs and images).
+
+    Gradient: CEKD (after the structured-KD code it builds on) divides by the norm taken as a
+    constant, ``f / (||f|| + eps).detach()``, so no gradient flows through the norm. That is the
+    default here (``detach_norm=True``). With ``detach_norm=False`` the gradient also flows
+    through the norm, which removes the radial part of each pixel's gradient (the loss value is
+    the same; only the training signal differs). CEKD uses it on the last encoder feature (2048 ch,
     15x20) with no pooling. Student and teacher may have different channel numbers but must
     have the same batch and spatial size (no interpolation, as in CEKD).
 
@@ -69,17 +75,24 @@ class PairwiseSimilarityLoss(nn.Module):
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         eps (float): Added to the L2 norm before dividing. Defaults to 1e-8.
+        detach_norm (bool): Treat the per-pixel norm as a constant, as CEKD's code does.
+            False lets the gradient flow through the norm. Defaults to True.
     """
 
-    def __init__(self, loss_weight: float = 1.0, eps: float = 1e-8) -> None:
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 eps: float = 1e-8,
+                 detach_norm: bool = True) -> None:
         super().__init__()
         self.loss_weight = loss_weight
         self.eps = eps
+        self.detach_norm = detach_norm
 
     def similarity(self, feat: torch.Tensor) -> torch.Tensor:
         """Pixel-to-pixel cosine similarity ``(N, HW, HW)`` of a ``(N, C, H, W)`` map."""
         feat = feat.flatten(2)
-        feat = feat / (feat.norm(p=2, dim=1, keepdim=True) + self.eps)
+        norm = feat.norm(p=2, dim=1, keepdim=True) + self.eps
+        feat = feat / (norm.detach() if self.detach_norm else norm)
         return torch.bmm(feat.transpose(1, 2), feat)
 
     def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor) -> torch.Tensor:

@@ -51,6 +51,48 @@ def test_pairwise_similarity_matches_loop_over_pixel_pairs():
     assert loss(t[:, :4], t[:, :4]).item() == pytest.approx(0., abs=1e-10)
 
 
+def _seed_rule_gradient(s: np.ndarray, t: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """d loss / d s by hand, with the per-pixel norm held constant (CEKD's ``L2(f).detach()``).
+
+    With ``u = s / c`` (``c`` the constant norm of each pixel), ``A_S = u^T u`` and
+    ``D = A_T - A_S``, ``loss = sum D^2 / (HW)^2 / N``, so
+    ``d loss / d u = -2 (D + D^T) u / ((HW)^2 N)`` per image and ``d loss / d s = (d/du) / c``.
+    """
+    n, _, h, w = s.shape
+    grad = np.zeros_like(s)
+    for b in range(n):
+        fs, ft = s[b].reshape(s.shape[1], -1), t[b].reshape(t.shape[1], -1)
+        cs = np.sqrt((fs**2).sum(0, keepdims=True)) + eps
+        ct = np.sqrt((ft**2).sum(0, keepdims=True)) + eps
+        us, ut = fs / cs, ft / ct
+        diff = ut.T @ ut - us.T @ us
+        grad_u = -2 * us @ (diff + diff.T) / (h * w)**2 / n
+        grad[b] = (grad_u / cs).reshape(s.shape[1:])
+    return grad
+
+
+def test_pairwise_similarity_gradient_follows_the_seed_rule_by_default():
+    torch.manual_seed(3)
+    # non-negative features, as after the last encoder stage's ReLU (no all-zero pixel)
+    s = torch.rand(2, 6, 3, 4, dtype=torch.float64).requires_grad_()
+    t = torch.rand(2, 5, 3, 4, dtype=torch.float64)
+    expected = _seed_rule_gradient(_np(s), _np(t))
+    PairwiseSimilarityLoss()(s, t).backward()
+    np.testing.assert_allclose(_np(s.grad), expected, rtol=1e-9, atol=1e-15)
+
+    # detach_norm=False: same value, but the gradient loses its radial part per pixel
+    s2 = s.detach().clone().requires_grad_()
+    full = PairwiseSimilarityLoss(detach_norm=False)
+    assert full(s2, t).item() == pytest.approx(PairwiseSimilarityLoss()(s, t).item(), rel=1e-6)
+    full(s2, t).backward()
+    feat = _np(s).reshape(2, 6, -1)
+    radial_dir = feat / (np.linalg.norm(feat, axis=1, keepdims=True) + 1e-8)
+    seed_grad = expected.reshape(2, 6, -1)
+    projected = seed_grad - (seed_grad * radial_dir).sum(1, keepdims=True) * radial_dir
+    np.testing.assert_allclose(_np(s2.grad).reshape(2, 6, -1), projected, rtol=1e-6, atol=1e-12)
+    assert np.abs(projected - seed_grad).max() > 1e-3 * np.abs(seed_grad).max()
+
+
 def test_pairwise_similarity_rejects_other_spatial_size():
     with pytest.raises(ValueError):
         PairwiseSimilarityLoss()(torch.randn(1, 4, 2, 3), torch.randn(1, 4, 4, 6))
