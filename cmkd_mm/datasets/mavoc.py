@@ -56,6 +56,24 @@ def parse_image_id(name: str) -> str:
     return _ID_RE.match(osp.basename(str(name).strip())).group(1)
 
 
+def numeric_image_id(name: str) -> int:
+    """The number an image id ends with: ``'Gotcha123.png'``, ``'EO_0123.png'``, ``'123'`` -> 123.
+
+    The id is read by :func:`parse_image_id` (the one parser of chip names); its trailing digits
+    are the number (NJUST-KMG's ``int(name[6:])`` for ``Gotcha<id>.png``).
+
+    Args:
+        name (str): File name, path or id.
+
+    Returns:
+        int: The trailing number of the id.
+    """
+    match = re.search(r'(\d+)$', parse_image_id(name))
+    if match is None:
+        raise ValueError(f'no number at the end of the image id of {name!r}')
+    return int(match.group(1))
+
+
 def _norm_name(name: str) -> str:
     return re.sub(r'[\s_]+', '_', name.strip().lower().replace(' w/ ', ' w ').replace('/', ''))
 

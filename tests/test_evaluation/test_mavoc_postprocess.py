@@ -7,8 +7,8 @@ import torch
 
 from cmkd_mm.evaluation.functional import (binary_auroc, cluster_by_features, cluster_by_id_gap,
                                            cluster_vote, confidence_balancing, energy_score,
-                                           max_logit_score, max_softmax_score, numeric_image_id,
-                                           read_submission, write_submission)
+                                           max_logit_score, max_softmax_score, name_order,
+                                           numeric_image_id, read_submission, write_submission)
 
 
 def logits_of(probs) -> np.ndarray:
@@ -187,19 +187,50 @@ def test_numeric_image_id():
         numeric_image_id('noid.png')
 
 
-def test_cluster_by_id_gap_splits_only_above_the_gap():
+def test_cluster_by_id_gap_numeric_splits_only_above_the_gap():
     ids = [1000, 5, 110, 220, 221, 105, 1101]
     # sorted 5, 105 (gap 100: same), 110 | 220 (gap 110), 221 | 1000 | 1101 (gap 101)
-    assert cluster_by_id_gap(ids, max_gap=100).tolist() == [2, 0, 0, 1, 1, 0, 3]
-    assert cluster_by_id_gap(ids, max_gap=1000).tolist() == [0] * 7
+    assert cluster_by_id_gap(ids, 100, order='numeric').tolist() == [2, 0, 0, 1, 1, 0, 3]
+    assert cluster_by_id_gap(ids, 1000, order='numeric').tolist() == [0] * 7
     assert cluster_by_id_gap(np.array([], dtype=int)).tolist() == []
+    with pytest.raises(ValueError, match='order'):
+        cluster_by_id_gap(ids, order='sorted')
+
+
+def _seed_name_cluster(names, threshold=100):
+    """The seed's name_cluster walk, written out: sort the file names as strings, then start a
+    new cluster where |id - previous id| > threshold. Returns one cluster index per name."""
+    walk = sorted(names)
+    cluster, previous, found = -1, None, {}
+    for name in walk:
+        image_id = int(name.split('.')[0][6:])
+        if previous is None or abs(image_id - previous) > threshold:
+            cluster += 1
+        found[name], previous = cluster, image_id
+    return [found[n] for n in names]
+
+
+def test_cluster_by_id_gap_name_order_is_the_seeds():
+    names = ['Gotcha2.png', 'Gotcha1000.png', 'Gotcha1.png', 'Gotcha150.png', 'Gotcha99.png',
+             'Gotcha1040.png', 'Gotcha101.png', 'Gotcha23.png']
+    # string order: 1, 1000, 101, 1040, 150, 2, 23, 99 -> clusters {1}, {1000}, {101}, {1040},
+    # {150}, {2, 23, 99}; numerically {1, 2, 23, 99, 101, 150}, {1000, 1040}
+    by_name = cluster_by_id_gap(names, 100)
+    assert by_name.tolist() == _seed_name_cluster(names) == [5, 1, 0, 4, 5, 3, 2, 5]
+    numeric = cluster_by_id_gap(names, 100, order='numeric')
+    assert numeric.tolist() == [0, 1, 0, 0, 0, 1, 0, 0]
+    # bare ids sort like the file names of one prefix ('.' sorts before every digit)
+    bare = [n[6:-4] for n in names]
+    assert cluster_by_id_gap(bare, 100).tolist() == by_name.tolist()
+    assert name_order(bare).tolist() == name_order(names).tolist()
 
 
 def test_cluster_vote_relabels_only_the_confident_samples():
     clusters = [0, 0, 0, 0, 1, 1, 1, 2, 2, 3]
     labels = [3, 3, 5, 1, 2, 2, 4, 7, 4, 9]
     scores = [0.99, 0.97, 0.98, 0.5, 0.96, 0.999, 0.96, 0.96, 0.97, 0.95]
-    new_labels, new_scores = cluster_vote(labels, scores, clusters, threshold=0.95)
+    new_labels, new_scores = cluster_vote(labels, scores, clusters, threshold=0.95,
+                                          tie_break='smallest')
     # cluster 0: voters 3, 3, 5 -> 3; distinct scores -> the smallest, 0.97; the 0.5 keeps
     # cluster 1: 2, 2, 4 -> 2; 0.96 appears twice -> 0.96
     # cluster 2: a 7-4 tie -> 4; cluster 3: 0.95 is not > 0.95 -> unchanged
@@ -210,10 +241,34 @@ def test_cluster_vote_relabels_only_the_confident_samples():
     assert labels[2] == 5 and scores[0] == 0.99
 
 
+def _seed_vote(values):
+    return max(set(values), key=values.count)
+
+
+def test_cluster_vote_seed_tie_break_follows_the_set_order():
+    # 1 and 9 share a slot of the set's 8-slot table: the first listed comes first and wins
+    for order, winner in (([0, 1], 9), ([1, 0], 1)):
+        new_labels, _ = cluster_vote([9, 1], [0.99, 0.98], [0, 0], order=order)
+        assert new_labels.tolist() == [winner, winner]
+        assert winner == _seed_vote([[9, 1][i] for i in order])
+    # a majority wins whatever the order; the smallest rule picks 1 on the tie
+    assert cluster_vote([9, 1, 9], [0.99] * 3, [0] * 3)[0].tolist() == [9, 9, 9]
+    assert cluster_vote([9, 1], [0.99, 0.98], [0, 0], tie_break='smallest',
+                        order=[0, 1])[0].tolist() == [1, 1]
+    # scores: all different, so every one is modal; the seed's pick is the set's first
+    scores = [0.991, 0.97, 0.96]
+    _, new_scores = cluster_vote([0, 0, 0], scores, [0, 0, 0], order=[2, 0, 1])
+    assert new_scores.tolist() == [_seed_vote([0.96, 0.991, 0.97])] * 3
+    with pytest.raises(ValueError, match='permutation'):
+        cluster_vote([0, 0], [0.99, 0.99], [0, 0], order=[0, 0])
+    with pytest.raises(ValueError, match='tie_break'):
+        cluster_vote([0], [0.99], [0], tie_break='largest')
+
+
 def test_cluster_by_features_threshold_is_single_linkage():
     ids = np.array([1000, 5, 110, 220, 221, 105, 1101])
     clusters = cluster_by_features(ids[:, None].astype(float), distance_threshold=100)
-    assert same_partition(clusters, cluster_by_id_gap(ids, 100))
+    assert same_partition(clusters, cluster_by_id_gap(ids, 100, order='numeric'))
     assert clusters.tolist() == [0, 1, 1, 2, 2, 1, 3]  # numbered by first sample
 
 

@@ -10,10 +10,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
-from ..functional import (binary_auroc, confidence_balancing, energy_score, max_logit_score,
-                          max_softmax_score, write_submission)
-
-OOD_SCORES = ('max_softmax', 'energy', 'max_logit')
+from ..functional import (OOD_SCORES, binary_auroc, confidence_balancing, ood_score,
+                          write_submission)
 
 
 @METRICS.register_module()
@@ -97,11 +95,7 @@ class MAVOCMetric(BaseMetric):
         """The OOD score of one sample, None when its inputs are missing."""
         if logits is not None:
             logits = torch.as_tensor(logits).detach().cpu().reshape(1, -1)
-            if self.ood_score == 'energy':
-                return float(energy_score(logits, self.energy_temperature)[0])
-            if self.ood_score == 'max_logit':
-                return float(max_logit_score(logits)[0])
-            return float(max_softmax_score(logits)[0])
+            return float(ood_score(logits, self.ood_score, self.energy_temperature)[0])
         if self.ood_score == 'max_softmax' and pred_score is not None:
             return float(torch.as_tensor(pred_score).detach().max())
         return None
