@@ -13,27 +13,13 @@ Examples::
     bash tools/dist_test.sh configs/xxx.py ckpt.pth 8
 """
 import argparse
-import inspect
 import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, DictAction
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-# Arguments of the visualization hooks of the supported codebases:
-# mmdet's DetVisualizationHook and mmseg's SegVisualizationHook are switched
-# on by ``draw``, mmpretrain's VisualizationHook by ``enable``.
-KNOWN_HOOK_ARGS = {
-    'DetVisualizationHook': {'draw', 'show', 'wait_time', 'test_out_dir'},
-    'GroundingVisualizationHook': {'draw', 'show', 'wait_time',
-                                   'test_out_dir'},
-    'TrackVisualizationHook': {'draw', 'show', 'wait_time', 'test_out_dir'},
-    'SegVisualizationHook': {'draw', 'show', 'wait_time'},
-    'VisualizationHook': {'enable', 'show', 'wait_time', 'out_dir'},
-}
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -80,96 +66,6 @@ def parse_args(argv=None):
     return args
 
 
-def _init_args(cls):
-    """Arguments of ``cls.__init__``, following ``**kwargs`` up to the base classes."""
-    names = set()
-    for klass in cls.__mro__:
-        if '__init__' not in vars(klass):
-            continue
-        params = inspect.signature(klass.__init__).parameters
-        names |= {n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
-        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            break
-    return names
-
-
-def _hook_args(hook_type, scope):
-    """Names of the arguments the visualization hook accepts, or None."""
-    if not isinstance(hook_type, str):  # a class given directly
-        return _init_args(hook_type)
-    name = hook_type.split('.')[-1]
-    if name in KNOWN_HOOK_ARGS:
-        return KNOWN_HOOK_ARGS[name]
-    try:  # e.g. a custom hook: look its class up in the registry
-        from mmengine.registry import HOOKS
-        if '.' not in hook_type and scope:
-            hook_type = f'{scope}.{hook_type}'
-        hook_cls = HOOKS.get(hook_type)
-    except Exception:
-        hook_cls = None
-    if hook_cls is None:
-        return None
-    return _init_args(hook_cls)
-
-
-def trigger_visualization_hook(cfg, args):
-    """Turn on the ``visualization`` hook for ``--show``/``--show-dir``."""
-    hook = cfg.get('default_hooks', {}).get('visualization')
-    if hook is None:
-        raise RuntimeError(
-            'VisualizationHook must be included in default_hooks (as '
-            f'default_hooks.visualization) of config {args.config} to use '
-            '--show or --show-dir.')
-    accepted = _hook_args(hook['type'], cfg.get('default_scope'))
-    if accepted is None:  # unknown: assume mmdet's DetVisualizationHook
-        accepted = KNOWN_HOOK_ARGS['DetVisualizationHook']
-    hook['enable' if 'enable' in accepted else 'draw'] = True
-    if args.show:
-        hook['show'] = True
-        hook['wait_time'] = args.wait_time
-    if args.show_dir:
-        if 'test_out_dir' in accepted:
-            hook['test_out_dir'] = args.show_dir
-        elif 'out_dir' in accepted:
-            hook['out_dir'] = args.show_dir
-        else:  # mmseg: the visualizer saves the painted images
-            cfg.visualizer['save_dir'] = args.show_dir
-    return cfg
-
-
-def add_dump_metric(cfg, out):
-    """Append mmengine's ``DumpResults`` metric to ``cfg.test_evaluator``."""
-    dump_metric = dict(type='mmengine.DumpResults', out_file_path=out)
-    evaluator = cfg.test_evaluator
-    if isinstance(evaluator, (list, tuple)):
-        cfg.test_evaluator = [*evaluator, dump_metric]
-    elif 'metrics' in evaluator:  # dict(type='Evaluator', metrics=...)
-        metrics = evaluator['metrics']
-        if not isinstance(metrics, (list, tuple)):
-            metrics = [metrics]
-        evaluator['metrics'] = [*metrics, dump_metric]
-    else:
-        cfg.test_evaluator = [evaluator, dump_metric]
-    return cfg
-
-
-def enable_tta(cfg, args):
-    """Wrap the model in ``cfg.tta_model`` and use ``cfg.tta_pipeline``."""
-    missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
-    if missing:
-        raise RuntimeError(
-            f'--tta needs {" and ".join(missing)} in config {args.config}.')
-    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
-    dataset = cfg.test_dataloader.dataset
-    while 'dataset' in dataset:  # unwrap dataset wrappers
-        dataset = dataset['dataset']
-    # batch_shapes_cfg forces the output image size; not compatible with TTA.
-    if 'batch_shapes_cfg' in dataset:
-        dataset.batch_shapes_cfg = None
-    dataset.pipeline = cfg.tta_pipeline
-    return cfg
-
-
 def build_cfg(args):
     """Load the config and apply the command line options to it."""
     cfg = Config.fromfile(args.config)
@@ -192,11 +88,12 @@ def build_cfg(args):
         if str(h.get('type', '')).split('.')[-1] != 'EarlyStoppingHook'
     ]
 
+    from cmkd_mm.apis.test_config import add_dump_metric, enable_tta, trigger_visualization_hook
     if args.show or args.show_dir:
-        trigger_visualization_hook(cfg, args)
+        trigger_visualization_hook(cfg, args.show, args.show_dir, args.wait_time)
 
     if args.tta:
-        enable_tta(cfg, args)
+        enable_tta(cfg)
 
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

@@ -449,3 +449,4 @@ def make_stf_demo(root: str,
     with open(meta_file, 'w') as f:
         json.dump(meta, f)
     return result
+

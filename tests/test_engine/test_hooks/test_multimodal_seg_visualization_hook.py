@@ -10,10 +10,11 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from cmkd_mm.apis.test_config import visualization_hook_args
 from cmkd_mm.datasets import MFNetDataset
 from cmkd_mm.engine.hooks import MultiModalSegVisualizationHook
 
-from ...conftest import load_tool
+
 
 PALETTE = np.array(MFNetDataset.METAINFO['palette'], np.uint8)
 H, W = 48, 64
@@ -129,6 +130,6 @@ def test_val_interval_show_and_draw_off(mfnet_demo_root, tmp_path):
     assert not osp.exists(osp.join(str(tmp_path), 't', 'off'))
 
 
-def test_test_tool_passes_show_dir_as_test_out_dir():
-    accepted = load_tool('test.py')._hook_args('MultiModalSegVisualizationHook', 'mmseg')
+def test_show_dir_goes_to_the_hooks_test_out_dir():
+    accepted = visualization_hook_args('MultiModalSegVisualizationHook', 'mmseg')
     assert {'draw', 'show', 'wait_time', 'test_out_dir'} <= accepted

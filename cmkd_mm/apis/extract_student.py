@@ -1,0 +1,92 @@
+"""Turn a distillation checkpoint into a plain downstream (mmdet / mmseg / mmpretrain) model.
+
+:func:`extract_student` writes a checkpoint holding only the student's weights (``architecture.``
+prefix removed, no teacher, no distiller, no optimizer) and, optionally, the student's config
+(the distillation config with ``model`` replaced by the student and its input view), which
+``mmseg.apis.init_model`` / ``mmdet.apis.init_detector`` / ``mmpretrain.apis.get_model`` and
+``tools/test.py`` load like any other model.
+"""
+import copy
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Optional, Tuple
+
+import torch
+from mmengine.config import Config
+
+
+PREFIX = 'architecture.'
+DISTILL_LOOPS = ('CrossModalDistillValLoop', 'SingleTeacherDistillValLoop')
+
+
+def student_state_dict(state_dict: dict) -> OrderedDict:
+    """Keep the student's weights (``architecture.*``) and strip the prefix."""
+    out = OrderedDict((k[len(PREFIX):], v) for k, v in state_dict.items()
+                      if k.startswith(PREFIX))
+    if not out:
+        raise KeyError('no "architecture.*" weights in the checkpoint: is it a distillation '
+                       'checkpoint (CrossModalDistill / SingleTeacherDistill)?')
+    return out
+
+
+def student_config(cfg: Config) -> Config:
+    """The distillation config with ``model`` replaced by the plain student."""
+    cfg = copy.deepcopy(cfg)
+    algo = cfg.model
+    if 'architecture' not in algo:
+        raise KeyError('the config\'s model has no "architecture": not a distillation config')
+    student = copy.deepcopy(algo.architecture)
+    if 'cfg_path' in student and 'type' not in student:
+        raise ValueError('architecture given as cfg_path; inline the student model dict first')
+    preprocessor = algo.get('data_preprocessor')
+    if preprocessor is not None:
+        preprocessor = copy.deepcopy(preprocessor)
+        if preprocessor.get('type', '').endswith('MultiModalDataPreprocessor'):
+            view = algo.get('student_view', 'student')
+            preprocessor.views = {view: preprocessor.views[view]}
+            preprocessor.meta_view = view
+        student.data_preprocessor = preprocessor
+    cfg.model = student
+    cfg.pop('teacher_ckpt', None)
+    val_cfg = cfg.get('val_cfg') or {}
+    if any(str(val_cfg.get('type', '')).endswith(n) for n in DISTILL_LOOPS):
+        cfg.val_cfg = dict(type='ValLoop')
+    wrapper = cfg.get('model_wrapper_cfg') or {}
+    if str(wrapper.get('type', '')).endswith('DistillDistributedDataParallel'):
+        cfg.pop('model_wrapper_cfg')
+    optim = cfg.get('optim_wrapper') or {}
+    if 'architecture' in optim and 'SeparateOptimWrapperConstructor' in str(
+            optim.get('constructor', '')):
+        cfg.optim_wrapper = optim.architecture
+        if isinstance(cfg.get('param_scheduler'), dict) and \
+                'architecture' in cfg.param_scheduler:
+            cfg.param_scheduler = cfg.param_scheduler.architecture
+    return cfg
+
+
+def extract_student(config: str, checkpoint: str, out: str,
+                    write_config: bool = True) -> Tuple[str, Optional[str]]:
+    """Write the plain student checkpoint (and config).
+
+    Args:
+        config (str): Distillation config.
+        checkpoint (str): Distillation checkpoint (Runner-saved).
+        out (str): Output checkpoint path.
+        write_config (bool): Also write ``<out without suffix>.py``.
+
+    Returns:
+        tuple: paths of the checkpoint and of the config (or None).
+    """
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt)
+    meta = dict(ckpt.get('meta', {}))
+    meta.pop('message_hub', None)
+    meta['distilled_from'] = osp.basename(checkpoint)
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    torch.save(dict(state_dict=student_state_dict(state), meta=meta), out)
+    cfg_path = None
+    if write_config:
+        cfg_path = osp.splitext(out)[0] + '.py'
+        student_config(Config.fromfile(config)).dump(cfg_path)
+    return out, cfg_path

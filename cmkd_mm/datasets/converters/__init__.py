@@ -1,0 +1,4 @@
+"""Dataset converters (the package side of ``tools/dataset_converters``)."""
+from .stf_to_coco import LAYOUTS, convert_split, convert_stf_to_coco, stf_options, summary
+
+__all__ = ['LAYOUTS', 'convert_split', 'convert_stf_to_coco', 'stf_options', 'summary']
