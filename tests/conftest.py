@@ -6,8 +6,7 @@ import torch
 from mmengine.registry import DefaultScope
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo
-from cmkd_mm.utils import load_tool
+from cmkd_mm.demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo, prepare_stf_demo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -68,10 +67,21 @@ def mavoc2024_demo_root(tmp_path_factory):
 def stf_demo_root(tmp_path_factory):
     """A tiny dataset in the official Seeing Through Fog layout, with its COCO annotations."""
     root = str(tmp_path_factory.mktemp('stf_demo'))
-    load_tool('demo.py').prepare_stf(
+    prepare_stf_demo(
         root, splits=dict(train_clear_night=3, light_fog_night=1, val_clear_night=2,
                           test_clear_night=1, dense_fog_night=1))
     return root
+
+
+def load_tool(relpath: str):
+    """Import ``tools/<relpath>`` as a module, to test a command-line script."""
+    import importlib.util
+    path = osp.join(ROOT, 'tools', relpath)
+    name = 'cmkd_tool_' + relpath.replace('/', '_')[:-3]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _is_detection(cfg) -> bool:

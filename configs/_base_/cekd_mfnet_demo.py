@@ -1,6 +1,6 @@
 # Demo-size pieces for the CEKD configs (configs/segmentation/*_mfnet_demo.py): narrow random-init
-# ResNet-18 encoders, the procedural MFNet-layout demo data (160x120, written by tools/demo.py) and
-# a short schedule that runs on a laptop CPU.
+# ResNet-18 encoders, the procedural MFNet-layout demo data (160x120, written by the demo
+# recipes) and a short schedule that runs on a laptop CPU.
 demo_data_root = 'data/demo/mfnet/'
 demo_stream = dict(
     depth=18,

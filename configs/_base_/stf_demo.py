@@ -4,7 +4,7 @@
 # them to the full config it inherits.
 #
 # Demo data: the official STF layout at 1/4 of the real resolutions (RGB 480x256, gated 320x180),
-# written and converted by tools/demo.py, or by hand:
+# written and converted by configs/recipes/cmkd_stf_demo.py, or by hand:
 #   python -c "from cmkd_mm.demo import make_stf_demo; make_stf_demo('data/demo/stf')"
 #   python tools/dataset_converters/stf_to_coco.py data/demo/stf --out-dir data/demo/stf/annotations \
 #       --split train_night=splits/train_clear_night.txt,splits/light_fog_night.txt \

@@ -1,7 +1,8 @@
 # NTIRE 2021 KD method 2 (CMKD-m), EO step: the EO student learns from the frozen SAR model with
 #   loss = 0.8 * CE_w,mix(s, y) + 0.2 * mean_{b,c}( w_c * T^2 * KL_elementwise ),  T = 2
-# (class-weighted, element-wise KL as the seed's KD2). 20 epochs per step. tools/iterative_kd.py
-# runs 5 x (EO step, SAR step), sets the teacher, the student's start and lr 0.01 * 0.5^i.
+# (class-weighted, element-wise KL as the seed's KD2). 20 epochs per step. The recipe
+# configs/recipes/ntire2021_mavoc2021.py runs 5 x (EO step, SAR step) and sets the teacher, the
+# student's start and lr 0.01 * 0.5^i.
 _base_ = ['./kd1_sar-to-eo_mavoc2021.py']
 kd_alpha = 0.2
 model = dict(

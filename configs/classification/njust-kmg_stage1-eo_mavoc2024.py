@@ -10,7 +10,7 @@
 # encoder (configs/_base_/models/njust-kmg_mavoc2024.py: 1e-6 for CLIP as in the code, 1e-3 for
 # the small default trained from scratch). The PBVS 2024 val and test chips are SAR only, so
 # there is no validation; the last checkpoint is the EO model (the frozen teacher of stage 2 KL,
-# the starting EO encoder of stage 2 joint; tools/njust_kmg.py passes it on).
+# the starting EO encoder of stage 2 joint; the recipe passes it on).
 _base_ = [
     '../_base_/models/njust-kmg_mavoc2024.py', '../_base_/datasets/mavoc_2024.py',
     '../_base_/schedules/njust-kmg_adam_cosine.py'

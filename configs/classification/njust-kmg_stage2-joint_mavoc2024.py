@@ -18,7 +18,7 @@
 # 100 epochs, batch 64, ImbalancedDatasetSampler.
 #
 # Deviations from the code: (1) the EO model starts from the stage-1 model when model.teacher_ckpt
-# is set (tools/njust_kmg.py does; the code starts both encoders from CLIP because its stage-1
+# is set (the recipe does; the code starts both encoders from CLIP because its stage-1
 # checkpoint holds no model); (2) the EO head reads the raw embedding as in stages 1 and 3 (the
 # code feeds it the L2-normalised one); (3) the learning rate comes with the encoder (1e-6 for
 # CLIP, 1e-3 for the small default, see the base model file).

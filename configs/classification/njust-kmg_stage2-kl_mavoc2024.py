@@ -9,7 +9,8 @@
 # SAR head gets no loss (calculate_student_loss=False); stage 3 trains it. The README gives no
 # temperature or schedule: the code's stage-2 schedule is used (Adam, cosine T_max 100, 100
 # epochs, batch 64, class-balanced sampling; lr with the encoder, see the base model file).
-# The frozen teacher is the stage-1 EO model: model.teacher_ckpt (tools/njust_kmg.py sets it).
+# The frozen teacher is the stage-1 EO model: model.teacher_ckpt, which the recipe
+# configs/recipes/njust-kmg_mavoc2024.py hands over.
 # Both encoders start from the encoder's initialisation (CLIP for 'clip-vit-b32', as the code).
 # No validation (the SAR head is untrained); the last checkpoint goes to stage 3 through
 # tools/model_converters/extract_student.py.

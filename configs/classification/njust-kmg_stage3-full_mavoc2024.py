@@ -4,15 +4,17 @@
 # CosineAnnealingLR(T_max 50), 50 epochs, batch 64 (the lr comes with the encoder: 1e-4 for
 # CLIP as in the code, 1e-3 for the small default, see the base model file).
 # The start is the stage-2 SAR model: model.init_cfg = dict(type='Pretrained', checkpoint=...)
-# with the plain student checkpoint of stage 2 (tools/njust_kmg.py sets it).
+# with the plain student checkpoint of stage 2, which the recipe
+# configs/recipes/njust-kmg_mavoc2024.py hands over.
 #
 # Validation (when data_root holds val/ and validation_reference.csv): top-1 of the
 # in-distribution chips, AUROC of the energy score logsumexp(logits) (higher = in-distribution)
 # and the PBVS total 0.75 * top-1 + 0.25 * AUROC, which picks the best checkpoint (the code
 # keeps every epoch's model and has no validation). Test: the flat SAR test folder; MAVOCMetric
 # writes image_id,class_id,score when given a submission_file. tools/test.py --tta uses
-# tta_model/tta_pipeline below (flips x rotations, averaged); tools/njust_kmg.py runs the whole
-# inference (TTA, cluster voting, OOD score, results.csv).
+# tta_model/tta_pipeline below (flips x rotations, averaged); the MAVOCInference stages of
+# configs/recipes/njust-kmg_mavoc2024.py run the whole inference with them (TTA, cluster voting,
+# OOD score, results.csv).
 _base_ = [
     '../_base_/models/njust-kmg_mavoc2024.py', '../_base_/datasets/mavoc_2024.py',
     '../_base_/schedules/njust-kmg_adam_cosine.py'

@@ -11,7 +11,7 @@ student = dict(_base_.model)
 student['backbone'] = dict(_base_.model.backbone, in_channels=1)
 teacher = dict(_base_.model)
 teacher['backbone'] = dict(_base_.model.backbone, in_channels=4)
-# Set to the teacher's checkpoint (tools/demo.py does), e.g.
+# Set to the teacher's checkpoint (configs/recipes/cmkd_fcn_mfnet_demo.py does), e.g.
 # --cfg-options model.teacher_ckpt=work_dirs/teacher_fcn-r18-rgbt_mfnet-demo/iter_400.pth
 teacher_ckpt = None
 

@@ -1,4 +1,4 @@
-# baseline_eknet_r50-bot_thermal_mfnet.py at demo size (tools/demo.py seg).
+# baseline_eknet_r50-bot_thermal_mfnet.py at demo size (configs/recipes/cekd_mfnet_demo.py).
 _base_ = ['./baseline_eknet_r50-bot_thermal_mfnet.py', '../_base_/cekd_mfnet_demo.py']
 model = _base_.demo_eknet
 train_dataloader = _base_.demo_loader

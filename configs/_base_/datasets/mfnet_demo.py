@@ -1,4 +1,4 @@
-# The procedural demo dataset in the MFNet layout (written by tools/demo.py or
+# The procedural demo dataset in the MFNet layout (written by the demo recipes or
 # `python -c "from cmkd_mm.demo import make_mfnet_demo; make_mfnet_demo('data/demo/mfnet')"`).
 _base_ = ['./mfnet.py']
 data_root = 'data/demo/mfnet/'

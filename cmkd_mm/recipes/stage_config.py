@@ -1,0 +1,196 @@
+"""Edits every recipe stage config gets: data root, options, from-scratch, seed, hand-overs.
+
+The same ``--data-root`` and ``--cfg-options`` are applied to configs of different shapes: a
+plain model has ``model.backbone``, a distillation model ``model.architecture.backbone`` and
+``model.teacher.backbone``; a stage may have switched validation off (``val_dataloader=None``).
+The functions here make one option valid for each of them.
+"""
+import os.path as osp
+from typing import Any, Dict, Iterable, Optional
+
+from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
+
+SPLITS = ('train', 'val', 'test')
+
+
+def _innermost_datasets(dataset: dict) -> Iterable[dict]:
+    """The leaf datasets of a dataset config (through ``dataset`` / ``datasets`` wrappers)."""
+    if 'dataset' in dataset and isinstance(dataset['dataset'], dict):
+        yield from _innermost_datasets(dataset['dataset'])
+    elif isinstance(dataset.get('datasets'), (list, tuple)):
+        for item in dataset['datasets']:
+            yield from _innermost_datasets(item)
+    else:
+        yield dataset
+
+
+def set_data_root(cfg: Config, data_root: str) -> None:
+    """Point every dataloader of ``cfg`` at ``data_root``.
+
+    An evaluator's ``ann_file`` that is the loader's ``ann_file`` under the old data root (COCO
+    metrics) moves along.
+
+    Args:
+        cfg (Config): A stage config, edited in place.
+        data_root (str): The new data root.
+    """
+    for split in SPLITS:
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        evaluator = cfg.get(f'{split}_evaluator')
+        for dataset in _innermost_datasets(loader.dataset):
+            old_root, ann_file = dataset.get('data_root') or '', dataset.get('ann_file')
+            dataset.data_root = data_root
+            if isinstance(evaluator, dict) and ann_file and evaluator.get('ann_file') and (
+                    osp.normpath(evaluator.ann_file) == osp.normpath(osp.join(old_root,
+                                                                             ann_file))):
+                evaluator.ann_file = osp.join(data_root, ann_file)
+
+
+def _has_path(cfg: Any, keys) -> bool:
+    for key in keys:
+        if isinstance(cfg, dict) and key in cfg:
+            cfg = cfg[key]
+        elif isinstance(cfg, (list, tuple)) and key.isdigit() and int(key) < len(cfg):
+            cfg = cfg[int(key)]
+        else:
+            return False
+    return True
+
+
+def route_options(cfg: Config, options: Dict[str, Any]) -> Dict[str, Any]:
+    """The options rewritten so that each is valid for ``cfg``.
+
+    * An option of a part the config has switched off (``val_dataloader=None``...) is dropped.
+    * ``model.X...`` on a distillation config (``model.architecture``, no ``model.X``) goes to
+      ``model.architecture.X...`` and, when the teacher config has ``X``, also to
+      ``model.teacher.X...``.
+
+    Args:
+        cfg (Config): The stage config.
+        options (dict): Flat ``key.path -> value`` options, as ``--cfg-options`` gives them.
+
+    Returns:
+        dict: The options to merge.
+    """
+    routed = {}
+    for key, value in options.items():
+        parts = key.split('.')
+        if parts[0] in cfg and cfg[parts[0]] is None:
+            continue
+        model = cfg.get('model') or {}
+        if parts[0] == 'model' and len(parts) > 1 and parts[1] not in model \
+                and isinstance(model.get('architecture'), dict):
+            routed['.'.join(['model', 'architecture', *parts[1:]])] = value
+            if isinstance(model.get('teacher'), dict) and parts[1] in model.teacher:
+                routed['.'.join(['model', 'teacher', *parts[1:]])] = value
+            continue
+        routed[key] = value
+    return routed
+
+
+def merge_options(cfg: Config, options: Optional[Dict[str, Any]]) -> None:
+    """Merge ``options`` into ``cfg`` through :func:`route_options` (in place)."""
+    if options:
+        cfg.merge_from_dict(route_options(cfg, dict(options)))
+
+
+def _is_pretrained(init_cfg: Any) -> bool:
+    return isinstance(init_cfg, dict) and 'Pretrained' in str(init_cfg.get('type', ''))
+
+
+def strip_pretrained(node: Any) -> int:
+    """Turn off every pretrained initialisation under ``node`` (in place); count them.
+
+    Removes ``init_cfg`` entries whose type contains ``Pretrained`` (``Pretrained``,
+    ``InflatedPretrained``...) and clears ``pretrained`` strings, at any depth.
+
+    Args:
+        node: A config (or part of one).
+    """
+    count = 0
+    if isinstance(node, dict):
+        for key in list(node.keys()):
+            value = node[key]
+            if key == 'init_cfg' and _is_pretrained(value):
+                node[key] = None
+                count += 1
+            elif key == 'init_cfg' and isinstance(value, list) and any(map(_is_pretrained,
+                                                                            value)):
+                node[key] = [v for v in value if not _is_pretrained(v)] or None
+                count += 1
+            elif key == 'pretrained' and isinstance(value, str):
+                node[key] = None
+                count += 1
+            else:
+                count += strip_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        count += sum(strip_pretrained(v) for v in node)
+    return count
+
+
+def set_from_scratch(cfg: Config) -> None:
+    """No pretrained weights anywhere: model initialisations and ``load_from`` (in place)."""
+    count = strip_pretrained(cfg.get('model'))
+    if cfg.get('load_from'):
+        cfg.load_from = None
+        count += 1
+    if count:
+        print_log(f'--from-scratch: {count} pretrained initialisation(s) turned off',
+                  logger='current')
+
+
+def set_handover(cfg: Config, key: str, value: Any) -> None:
+    """Set ``key`` (a dotted path) to an earlier stage's output.
+
+    ``X.init_cfg.checkpoint`` sets ``X.init_cfg = dict(type='Pretrained', checkpoint=value)``,
+    replacing whatever initialisation ``X`` had (a hand-over is the start of the model).
+
+    Args:
+        cfg (Config): The stage config, edited in place.
+        key (str): Dotted path such as ``model.teacher_ckpt`` or ``load_from``.
+        value: The value.
+    """
+    parts = key.split('.')
+    if parts[-2:] == ['init_cfg', 'checkpoint']:
+        parts, value = parts[:-1], ConfigDict(type='Pretrained', checkpoint=value)
+    node = cfg
+    for part in parts[:-1]:
+        if isinstance(node, (list, tuple)):
+            node = node[int(part)]
+            continue
+        if node.get(part) is None:
+            node[part] = ConfigDict()
+        node = node[part]
+    if isinstance(node, (list, tuple)):
+        node[int(parts[-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def switch_off_missing_val(cfg: Config, required: Iterable[str], name: str) -> bool:
+    """Switch validation off when the val data is not on disk; tell whether it did.
+
+    Args:
+        cfg (Config): The stage config, edited in place.
+        required (Iterable[str]): Paths relative to the val dataset's ``data_root`` that must
+            exist (e.g. ``['val', 'validation_reference.csv']``).
+        name (str): Stage name, for the log.
+    """
+    loader = cfg.get('val_dataloader')
+    if not loader:
+        return False
+    root = next(iter(_innermost_datasets(loader.dataset))).get('data_root') or ''
+    missing = [p for p in required if not osp.exists(osp.join(root, p))]
+    if not missing:
+        return False
+    print_log(f'{name}: no val data ({", ".join(osp.join(root, p) for p in missing)} missing), '
+              'validation switched off', logger='current')
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if checkpoint:
+        checkpoint.save_best = None
+    return True
+

@@ -1,0 +1,130 @@
+"""``Train``: one training run of a config, resumable, with its hand-overs and evaluation."""
+import glob
+import json
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from ...apis import extract_student as extract
+from ..registry import RECIPE_STEPS
+from ..stage_config import set_handover
+from .base import BaseStep
+
+
+def best_checkpoint(work_dir: str) -> str:
+    """The best validation checkpoint (``best_*.pth``) of a finished run, else its last one.
+
+    Args:
+        work_dir (str): The run's work dir.
+    """
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
+    if best:
+        return best[-1]
+    return last_checkpoint(work_dir)
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint named in ``<work_dir>/last_checkpoint`` (mmengine writes it)."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise FileNotFoundError(f'{marker}: the run saved no checkpoint; set '
+                                'default_hooks.checkpoint so that it saves at least the last one')
+    with open(marker) as f:
+        return f.read().strip()
+
+
+def evaluate_checkpoint(cfg: Config, checkpoint: str, splits: Sequence[str]) -> Dict[str, Dict]:
+    """Val and / or test metrics of ``checkpoint`` under ``cfg`` (a fresh Runner, no training).
+
+    Best-checkpoint bookkeeping and the custom hooks (early stopping, loss schedules) are off.
+
+    Args:
+        cfg (Config): The config (edited in place).
+        checkpoint (str): Checkpoint to load.
+        splits (Sequence[str]): ``'val'`` and / or ``'test'``; a split the config has no
+            dataloader for is left out.
+    """
+    cfg.load_from, cfg.resume = checkpoint, False
+    if cfg.get('default_hooks', {}).get('checkpoint'):
+        cfg.default_hooks.checkpoint.save_best = None
+    cfg.custom_hooks = []
+    splits = [s for s in splits if cfg.get(f'{s}_dataloader')]
+    if not splits:
+        return {}
+    runner = Runner.from_cfg(cfg)
+    metrics = {split: getattr(runner, split)() for split in splits}
+    return json.loads(json.dumps(metrics, default=float))
+
+
+@RECIPE_STEPS.register_module()
+class Train(BaseStep):
+    """Train a config; hand earlier stages' outputs to it by config key.
+
+    ``inputs`` maps config keys to references, e.g. ``{'model.teacher_ckpt': 'teacher.best',
+    'load_from': 'sar.best', 'model.architecture.init_cfg.checkpoint': 'eo.best'}`` (an
+    ``init_cfg.checkpoint`` key sets ``init_cfg = dict(type='Pretrained', checkpoint=...)``).
+    A stage that stopped midway resumes from its last checkpoint (``load_from`` is then not
+    applied again: the checkpoint already holds it).
+
+    Outputs: ``best`` (best val checkpoint, else the last), ``last``, ``config`` (the config as
+    trained, ``<stage>/stage_config.py``) and, with ``extract_student``, ``student`` (the plain
+    student checkpoint of a distillation run) and ``student_config``.
+
+    Args:
+        name (str): Stage name.
+        config (str): The training config.
+        inputs (dict, optional): Config key -> ``'<stage>.<output>'``.
+        cfg_options (dict, optional): Options of this stage (under the user's
+            ``--cfg-options``).
+        extract_student (bool): Also write the distilled student as a plain model.
+        evaluate (Sequence[str]): Splits (``'val'``, ``'test'``) to evaluate the ``best``
+            checkpoint on after training; their metrics go to the results table.
+    """
+
+    def __init__(self,
+                 name: str,
+                 config: str,
+                 inputs: Optional[Dict[str, str]] = None,
+                 cfg_options: Optional[dict] = None,
+                 extract_student: bool = False,
+                 evaluate: Sequence[str] = ()) -> None:
+        super().__init__(name, inputs)
+        self.config = config
+        self.cfg_options = dict(cfg_options or {})
+        self.extract_student = extract_student
+        self.evaluate = tuple(evaluate)
+
+    @property
+    def outputs(self):
+        return ('best', 'last', 'config') + (('student', 'student_config')
+                                              if self.extract_student else ())
+
+    def describe(self) -> str:
+        return f'Train {self.config}' + super().describe()[len('Train'):]
+
+    def run(self, ctx, work_dir: str) -> Dict:
+        cfg = ctx.stage_config(self.config, work_dir, self.cfg_options, self.name)
+        resuming = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+        for key, ref in self.inputs.items():
+            if key == 'load_from' and resuming:
+                continue
+            set_handover(cfg, key, ctx.resolve(ref))
+        cfg.resume = resuming
+        if resuming:
+            cfg.load_from = None
+            print_log(f'{self.name}: resuming from {last_checkpoint(work_dir)}',
+                      logger='current')
+        config_file = osp.join(work_dir, 'stage_config.py')
+        cfg.dump(config_file)
+        Runner.from_cfg(cfg).train()
+        outputs = dict(best=best_checkpoint(work_dir), last=last_checkpoint(work_dir),
+                       config=config_file)
+        if self.extract_student:
+            outputs['student'], outputs['student_config'] = extract(
+                config_file, outputs['best'], osp.join(work_dir, 'student.pth'))
+        metrics = evaluate_checkpoint(cfg, outputs['best'], self.evaluate) \
+            if self.evaluate else {}
+        return dict(outputs=outputs, metrics=metrics)

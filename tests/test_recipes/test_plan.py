@@ -1,0 +1,86 @@
+"""Recipe planning: every recipe's hand-overs name earlier stages' outputs; loops expand; a typo
+fails before anything trains; the results table shows mean ± std over seeds."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from cmkd_mm.recipes import RecipeRunner
+from cmkd_mm.recipes.report import report_table
+
+from ..conftest import ROOT
+
+RECIPES = sorted(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py')))
+
+
+def test_there_is_a_recipe_and_a_demo_for_every_multi_stage_method():
+    names = {osp.basename(p)[:-3] for p in RECIPES}
+    for method in ('cmkd_stf', 'cekd_mfnet', 'ntire2021_mavoc2021', 'njust-kmg_mavoc2024'):
+        assert {method, f'{method}_demo'} <= names
+    assert 'cmkd_fcn_mfnet_demo' in names
+
+
+@pytest.mark.parametrize('path', RECIPES, ids=lambda p: osp.basename(p))
+def test_every_recipe_plans_and_its_configs_exist(path):
+    runner = RecipeRunner(path)  # checks every hand-over
+    assert runner.steps
+    for step in runner.steps:
+        if hasattr(step, 'config'):
+            assert osp.isfile(osp.join(ROOT, step.config)), step.config
+    for name in (runner.recipe.get('report') or {}).get('rows', {}):
+        assert name in {s.name for s in runner.steps}, f'report row {name!r} is no stage'
+
+
+def _recipe(**stages):
+    recipe = Config(dict(stages=stages))
+    return recipe
+
+
+def test_a_typo_in_a_handover_fails_before_training():
+    teacher = dict(type='Train', config='configs/detection/teacher_stf_demo.py')
+    with pytest.raises(KeyError, match="names stage 'teachr'"):
+        RecipeRunner(_recipe(teacher=teacher, student=dict(
+            type='Train', config='configs/detection/cmkd_adv_stf_demo.py',
+            inputs={'model.teacher_ckpt': 'teachr.best'})))
+    with pytest.raises(KeyError, match="has no output 'student'"):
+        RecipeRunner(_recipe(teacher=teacher, student=dict(
+            type='Train', config='configs/detection/cmkd_adv_stf_demo.py',
+            inputs={'model.teacher_ckpt': 'teacher.student'})))
+    with pytest.raises(KeyError, match='does not come before'):  # no forward references
+        RecipeRunner(_recipe(student=dict(
+            type='Train', config='x.py', inputs={'load_from': 'teacher.best'}), teacher=teacher))
+
+
+def test_loop_expands_with_the_latest_models_and_per_iteration_values():
+    runner = RecipeRunner(osp.join(ROOT, 'configs', 'recipes', 'ntire2021_mavoc2021.py'))
+    steps = {s.name: s for s in runner.steps}
+    assert [n for n in steps if n.startswith('kd2_iter')] == [
+        f'kd2_iter{i}_{r}_step' for i in range(5) for r in ('eo', 'sar')]
+    first, second = steps['kd2_iter0_eo_step'], steps['kd2_iter0_sar_step']
+    assert first.inputs == {'model.teacher_ckpt': 'sar.best',
+                            'model.architecture.init_cfg.checkpoint': 'eo.best'}
+    assert second.inputs == {'model.teacher_ckpt': 'kd2_iter0_eo_step.student',
+                             'model.architecture.init_cfg.checkpoint': 'sar.best'}
+    assert steps['kd2_iter1_eo_step'].inputs == {
+        'model.teacher_ckpt': 'kd2_iter0_sar_step.student',
+        'model.architecture.init_cfg.checkpoint': 'kd2_iter0_eo_step.student'}
+    lrs = [steps[f'kd2_iter{i}_eo_step'].cfg_options['optim_wrapper.optimizer.lr']
+           for i in range(5)]
+    assert lrs == pytest.approx([0.01, 0.005, 0.0025, 0.00125, 0.000625])
+    # after the loop, kd2.eo is the last EO student
+    assert steps['kd2_eval'].inputs == dict(config='kd2.eo_config', checkpoint='kd2.eo')
+    assert runner.aliases['kd2'] == dict(eo='kd2_iter4_eo_step.student',
+                                         eo_config='kd2_iter4_eo_step.student_config',
+                                         sar='kd2_iter4_sar_step.student')
+
+
+def test_report_shows_mean_and_sample_std_over_seeds():
+    recipe = Config(dict(report=dict(
+        rows=dict(a='Model A'),
+        columns=[dict(label='val', split='val', metric='acc', scale=100)], time=False)))
+    runs = [dict(a=dict(type='Train', wall_time_s=1.0, metrics=dict(val=dict(acc=v))))
+            for v in (0.5, 0.6, 0.7)]
+    table = report_table(recipe, runs)
+    assert '| Model A | 60.0 ± 10.0 |' in table
+    assert '| Model A | 50.0 |' in report_table(recipe, runs[:1])
