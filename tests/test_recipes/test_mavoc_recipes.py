@@ -89,6 +89,8 @@ class FakeRunner:
         with open(osp.join(cfg.work_dir, 'last_checkpoint'), 'w') as f:
             f.write(osp.join(cfg.work_dir, 'epoch_2.pth'))
 
+    train_orig = train
+
 
 def test_njust_kmg_stage_wiring_without_val_data(tmp_path, monkeypatch):
     monkeypatch.setattr(train_step, 'Runner', FakeRunner)
@@ -112,3 +114,23 @@ def test_njust_kmg_stage_wiring_without_val_data(tmp_path, monkeypatch):
     with open(osp.join(work, 'stage3_head_from_kl', MARKER)) as f:
         record = json.load(f)
     assert record['inputs'] == {'model.init_cfg.checkpoint': calls['stage3_head_from_kl']['init']}
+
+
+def test_seeds_run_the_whole_recipe_once_per_seed(tmp_path, monkeypatch):
+    monkeypatch.setattr(train_step, 'Runner', FakeRunner)
+    seeds_seen = []
+    monkeypatch.setattr(FakeRunner, 'train', lambda self: (
+        seeds_seen.append((osp.basename(self.cfg.work_dir), self.cfg.randomness.seed)),
+        FakeRunner.train_orig(self)))
+    recipe = Config.fromfile(osp.join(RECIPES, 'njust-kmg_mavoc2024.py'))
+    recipe.stages = {k: recipe.stages[k] for k in ('stage1_eo', 'stage2_kl')}
+    work = str(tmp_path / 'work')
+    result = RecipeRunner(recipe, work_dir=work, data_root=str(tmp_path / 'no_data'),
+                          seeds=[3, 4]).run()
+    assert seeds_seen == [('stage1_eo', 3), ('stage2_kl', 3), ('stage1_eo', 4),
+                          ('stage2_kl', 4)]
+    for seed in (3, 4):
+        assert osp.isfile(osp.join(work, f'seed_{seed}', 'stage2_kl', MARKER))
+    with open(osp.join(work, 'results.json')) as f:
+        assert json.load(f)['seeds'] == [3, 4]
+    assert len(result['runs']) == 2
