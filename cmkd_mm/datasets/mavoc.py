@@ -10,6 +10,8 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from .sample_lists import require_samples
+
 # Official class ids 0-9 (names as in the challenge descriptions).
 MAVOC_CLASSES = {
     '2021': ('sedan', 'SUV', 'pickup truck', 'van', 'box truck', 'motorcycle', 'flatbed truck',
@@ -284,7 +286,7 @@ class MAVOCDataset(BaseDataset):
                 if label_col is not None:
                     item['gt_label'] = self._parse_label(row[label_col], item.get('ood'), where)
                 rows.append(item)
-        return rows
+        return list(require_samples(rows, path, 'check that it is the chip list you meant'))
 
     def scan(self, modality: str) -> Dict[str, Tuple[str, Optional[int]]]:
         """Find ``modality``'s chips in its folder.

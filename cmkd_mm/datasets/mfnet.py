@@ -6,6 +6,8 @@ import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .sample_lists import read_name_list
+
 
 def read_subsets(root: str, subsets: Optional[Dict[str, str]], suffix: str = '') -> Dict[str, str]:
     """Map each sample name listed by a subset file to the subset's name.
@@ -102,7 +104,7 @@ class MFNetDataset(BaseSegDataset):
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'{self.ann_file}: split file not found; MFNet expects '
                                     f'train.txt/val.txt/test.txt in {self.data_root}')
-        names = [n.strip() for n in mmengine.list_from_file(self.ann_file) if n.strip()]
+        names = read_name_list(self.ann_file)
         root = self.data_root or ''
         has_edges = bool(self.edge_dir) and osp.isdir(osp.join(root, self.edge_dir))
         subset_of = read_subsets(root, self.subsets)

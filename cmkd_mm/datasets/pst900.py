@@ -3,11 +3,11 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .mfnet import read_subsets
+from .sample_lists import read_name_list, require_samples
 
 
 @DATASETS.register_module()
@@ -63,15 +63,16 @@ class PST900Dataset(BaseSegDataset):
             if not osp.isfile(self.ann_file):
                 raise FileNotFoundError(f'{self.ann_file}: split file not found. Give an '
                                         f'existing ann_file or ann_file="" to list the folder.')
-            return [n.strip() for n in mmengine.list_from_file(self.ann_file) if n.strip()]
+            return read_name_list(self.ann_file)
         first = next(iter(self.modality_dirs.values()))
         folder = osp.join(split_dir, first)
         if not osp.isdir(folder):
             raise FileNotFoundError(f'{folder}: folder not found; PST900 expects '
                                     f'<data_root>/{self.split}/{{rgb,thermal,labels}}/. Check '
                                     f'data_root and split.')
-        return sorted(f[:-len(self.img_suffix)] for f in os.listdir(folder)
-                      if f.endswith(self.img_suffix))
+        names = sorted(f[:-len(self.img_suffix)] for f in os.listdir(folder)
+                       if f.endswith(self.img_suffix))
+        return list(require_samples(names, folder, f'put the {self.split} images there'))
 
     def load_data_list(self) -> List[dict]:
         split_dir = osp.join(self.data_root or '', self.split)

@@ -5,6 +5,8 @@ from typing import Dict, List, Optional
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
 
+from .sample_lists import require_samples
+
 # The official layout, the 10-bit gated slices of the Gated2Depth release.
 STF_MODALITY_DIRS = dict(
     rgb='cam_stereo_left_lut', gated0='gated0_10bit', gated1='gated1_10bit',
@@ -68,7 +70,9 @@ class STFDataset(CocoDataset):
         return data_info
 
     def load_data_list(self) -> List[dict]:
-        data_list = super().load_data_list()
+        data_list = require_samples(
+            super().load_data_list(), self.ann_file,
+            'convert the split again with stf_to_coco.py (its summary counts the skipped frames)')
         if self.check_files:
             missing = [(info['sample'], m, p) for info in data_list
                        for m, p in info['modality_paths'].items() if not osp.isfile(p)]

@@ -11,6 +11,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from .sample_lists import require_samples
+
 STF_LABEL_COLUMNS = (
     'class', 'truncated', 'occlusion', 'alpha', 'x1', 'y1', 'x2', 'y2', 'h', 'w', 'l', 'x', 'y',
     'z', 'rotation_y', 'rotx', 'roty', 'rotz', 'score', 'qx', 'qy', 'qz', 'qw', 'visibleRGB',
@@ -81,7 +83,7 @@ def read_split(path: str) -> List[str]:
                                  '"<recording>,<frame>" (e.g. "2019-09-11_18-41-27,02580") or '
                                  'a bare sample name per line')
             names.append('_'.join(parts))
-    return names
+    return list(require_samples(names, path, 'point --split at the split file you meant'))
 
 
 def parse_label_file(path: str,

@@ -1,4 +1,9 @@
-"""Load every named modality of a sample at its native form."""
+"""One decoding path for every image a sample reads: its modalities and its label maps.
+
+:func:`decode_image` reads a file unchanged (bit depth and channel count kept) and names the
+file and the fix in every failure (missing, empty, corrupt or truncated). ``LoadModalities``
+loads the named modalities through it, ``LoadSegLabels`` the segmentation label map.
+"""
 from typing import Dict, Optional, Sequence
 
 import cv2
@@ -29,10 +34,17 @@ def decode_image(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
         raise FileNotFoundError(
             f'{path}: file not found. Every modality of a sample must exist; check the data root '
             f'and the folder names configured for each modality.') from None
-    img = cv2.imdecode(np.frombuffer(buf, np.uint8), cv2.IMREAD_UNCHANGED)
+    if len(buf) == 0:
+        raise ValueError(f'{path}: empty file (0 bytes), e.g. from an interrupted copy or '
+                         f'download. Copy the file again or remove this sample.')
+    try:
+        img = cv2.imdecode(np.frombuffer(buf, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as error:
+        raise ValueError(f'{path}: not a readable image ({str(error).strip().splitlines()[-1]}). '
+                         f'Re-export or remove this sample.') from None
     if img is None:
-        raise ValueError(f'{path}: not a readable image (corrupt or truncated file). '
-                         f'Re-export or remove this sample.')
+        raise ValueError(f'{path}: not a readable image (corrupt or truncated file, or not an '
+                         f'image format). Re-export or remove this sample.')
     if img.ndim == 2:
         img = img[..., None]
     elif img.shape[2] == 3:
@@ -160,3 +172,72 @@ class LoadModalities(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(modalities={self.modalities}, '
                 f'ref_modality={self.ref_modality!r}, same_size={self.same_size})')
+
+
+@TRANSFORMS.register_module()
+class LoadSegLabels(BaseTransform):
+    """Load ``results['seg_map_path']`` as ``gt_seg_map`` through :func:`decode_image`.
+
+    The drop-in for mmseg's ``LoadAnnotations`` of the MFNet / PST900 pipelines, with two
+    differences. A failure names the label file (mmseg's loader ends in a PIL traceback
+    without it). A 16-bit label map keeps its values: mmseg casts to 8 bit, so id 257 would
+    become 1 without a word, while here ``CheckSegLabels`` sees 257 and refuses it. The map
+    keeps the file's dtype (``uint8`` or ``uint16``).
+
+    * The label map must have one channel; an RGB file whose three channels are equal (a grey
+      map saved as colour) is read as one. A map with different colour channels is a palette
+      picture, not class ids, and is refused.
+    * ``reduce_zero_label`` (the sample's, when not given) maps 0 to 255 and every other id to
+      id - 1 (255 stays 255); then ``results['label_map']`` (the dataset's) renames ids; both
+      as mmseg does.
+
+    Args:
+        reduce_zero_label (bool, optional): Override the sample's ``reduce_zero_label``.
+        backend_args (dict, optional): mmengine file backend arguments.
+    """
+
+    def __init__(self, reduce_zero_label: Optional[bool] = None,
+                 backend_args: Optional[dict] = None) -> None:
+        self.reduce_zero_label = reduce_zero_label
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict:
+        path = results.get('seg_map_path')
+        if not path:
+            raise KeyError('LoadSegLabels needs results["seg_map_path"] from the dataset')
+        seg = decode_image(path, self.backend_args)
+        if seg.dtype not in _DEPTHS:
+            raise ValueError(f'{path}: a label map must be an 8- or 16-bit integer image, the '
+                             f'file is {seg.dtype}. Save the class ids as an 8- or 16-bit PNG.')
+        if seg.shape[2] in (3, 4):
+            colour = seg[..., :3]
+            if not ((colour == colour[..., :1]).all()):
+                raise ValueError(
+                    f'{path}: the label map has {seg.shape[2]} different colour channels, i.e. '
+                    f'a palette picture, not class ids. Convert it to a one-channel map of '
+                    f'class ids.')
+            seg = colour[..., :1]
+        elif seg.shape[2] != 1:
+            raise ValueError(f'{path}: a label map must have one channel, the file has '
+                             f'{seg.shape[2]}.')
+        seg = np.ascontiguousarray(seg[..., 0])
+        reduce_zero_label = self.reduce_zero_label
+        if reduce_zero_label is None:
+            reduce_zero_label = results.get('reduce_zero_label', False)
+        if reduce_zero_label:  # 0 and the ignore value 255 -> 255, every other id -> id - 1
+            ignored = (seg == 0) | (seg == 255)
+            seg = seg - 1
+            seg[ignored] = 255
+        label_map = results.get('label_map')
+        if label_map:
+            mapped = seg.copy()
+            for old_id, new_id in label_map.items():
+                mapped[seg == old_id] = new_id
+            seg = mapped
+        results['gt_seg_map'] = seg
+        results.setdefault('seg_fields', []).append('gt_seg_map')
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(reduce_zero_label={self.reduce_zero_label}, '
+                f'backend_args={self.backend_args})')

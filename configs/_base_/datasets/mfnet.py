@@ -7,14 +7,14 @@ modalities = dict(
     thermal=dict(channels=[3], bit_depth=8))
 train_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
     dict(type='CheckSegLabels', num_classes=9),  # ids 0-8, label and image sizes agree
     dict(type='MultiModalRandomFlip', prob=0.5),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 test_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
     dict(type='CheckSegLabels', num_classes=9),  # ids 0-8, label and image sizes agree
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]

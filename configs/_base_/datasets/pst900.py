@@ -9,14 +9,14 @@ modalities = dict(
     thermal=dict(num_channels=1, bit_depth=8))
 train_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
     dict(type='CheckSegLabels', num_classes=num_classes),
     dict(type='MultiModalRandomFlip', prob=0.5),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 test_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
     dict(type='CheckSegLabels', num_classes=num_classes),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
