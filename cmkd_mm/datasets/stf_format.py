@@ -86,6 +86,14 @@ def read_split(path: str) -> List[str]:
     return list(require_samples(names, path, 'point --split at the split file you meant'))
 
 
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_label_file(path: str,
                      class_map: Dict[str, str],
                      num_columns: int = 27,
@@ -135,6 +143,13 @@ def parse_label_file(path: str,
                 f'pass num_columns (converter: --num-columns {n})')
         split = n - num_columns + 1
         raw_class = ' '.join(tokens[:split])
+        if split > 1 and _is_number(tokens[1]):
+            # a class name continues with words; a number there means extra columns
+            raise ValueError(
+                f'{path}:{lineno}: label line has {n} columns, {n - num_columns} more than '
+                f'the {num_columns} of KITTI-style STF labels ({" ".join(STF_LABEL_COLUMNS)}). '
+                f'Remove the extra columns, or pass num_columns (converter: --num-columns {n}) '
+                f'if every line of this release has {n}.')
         fields = tokens[split - 1:]  # fields[i] is column i
         try:
             bbox = [float(fields[i]) for i in BOX_COLUMNS]

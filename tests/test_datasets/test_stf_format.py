@@ -67,6 +67,18 @@ def test_too_few_columns(tmp_path):
     assert objects[0]['bbox'] == [10.0, 20.0, 30.0, 60.0]
 
 
+def test_too_many_columns_is_a_column_count_error(tmp_path):
+    # a 28th column: not a class 'Pedestrian 0.00'
+    path = write(tmp_path, line('Pedestrian'), line('Pedestrian') + ' 7.5')
+    with pytest.raises(ValueError, match=r'label.txt:2: label line has 28 columns, 1 more than '
+                       r'the 27.*--num-columns 28'):
+        parse_label_file(path, CLASS_MAPS['seed'])
+    # class names with spaces keep working
+    objects, _ = parse_label_file(write(tmp_path, line("Don't care region"), name='dc.txt'),
+                                  CLASS_MAPS['seed'])
+    assert objects[0]['raw_class'] == "Don't care region"
+
+
 def test_bad_box(tmp_path):
     path = write(tmp_path, line('Pedestrian', (1, 'abc', 3, 4)))
     with pytest.raises(ValueError, match=r'label.txt:1: box columns'):
