@@ -184,3 +184,13 @@ def test_build_from_config_and_bad_arguments():
             ('unlabeled', 'a', 'b'))
     with pytest.raises(ValueError, match='num_classes'):
         run(SegIoUMetric(), [sample(PRED + 1, GT)], ('unlabeled', 'a', 'b'))
+
+
+def test_label_of_another_size_says_which_pipeline_order_to_use():
+    pred = np.zeros((4, 6), np.int64)
+    label = np.zeros((2, 3), np.int64)  # resized with the image by a wrong test pipeline
+    metric = SegIoUMetric()
+    metric.dataset_meta = dict(classes=CLASSES)
+    with pytest.raises(ValueError, match=r'lab.png: the prediction is \(4, 6\).*label \(2, 3\)'
+                       r'.*after any Resize'):
+        metric.process({}, [sample(pred, label, seg_map_path='lab.png')])

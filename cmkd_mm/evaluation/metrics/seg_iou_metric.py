@@ -109,6 +109,14 @@ class SegIoUMetric(IoUMetric):
             pred_label = data_sample['pred_sem_seg']['data'].squeeze()
             if not self.format_only:
                 label = data_sample['gt_sem_seg']['data'].squeeze().to(pred_label)
+                if label.shape != pred_label.shape:
+                    raise ValueError(
+                        f'{data_sample.get("seg_map_path", "a label map")}: the prediction is '
+                        f'{tuple(pred_label.shape)} (h, w), the label {tuple(label.shape)}. '
+                        'Predictions come back at the original image size, so the test pipeline '
+                        'must load the label at that size: put the label loader after any Resize '
+                        "(mmseg's order: load image, Resize, load annotations), or drop the "
+                        'Resize from the test pipeline.')
                 self.results.append(
                     dict(confusion=self.confusion_matrix(pred_label, label, num_classes),
                          subset=data_sample.get(self.subset_key)))
