@@ -9,6 +9,24 @@ from mmengine.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
 
+def dataset_labels(dataset) -> np.ndarray:
+    """The class label of every sample (-1 for unlabelled ones).
+
+    From ``dataset.get_gt_labels()`` (mmpretrain datasets) or the ``gt_label`` of each data
+    info.
+
+    Args:
+        dataset: A dataset.
+
+    Returns:
+        np.ndarray: ``(N, )`` int64 labels.
+    """
+    if hasattr(dataset, 'get_gt_labels'):
+        return np.asarray(dataset.get_gt_labels(), np.int64).reshape(-1)
+    return np.asarray([int(dataset.get_data_info(i).get('gt_label', -1))
+                       for i in range(len(dataset))], np.int64)
+
+
 @DATA_SAMPLERS.register_module()
 class ClassBalancedSampler(Sampler):
     """Draw indices with probability ``1 / count(class of the sample)``, with replacement.
@@ -47,10 +65,7 @@ class ClassBalancedSampler(Sampler):
 
     @staticmethod
     def _labels(dataset) -> np.ndarray:
-        if hasattr(dataset, 'get_gt_labels'):
-            return np.asarray(dataset.get_gt_labels(), np.int64).reshape(-1)
-        return np.asarray([int(dataset.get_data_info(i).get('gt_label', -1))
-                           for i in range(len(dataset))], np.int64)
+        return dataset_labels(dataset)
 
     def __iter__(self) -> Iterator[int]:
         generator = torch.Generator()

@@ -30,7 +30,7 @@ by mmrazor's ``ConfigurableDistiller`` from mmrazor's registry, hence the two re
         loss_sort=dict(preds_S=dict(from_student=True, recorder='feat'),
                        preds_T=dict(from_student=False, recorder='feat')))
 """
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -65,9 +65,27 @@ def inverse_frequency_weights(counts: Sequence[float]) -> List[float]:
     return (inverse / inverse.sum()).tolist()
 
 
-def _class_weight_tensor(class_weight: Optional[Sequence[float]],
-                         like: torch.Tensor) -> Optional[torch.Tensor]:
+AUTO = 'auto'
+
+
+def _as_class_weight(class_weight) -> Optional[Union[str, List[float]]]:
+    """None, ``'auto'`` or a list of floats."""
+    if class_weight is None or class_weight == AUTO:
+        return class_weight
+    if isinstance(class_weight, str):
+        raise ValueError(f"class_weight must be a list of floats, None or 'auto', got "
+                         f'{class_weight!r}')
+    return list(class_weight)
+
+
+def _class_weight_tensor(class_weight, like: torch.Tensor,
+                         owner: str) -> Optional[torch.Tensor]:
     """``class_weight`` as a tensor on the device and dtype of ``like`` (None stays None)."""
+    if class_weight == AUTO:
+        raise RuntimeError(
+            f"{owner}(class_weight='auto') has no weights yet: add "
+            "dict(type='ClassWeightsFromDataHook') to custom_hooks, which computes them from the "
+            'training set before training, or give the weights explicitly.')
     return None if class_weight is None else like.new_tensor(class_weight)
 
 
@@ -109,8 +127,10 @@ class LabelMixCrossEntropyLoss(nn.Module):
     normalises by the target weights.
 
     Args:
-        class_weight (Sequence[float], optional): Weight of every class (e.g. from
-            :func:`inverse_frequency_weights`). None weights all classes 1. Defaults to None.
+        class_weight (Sequence[float] | str, optional): Weight of every class (e.g. from
+            :func:`inverse_frequency_weights`); ``'auto'``: computed from the configured
+            training set by ``ClassWeightsFromDataHook``. None weights all classes 1.
+            Defaults to None.
         mix_labels (bool): Mix the targets as the seed does. Defaults to True.
         alpha (float): Parameter of the Beta distribution of ``lam``. Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -122,14 +142,14 @@ class LabelMixCrossEntropyLoss(nn.Module):
                  alpha: float = 1.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        self.class_weight = None if class_weight is None else list(class_weight)
+        self.class_weight = _as_class_weight(class_weight)
         self.mix_labels = mix_labels
         self.alpha = alpha
         self.loss_weight = loss_weight
 
     def weighted_ce(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """``CE_w`` of hard labels ``(B, )`` or soft targets ``(B, C)``, without mixing."""
-        weight = _class_weight_tensor(self.class_weight, cls_score)
+        weight = _class_weight_tensor(self.class_weight, cls_score, type(self).__name__)
         if target.dim() == 1:
             return F.cross_entropy(cls_score, target.long(), weight=weight)
         target = target.to(cls_score.dtype)
@@ -236,7 +256,8 @@ class ClassWeightedKLDivergence(nn.Module):
 
     Args:
         tau (float): Temperature ``T``. Defaults to 1.0.
-        class_weight (Sequence[float], optional): ``w_c`` of every class. Defaults to None.
+        class_weight (Sequence[float] | str, optional): ``w_c`` of every class; ``'auto'``:
+            computed from the training set by ``ClassWeightsFromDataHook``. Defaults to None.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         teacher_detach (bool): Detach the teacher logits. Defaults to True.
     """
@@ -248,7 +269,7 @@ class ClassWeightedKLDivergence(nn.Module):
                  teacher_detach: bool = True) -> None:
         super().__init__()
         self.tau = tau
-        self.class_weight = None if class_weight is None else list(class_weight)
+        self.class_weight = _as_class_weight(class_weight)
         self.loss_weight = loss_weight
         self.teacher_detach = teacher_detach
 
@@ -265,9 +286,9 @@ class ClassWeightedKLDivergence(nn.Module):
             F.log_softmax(preds_S / self.tau, dim=1),
             F.softmax(preds_T / self.tau, dim=1),
             reduction='none') * self.tau**2
-        if self.class_weight is not None:
-            shape = [1, -1] + [1] * (kl.dim() - 2)
-            kl = kl * kl.new_tensor(self.class_weight).view(shape)
+        weight = _class_weight_tensor(self.class_weight, kl, type(self).__name__)
+        if weight is not None:
+            kl = kl * weight.view([1, -1] + [1] * (kl.dim() - 2))
         return self.loss_weight * kl.mean()
 
 

@@ -4,12 +4,18 @@
 # conv1 from the mean RGB filter instead). Offline, point the checkpoint at a local file or set
 # init_cfg=None.
 imagenet_r34 = 'torchvision://resnet34'
-# Class-weighted CE: w_c = (1/p_c) / sum_j (1/p_j) on the SAR training counts the seed prints
-# ([234135, 28030, 15234, 10587, 1668, 782, 768, 562, 783, 573]).
-mavoc_class_weight = [
+# Class-weighted CE: w_c = (1/p_c) / sum_j (1/p_j), the seed's rule, on the class counts of the
+# training set this config is given: class_weight='auto' is filled in before training by
+# ClassWeightsFromDataHook (below), which logs the counts and weights.
+mavoc_class_weight = 'auto'
+# The seed's own weights, from its SAR training counts ([234135, 28030, 15234, 10587, 1668, 782,
+# 768, 562, 783, 573]); right only for that training set. To use them, give them as the loss's
+# class_weight, e.g. model.head.loss.class_weight=_base_.seed_class_weight in a config of yours.
+seed_class_weight = [
     0.000522, 0.00436, 0.008023, 0.011544, 0.073272, 0.156289, 0.159138, 0.217469, 0.156089,
     0.213294
 ]
+custom_hooks = [dict(type='ClassWeightsFromDataHook')]
 classifier = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
