@@ -69,11 +69,15 @@ class LoadModalities(BaseTransform):
     Args:
         modalities (dict): ``name -> spec``. A spec may hold:
             ``channels`` (list[int]): channels to keep (default all); an index may repeat, e.g.
-            ``[0, 0, 0]`` turns a grey chip into 3 equal channels;
-            ``to_gray`` (bool): after channel selection, turn 3 channels (RGB) into 1 luminance
-            channel with the cv2/mmcv ``rgb2gray`` weights (0.299 R + 0.587 G + 0.114 B, same
-            dtype); 1 channel stays unchanged, any other count is an error. Use it for chips
-            stored sometimes as grey and sometimes as RGB PNGs;
+            ``[0, 0, 0]`` turns a grey chip into 3 equal channels. Repeating a channel of a
+            colour file whose channels differ is refused (it would keep only that channel);
+            use ``to_gray=3`` for grey replicated;
+            ``to_gray`` (bool | int): after channel selection, turn 3 channels (RGB) into 1
+            luminance channel with the cv2/mmcv ``rgb2gray`` weights (0.299 R + 0.587 G +
+            0.114 B, same dtype); 1 channel stays unchanged, any other count is an error. An
+            int ``n`` repeats the grey channel ``n`` times (``to_gray=3``: a 3-channel grey
+            image from grey and colour chips alike). Use it for chips stored sometimes as grey
+            and sometimes as RGB PNGs;
             ``num_channels`` (int): required channel count after selection (and ``to_gray``);
             ``bit_depth`` (int): bits the values use (8, 10, 12, 16); the file must be 8-bit for
             ``bit_depth <= 8`` and 16-bit otherwise, and no value may exceed ``2**bit_depth - 1``;
@@ -109,14 +113,24 @@ class LoadModalities(BaseTransform):
                 raise ValueError(
                     f'{path}: modality "{name}" reads channels {list(channels)} but the file has '
                     f'{img.shape[2]} channel(s). Check the file or the "channels" of "{name}".')
+            repeated = len(set(channels)) < len(channels)
+            if repeated and img.shape[2] >= 3 and not (img[..., :3] == img[..., :1]).all():
+                raise ValueError(
+                    f'{path}: modality "{name}" repeats channel(s) {list(channels)} of a colour '
+                    f'file, which keeps only those channels, not the grey value. For grey '
+                    f'replicated set to_gray={len(channels)} (and no channels); to keep the '
+                    f'colours, channels=[0, 1, 2].')
             img = np.ascontiguousarray(img[..., list(channels)])
-        if spec.get('to_gray') and img.shape[2] != 1:
+        to_gray = spec.get('to_gray')
+        if to_gray and img.shape[2] != 1:
             if img.shape[2] != 3:
                 raise ValueError(
-                    f'{path}: modality "{name}" has to_gray=True but the file gives '
+                    f'{path}: modality "{name}" has to_gray={to_gray} but the file gives '
                     f'{img.shape[2]} channel(s); to_gray takes 1 or 3. Select the colour channels '
                     f'first, e.g. channels=[0, 1, 2].')
             img = mmcv.rgb2gray(img, keepdim=True)
+        if to_gray and not isinstance(to_gray, bool) and int(to_gray) > 1:
+            img = np.ascontiguousarray(np.repeat(img, int(to_gray), axis=2))
         if 'num_channels' in spec and img.shape[2] != spec['num_channels']:
             raise ValueError(f'{path}: modality "{name}" must have {spec["num_channels"]} '
                              f'channel(s), the file gives {img.shape[2]}.')

@@ -6,9 +6,9 @@
 # Class folders map to the official ids (sedan 0 ... semi_w_trailer 9), see MAVOCDataset.
 dataset_type = 'MAVOCDataset'
 data_root = 'data/mavoc2024/'
-# 3-channel loading like PIL .convert('RGB') of the 8-bit grey chips: the grey channel, thrice.
-load_modalities = dict(
-    sar=dict(channels=[0, 0, 0], bit_depth=8), eo=dict(channels=[0, 0, 0], bit_depth=8))
+# 3-channel loading like PIL .convert('RGB') of the 8-bit grey chips: the grey channel, thrice
+# (to_gray=3; a chip stored as RGB gives its luminance, thrice).
+load_modalities = dict(sar=dict(to_gray=3, bit_depth=8), eo=dict(to_gray=3, bit_depth=8))
 meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction', 'image_id', 'ood')
 pack = dict(type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs',

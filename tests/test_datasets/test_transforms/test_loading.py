@@ -96,3 +96,22 @@ def test_file_read_once(files, monkeypatch):
     LoadModalities(dict(rgb=dict(channels=[0, 1, 2]), thermal=dict(channels=[3])))(
         dict(modality_paths=dict(rgb=paths['rgba'], thermal=paths['rgba'])))
     assert calls == [paths['rgba']]
+
+
+def test_repeated_channel_of_a_colour_file_is_refused_and_to_gray_replicates(files, tmp_path):
+    paths, arrays = files
+    with pytest.raises(ValueError, match=r'rgb.png: modality "eo" repeats channel.*to_gray=3'):
+        LoadModalities(dict(eo=dict(channels=[0, 0, 0])))(dict(modality_paths=dict(
+            eo=paths['rgb'])))
+    out = LoadModalities(dict(eo=dict(to_gray=3), sar=dict(to_gray=3, bit_depth=8)))(dict(
+        modality_paths=dict(eo=paths['rgb'], sar=paths['chip'])))
+    grey = cv2.cvtColor(arrays['rgb'], cv2.COLOR_RGB2GRAY)
+    assert out['eo'].shape == (24, 32, 3)
+    for c in range(3):
+        np.testing.assert_array_equal(out['eo'][..., c], grey)
+        np.testing.assert_array_equal(out['sar'][..., c], arrays['chip'])
+    # a grey picture saved as RGB (equal channels) may still repeat a channel
+    _ = cv2.imwrite(str(tmp_path / 'grey_rgb.png'), np.dstack([arrays['chip']] * 3))
+    out = LoadModalities(dict(eo=dict(channels=[0, 0, 0])))(dict(modality_paths=dict(
+        eo=str(tmp_path / 'grey_rgb.png'))))
+    np.testing.assert_array_equal(out['eo'][..., 2], arrays['chip'])
