@@ -140,6 +140,7 @@ def seed_root(tmp_path):
         _label('DontCare', (60, 0, 70, 9)),
         _label("Don't care region", (0, 0, 5, 5)),
         _label('PassengerCar', (30, 30, 60, 50)),
+        _label('Pedestrian', (40, 30, 20, 50)),  # x1 > x2: inverted, line 8
     ]))
     (root / 'gated_labels' / 'f002.txt').write_text('')
     (root / 'train_night.txt').write_text('f001\nf002\n')
@@ -166,11 +167,17 @@ def test_seed_layout(tool, seed_root, capsys):
     assert {a['category_id'] for a in anns} == {1}
     info = json.load(open(out[0]))['info']
     assert info['label_frame_size'] == [128, 72]
-    assert info['skipped_objects'] == {'degenerate box': 2, 'unmapped class PassengerCar': 1}
+    inverted = 'inverted box (x1 > x2 or y1 > y2)'
+    assert info['skipped_objects'] == {'degenerate box': 2, 'unmapped class PassengerCar': 1,
+                                       inverted: 1}
+    label = osp.join(seed_root, 'gated_labels', 'f001.txt')
+    assert info['skipped_where'] == {'degenerate box': [f'{label}:3', f'{label}:4'],
+                                     inverted: [f'{label}:8']}
     assert info['clipped_boxes'] == 1
     printed = capsys.readouterr().out
     assert 'train: 2 images, 2 annotations (pedestrian: 2), 2 ignore regions' in printed
     assert 'degenerate box: 2' in printed and 'clipped box' in printed
+    assert f'{inverted}: 1 (first: {label}:8)' in printed
 
 
 def test_seed_layout_default_frame_size(tool, seed_root):

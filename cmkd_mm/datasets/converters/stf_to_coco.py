@@ -15,8 +15,9 @@ Layouts (the defaults each sets; every option can still be given):
   ``gated_labels/``, ``train_night.txt``): labels ``gated_labels`` in the 1280x720 gated frame,
   rescaled to the ``images/`` size (``label_frame_size=(1280, 720)``).
 
-Boxes are clipped to the image (counted as ``clipped box``); boxes with no width or height
-left are dropped (``degenerate box``). ``DontCare`` / ``Don't care region`` become ignore
+Boxes are clipped to the image (counted as ``clipped box``); inverted boxes (``x1 > x2`` or
+``y1 > y2``) and boxes with no width or height left are dropped, counted by reason with the first
+label files and lines of each. ``DontCare`` / ``Don't care region`` become ignore
 regions (``iscrowd=1``). Every skipped sample or object is counted and reported.
 ``tools/dataset_converters/stf_to_coco.py`` is the command line.
 """
@@ -136,6 +137,7 @@ def convert_split(args: SimpleNamespace, name: str, split_files: List[str]) -> d
 
     images, annotations = [], []
     skipped_objects, clipped = Counter(), 0
+    skipped_where = {}  # reason -> the first label file:line of it
     # The bar shows on a terminal only (disable=None), the summary is printed at the end.
     for sample, split_path in tqdm(samples.items(), desc=name, total=len(samples),
                                    unit='sample', disable=None):
@@ -172,8 +174,16 @@ def convert_split(args: SimpleNamespace, name: str, split_files: List[str]) -> d
             x1, y1, x2, y2 = obj['bbox']
             box, was_clipped = _clip_box([x1 * sx, y1 * sy, x2 * sx, y2 * sy], width, height)
             w, h = box[2] - box[0], box[3] - box[1]
-            if w <= 0 or h <= 0:
-                skipped_objects['degenerate box'] += 1
+            reason = None
+            if x1 > x2 or y1 > y2:
+                reason = 'inverted box (x1 > x2 or y1 > y2)'
+            elif w <= 0 or h <= 0:
+                reason = 'degenerate box'
+            if reason:
+                skipped_objects[reason] += 1
+                examples = skipped_where.setdefault(reason, [])
+                if len(examples) < 3:
+                    examples.append(f'{label_path}:{obj["line"]}')
                 continue
             clipped += was_clipped
             annotations.append(
@@ -187,7 +197,8 @@ def convert_split(args: SimpleNamespace, name: str, split_files: List[str]) -> d
         label_frame_size=args.label_frame_size, check_dirs=list(args.check_dirs),
         classes=args.classes, class_map=class_map,
         ignore_classes=list(IGNORE_CLASSES), skipped_samples=dict(skipped_samples),
-        skipped_objects=dict(skipped_objects), clipped_boxes=clipped)
+        skipped_objects=dict(skipped_objects), skipped_where=skipped_where,
+        clipped_boxes=clipped)
     return dict(info=info, images=images, annotations=annotations,
                 categories=[dict(id=i, name=c) for c, i in cat_ids.items()])
 
@@ -204,7 +215,9 @@ def summary(name: str, coco: dict) -> str:
     for reason, count in sorted(info['skipped_samples'].items()):
         lines.append(f'  skipped sample(s): {reason}: {count}')
     for reason, count in sorted(info['skipped_objects'].items()):
-        lines.append(f'  skipped object(s): {reason}: {count}')
+        where = info.get('skipped_where', {}).get(reason)
+        lines.append(f'  skipped object(s): {reason}: {count}' +
+                     (f' (first: {", ".join(where)})' if where else ''))
     if info['clipped_boxes']:
         lines.append(f'  clipped box (kept, clipped to the image): {info["clipped_boxes"]}')
     return '\n'.join(lines)

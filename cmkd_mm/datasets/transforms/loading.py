@@ -61,7 +61,9 @@ class LoadModalities(BaseTransform):
     The dataset gives ``results['modality_paths'] = {name: path}``. Each modality is stored as
     ``results[name]`` (``H x W x C``, native dtype), ``results['modalities']`` lists the names, and
     ``img_path``/``ori_shape``/``img_shape`` follow the *reference modality*: the one in whose pixel
-    frame the annotations are given.
+    frame the annotations are given. When the sample carries the image size of its annotation
+    file (``height``/``width``, as COCO-style datasets give it), the reference modality must
+    have that size: otherwise the boxes would be placed in another frame.
 
     Several modalities may come from one file (e.g. MFNet RGBA: ``rgb`` = channels 0-2 and
     ``thermal`` = channel 3 of the same PNG); the file is decoded once.
@@ -177,6 +179,15 @@ class LoadModalities(BaseTransform):
                         f'{results[name].shape[0]} but {paths[self.ref_modality]} '
                         f'("{self.ref_modality}") is {ref_hw[1]}x{ref_hw[0]}; these modalities '
                         f'must be registered to the same size.')
+        ann_hw = (results.get('height'), results.get('width'))
+        ref_hw = results[self.ref_modality].shape[:2]
+        if None not in ann_hw and tuple(ann_hw) != tuple(ref_hw):
+            raise ValueError(
+                f'{paths[self.ref_modality]} is {ref_hw[1]}x{ref_hw[0]} (w x h) but the '
+                f'annotation file gives {ann_hw[1]}x{ann_hw[0]} for it, so its boxes would be '
+                f'placed wrongly. Rebuild the annotation file from these images (e.g. '
+                f'stf_to_coco.py) or point the modality "{self.ref_modality}" at the images it '
+                f'was made from.')
         results['modalities'] = list(self.modalities)
         results['ref_modality'] = self.ref_modality
         results['img_path'] = paths[self.ref_modality]

@@ -115,3 +115,13 @@ def test_repeated_channel_of_a_colour_file_is_refused_and_to_gray_replicates(fil
     out = LoadModalities(dict(eo=dict(channels=[0, 0, 0])))(dict(modality_paths=dict(
         eo=str(tmp_path / 'grey_rgb.png'))))
     np.testing.assert_array_equal(out['eo'][..., 2], arrays['chip'])
+
+
+def test_annotation_size_must_match_the_reference_modality(files):
+    paths, _ = files
+    t = LoadModalities(dict(rgb={}, gated={}), ref_modality='gated')
+    sample = dict(modality_paths=dict(rgb=paths['rgb'], gated=paths['gated']))
+    assert t(dict(sample, height=18, width=20))['img_shape'] == (18, 20)
+    with pytest.raises(ValueError, match=r'gated.png is 20x18 \(w x h\) but the annotation file '
+                       r'gives 32x24'):
+        t(dict(sample, height=24, width=32))  # the size of the rgb image, not of the gated one
