@@ -1,5 +1,6 @@
 """MAVOC: paired SAR/EO aerial vehicle chips (NTIRE 2021/PBVS 2022 and PBVS 2024 layouts)."""
 import csv
+import io
 import logging
 import os
 import os.path as osp
@@ -10,7 +11,7 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .sample_lists import require_samples
+from .sample_lists import read_text, require_samples
 
 # Official class ids 0-9 (names as in the challenge descriptions).
 MAVOC_CLASSES = {
@@ -256,7 +257,7 @@ class MAVOCDataset(BaseDataset):
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path}: CSV file not found; check data_root and the '
                                     f'ann_file/label_file name')
-        with open(path, newline='') as f:
+        with io.StringIO(read_text(path, 'CSV file'), newline='') as f:
             reader = csv.DictReader(f, skipinitialspace=True)
             fields = [c.strip() for c in reader.fieldnames or []]
             reader.fieldnames = fields

@@ -1,8 +1,38 @@
-"""Lists of samples (split files, annotation files): read once, refuse an empty list by name."""
+"""Text inputs (split files, label files, CSV lists): read once, every failure named.
+
+:func:`read_text` is the one way a text input is read: a missing file, bytes that are not UTF-8
+text and NUL characters are errors that name the file. :func:`require_samples` refuses a list
+that names no sample.
+"""
 import os.path as osp
 from typing import List, Sequence
 
-import mmengine
+
+def read_text(path: str, what: str = 'text file') -> str:
+    """The content of a UTF-8 text file (a leading byte-order mark is dropped).
+
+    Args:
+        path (str): The file.
+        what (str): What it is, for the messages (``'split file'``, ``'label file'``...).
+
+    Returns:
+        str: Its text.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: {what} not found')
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as error:
+        raise ValueError(f'{path}: not a UTF-8 {what} (byte {error.start} is '
+                         f'{data[error.start:error.start + 1]!r}); is it the right file? Save it '
+                         f'as UTF-8 text.') from None
+    if '\x00' in text:
+        line = text[:text.index('\x00')].count('\n') + 1
+        raise ValueError(f'{path}:{line}: NUL character in a {what}; the file is binary or '
+                         f'damaged. Use the right file or write it again.')
+    return text
 
 
 def require_samples(samples: Sequence, source: str, hint: str) -> Sequence:
@@ -31,10 +61,8 @@ def read_name_list(path: str, suffix: str = '') -> List[str]:
     Returns:
         list[str]: The names, in file order; never empty.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: split file not found')
     names = []
-    for line in mmengine.list_from_file(path):
+    for line in read_text(path, 'split file').splitlines():
         name = line.strip()
         if suffix and name.endswith(suffix):
             name = name[:-len(suffix)]

@@ -5,13 +5,12 @@ two cameras used here (``cam_stereo_left`` RGB and the ``gated`` NIR camera). Pu
 numpy, so converters and demo writers can use it without mmdet.
 """
 import math
-import os.path as osp
 from collections import Counter
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from .sample_lists import require_samples
+from .sample_lists import read_text, require_samples
 
 STF_LABEL_COLUMNS = (
     'class', 'truncated', 'occlusion', 'alpha', 'x1', 'y1', 'x2', 'y2', 'h', 'w', 'l', 'x', 'y',
@@ -69,20 +68,17 @@ def read_split(path: str) -> List[str]:
     Returns:
         list[str]: Sample names in file order.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: split file not found')
     names = []
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            parts = [p.strip() for p in line.split(',')]
-            if len(parts) > 2 or not all(parts) or any(len(p.split()) > 1 for p in parts):
-                raise ValueError(f'{path}:{lineno}: cannot read {line!r}; expected '
-                                 '"<recording>,<frame>" (e.g. "2019-09-11_18-41-27,02580") or '
-                                 'a bare sample name per line')
-            names.append('_'.join(parts))
+    for lineno, line in enumerate(read_text(path, 'split file').splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split(',')]
+        if len(parts) > 2 or not all(parts) or any(len(p.split()) > 1 for p in parts):
+            raise ValueError(f'{path}:{lineno}: cannot read {line!r}; expected '
+                             '"<recording>,<frame>" (e.g. "2019-09-11_18-41-27,02580") or '
+                             'a bare sample name per line')
+        names.append('_'.join(parts))
     return list(require_samples(names, path, 'point --split at the split file you meant'))
 
 
@@ -129,8 +125,7 @@ def parse_label_file(path: str,
     if num_columns < BOX_COLUMNS[-1] + 1:
         raise ValueError(f'num_columns={num_columns} leaves no room for the box columns 4-7')
     objects, skipped = [], Counter()
-    with open(path) as f:
-        lines = f.read().splitlines()
+    lines = read_text(path, 'label file').splitlines()
     for lineno, line in enumerate(lines, 1):
         tokens = line.split()
         if not tokens:
