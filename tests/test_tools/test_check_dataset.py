@@ -1,0 +1,38 @@
+"""tools/misc/check_dataset.py: every bad sample of a split named with its file and reason."""
+import shutil
+
+import cv2
+import numpy as np
+
+from ..conftest import ROOT, load_tool
+
+CONFIG = f'{ROOT}/configs/segmentation/cekd_mfnet_demo.py'
+
+
+def test_every_problem_is_collected_and_the_exit_code_says_so(mfnet_demo_root, tmp_path,
+                                                              capsys):
+    tool = load_tool('misc/check_dataset.py')
+    root = str(tmp_path / 'mfnet')
+    shutil.copytree(mfnet_demo_root, root)
+    options = ['--cfg-options', f'train_dataloader.dataset.data_root={root}',
+               f'val_dataloader.dataset.data_root={root}',
+               f'test_dataloader.dataset.data_root={root}']
+    assert tool.main([CONFIG, *options]) == 0
+    assert 'train | 4 | 0' in capsys.readouterr().out
+
+    train = open(f'{root}/train.txt').read().split()
+    open(f'{root}/images/{train[0]}.png', 'wb').close()  # zero bytes
+    label = cv2.imread(f'{root}/labels/{train[1]}.png', cv2.IMREAD_UNCHANGED).astype(np.uint16)
+    label[0, 0] = 257
+    cv2.imwrite(f'{root}/labels/{train[1]}.png', label)  # 16-bit, id 257
+    data = open(f'{root}/labels/{train[2]}.png', 'rb').read()
+    open(f'{root}/labels/{train[2]}.png', 'wb').write(data[:len(data) // 2])  # truncated
+    open(f'{root}/val.txt', 'w').close()  # empty split file
+
+    assert tool.main([CONFIG, *options, '--phase', 'train', 'val']) == 1
+    out = capsys.readouterr().out
+    assert f'{train[0]}.png: empty file (0 bytes)' in out
+    assert f'{train[1]}.png: label values [257]' in out
+    assert f'{train[2]}.png: not a readable image' in out
+    assert 'val.txt: lists no sample' in out
+    assert 'train | 4 | 3' in out and 'val | 0 | 1' in out
