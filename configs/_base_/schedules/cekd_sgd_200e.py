@@ -9,7 +9,9 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 log_processor = dict(by_epoch=True)
+# check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 default_hooks = dict(
+    check_loss=dict(type='CheckFiniteLossHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2, save_best='mIoU',

@@ -10,6 +10,8 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=400)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 default_hooks = dict(
+    check_loss=dict(type='CheckFiniteLossHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=400, max_keep_ckpts=1))

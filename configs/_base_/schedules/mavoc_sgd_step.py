@@ -8,7 +8,9 @@ param_scheduler = [dict(type='StepLR', step_size=20, gamma=0.5, by_epoch=True)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=120, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 default_hooks = dict(
+    check_loss=dict(type='CheckFiniteLossHook'),
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='accuracy/top1',

@@ -10,7 +10,9 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 default_hooks = dict(
+    check_loss=dict(type='CheckFiniteLossHook'),
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
 randomness = dict(seed=0)

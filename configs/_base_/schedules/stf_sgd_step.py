@@ -14,7 +14,9 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 default_hooks = dict(
+    check_loss=dict(type='CheckFiniteLossHook'),
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='coco/bbox_mAP',
         rule='greater'))
