@@ -34,7 +34,8 @@ _modalities = dict(
     gated2=dict(num_channels=1, bit_depth=10),
     rgb=dict(num_channels=3, bit_depth=8))
 demo_pipeline = [
-    dict(type='LoadModalities', modalities=_modalities, ref_modality='gated0'),
+    dict(type='LoadModalities', modalities=_modalities, ref_modality='gated0',
+         same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     # camera_window of the intrinsics scaled by 1/4 (the official window / 4).
     dict(type='RegisterModalities', windows=dict(rgb=(77.695, 60.79, 402.285, 243.3725))),

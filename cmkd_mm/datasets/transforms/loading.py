@@ -4,7 +4,7 @@
 file and the fix in every failure (missing, empty, corrupt or truncated). ``LoadModalities``
 loads the named modalities through it, ``LoadSegLabels`` the segmentation label map.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import cv2
 import mmcv
@@ -85,14 +85,17 @@ class LoadModalities(BaseTransform):
             ``bit_depth <= 8`` and 16-bit otherwise, and no value may exceed ``2**bit_depth - 1``;
             ``size`` (tuple[int, int]): required ``(w, h)``.
         ref_modality (str, optional): Modality whose frame the annotations use. Default: the first.
-        same_size (bool): Require all modalities to have the same height and width.
+        same_size (bool | list[list[str]]): Require modalities to have the same height and
+            width: True for all of them, or groups of names (e.g. the three gated slices of
+            one camera, ``[['gated0', 'gated1', 'gated2']]``), so that a slice stored at
+            another resolution is an error and not resized without a word.
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
     def __init__(self,
                  modalities: Dict[str, dict],
                  ref_modality: Optional[str] = None,
-                 same_size: bool = False,
+                 same_size: Union[bool, Sequence[Sequence[str]]] = False,
                  backend_args: Optional[dict] = None) -> None:
         if not modalities:
             raise ValueError('LoadModalities needs at least one modality')
@@ -106,6 +109,16 @@ class LoadModalities(BaseTransform):
             raise ValueError(f'ref_modality "{self.ref_modality}" is not one of '
                              f'{list(self.modalities)}')
         self.same_size = same_size
+        if same_size is True:
+            self.size_groups = [list(self.modalities)]
+        elif same_size:
+            self.size_groups = [list(g) for g in same_size]
+            unknown = sorted({n for g in self.size_groups for n in g} - set(self.modalities))
+            if unknown:
+                raise ValueError(f'same_size names modalities {unknown} that are not loaded '
+                                 f'({list(self.modalities)})')
+        else:
+            self.size_groups = []
         self.backend_args = backend_args
 
     def _check(self, name: str, path: str, img: np.ndarray, spec: dict) -> np.ndarray:
@@ -170,15 +183,17 @@ class LoadModalities(BaseTransform):
             if path not in decoded:
                 decoded[path] = decode_image(path, self.backend_args)
             results[name] = self._check(name, path, decoded[path], spec)
-        if self.same_size:
-            ref_hw = results[self.ref_modality].shape[:2]
-            for name in self.modalities:
-                if results[name].shape[:2] != ref_hw:
+        for group in self.size_groups:
+            first = group[0]
+            first_hw = results[first].shape[:2]
+            for name in group[1:]:
+                if results[name].shape[:2] != first_hw:
                     raise ValueError(
                         f'{paths[name]}: modality "{name}" is {results[name].shape[1]}x'
-                        f'{results[name].shape[0]} but {paths[self.ref_modality]} '
-                        f'("{self.ref_modality}") is {ref_hw[1]}x{ref_hw[0]}; these modalities '
-                        f'must be registered to the same size.')
+                        f'{results[name].shape[0]} but {paths[first]} ("{first}") is '
+                        f'{first_hw[1]}x{first_hw[0]}; these modalities (same_size={group}) '
+                        f'come from one camera and must have one size. Re-export or '
+                        f'register them to one size, or drop them from same_size.')
         ann_hw = (results.get('height'), results.get('width'))
         ref_hw = results[self.ref_modality].shape[:2]
         if None not in ann_hw and tuple(ann_hw) != tuple(ref_hw):

@@ -24,7 +24,8 @@ meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'fl
              'flip_direction')
 # No training augmentation, as in the seed.
 train_pipeline = [
-    dict(type='LoadModalities', modalities=modalities, ref_modality='gated0'),
+    dict(type='LoadModalities', modalities=modalities, ref_modality='gated0',
+         same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='RegisterModalities', windows=registration_windows),
     dict(type='MultiModalResize', scale=input_size, keep_ratio=False),

@@ -78,9 +78,20 @@ def test_value_above_bit_depth(tmp_path):
 
 def test_size_checks(files):
     paths, _ = files
-    with pytest.raises(ValueError, match='must be registered to the same size'):
+    with pytest.raises(ValueError, match='come from one camera and must have one size'):
         LoadModalities(dict(rgb={}, gated={}), same_size=True)(
             dict(modality_paths=dict(rgb=paths['rgb'], gated=paths['gated'])))
+    # groups: the gated slices of one camera must agree, the RGB camera may differ
+    groups = [['gated0', 'gated1']]
+    sample = dict(modality_paths=dict(rgb=paths['rgb'], gated0=paths['gated'],
+                                      gated1=paths['gated']))
+    LoadModalities(dict(rgb={}, gated0={}, gated1={}), same_size=groups)(sample)
+    with pytest.raises(ValueError, match=r'rgb.png: modality "gated1" is 32x24 but .*gated.png '
+                       r'\("gated0"\) is 20x18'):
+        LoadModalities(dict(gated0={}, gated1={}), same_size=groups)(
+            dict(modality_paths=dict(gated0=paths['gated'], gated1=paths['rgb'])))
+    with pytest.raises(ValueError, match=r"same_size names modalities \['gated2'\]"):
+        LoadModalities(dict(gated0={}), same_size=[['gated0', 'gated2']])
     with pytest.raises(ValueError, match='must be 30x30'):
         LoadModalities(dict(eo=dict(size=(30, 30))))(dict(modality_paths=dict(eo=paths['chip'])))
     with pytest.raises(ValueError, match='reads channels \\[3\\]'):
