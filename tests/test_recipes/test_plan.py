@@ -84,3 +84,19 @@ def test_report_shows_mean_and_sample_std_over_seeds():
     table = report_table(recipe, runs)
     assert '| Model A | 60.0 ± 10.0 |' in table
     assert '| Model A | 50.0 |' in report_table(recipe, runs[:1])
+
+
+@pytest.mark.parametrize('path', [p for p in RECIPES if not p.endswith('_demo.py')],
+                         ids=lambda p: osp.basename(p))
+def test_from_scratch_leaves_nothing_to_download_in_any_stage(path, tmp_path):
+    from cmkd_mm.recipes import RecipeContext
+    runner = RecipeRunner(path)
+    ctx = RecipeContext(runner.recipe, str(tmp_path), from_scratch=True)
+    for step in runner.steps:
+        if not hasattr(step, 'config'):
+            continue
+        cfg = ctx.stage_config(step.config, str(tmp_path / step.name), step.cfg_options,
+                               step.name)
+        text = str(cfg.get('model')) + str(cfg.get('load_from'))
+        for scheme in ('torchvision://', 'open-mmlab://', 'mmcls://', 'http://', 'https://'):
+            assert scheme not in text, f'{step.name}: {scheme} left in {step.config}'
