@@ -226,7 +226,7 @@ class RecipeRunner:
         """Run one stage unless its marker says it finished; return its record."""
         marker = osp.join(stage_dir, MARKER)
         inputs = {key: ctx.resolve(ref) for key, ref in step.inputs.items()}
-        if osp.isfile(marker) and not getattr(step, 'always_run', False):
+        if osp.isfile(marker) and not step.always_run:
             with open(marker) as f:
                 record = json.load(f)
             if record.get('inputs') != json.loads(json.dumps(inputs)):
@@ -244,7 +244,7 @@ class RecipeRunner:
                       outputs=result['outputs'], metrics=result.get('metrics', {}),
                       wall_time_s=time.time() - start)
         record = json.loads(json.dumps(record, default=float))
-        if not getattr(step, 'always_run', False):
+        if not step.always_run:
             tmp = marker + '.tmp'
             with open(tmp, 'w') as f:
                 json.dump(record, f, indent=1)

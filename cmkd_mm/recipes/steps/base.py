@@ -28,6 +28,8 @@ class BaseStep:
     """
     #: Names of the outputs this kind of step produces.
     OUTPUTS: Tuple[str, ...] = ()
+    #: Run every time (idempotent preparation) instead of once with a resume marker.
+    always_run: bool = False
 
     def __init__(self, name: str, inputs: Dict[str, str] = None) -> None:
         self.name = name
@@ -44,10 +46,14 @@ class BaseStep:
         """Every ``<stage>.<output>`` this step reads."""
         return list(self.inputs.values())
 
+    def summary(self) -> str:
+        """What the step is, for the plan (the kind; a ``Train`` adds its config)."""
+        return type(self).__name__
+
     def describe(self) -> str:
-        """One line for the plan printed before a run."""
+        """One line for the plan printed before a run: what the step is and what it takes."""
         takes = ', '.join(f'{k} <- {v}' for k, v in self.inputs.items())
-        return f'{type(self).__name__}' + (f' ({takes})' if takes else '')
+        return self.summary() + (f' ({takes})' if takes else '')
 
     def run(self, ctx, work_dir: str) -> Dict:
         """Run the step.

@@ -102,8 +102,8 @@ class Train(BaseStep):
         return ('best', 'last', 'config') + (('student', 'student_config')
                                               if self.extract_student else ())
 
-    def describe(self) -> str:
-        return f'Train {self.config}' + super().describe()[len('Train'):]
+    def summary(self) -> str:
+        return f'Train {self.config}'
 
     def run(self, ctx, work_dir: str) -> Dict:
         cfg = ctx.stage_config(self.config, work_dir, self.cfg_options, self.name)
