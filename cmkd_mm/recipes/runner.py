@@ -94,9 +94,9 @@ class RecipeContext:
         cfg = Config.fromfile(self.config_path(config))
         if self.data_root:
             set_data_root(cfg, self.data_root)
-        merge_options(cfg, self.recipe.get('cfg_options'))
-        merge_options(cfg, stage_options)
-        merge_options(cfg, self.cfg_options)
+        merge_options(cfg, self.recipe.get('cfg_options'), name)
+        merge_options(cfg, stage_options, name)
+        merge_options(cfg, self.cfg_options, name)
         if self.from_scratch:
             set_from_scratch(cfg)
         if self.recipe.get('optional_val'):

@@ -60,41 +60,49 @@ def _has_path(cfg: Any, keys) -> bool:
     return True
 
 
-def route_options(cfg: Config, options: Dict[str, Any]) -> Dict[str, Any]:
+def route_options(cfg: Config, options: Dict[str, Any], name: str = '') -> Dict[str, Any]:
     """The options rewritten so that each is valid for ``cfg``.
 
     * An option of a part the config has switched off (``val_dataloader=None``...) is dropped.
-    * ``model.X...`` on a distillation config (``model.architecture``, no ``model.X``) goes to
-      ``model.architecture.X...`` and, when the teacher config has ``X``, also to
-      ``model.teacher.X...``.
+    * ``model.X...`` goes where the config has ``X``: to ``model.X...`` itself; on a
+      distillation config (``model.architecture``, no ``model.X``) to ``model.architecture.X...``
+      and ``model.teacher.X...``, each that has ``X``. A config that has ``X`` nowhere (a plain
+      teacher given ``model.distiller...`` or ``model.teacher_ckpt``) does not get the option;
+      the log says so.
 
     Args:
         cfg (Config): The stage config.
         options (dict): Flat ``key.path -> value`` options, as ``--cfg-options`` gives them.
+        name (str): Stage name, for the log.
 
     Returns:
         dict: The options to merge.
     """
-    routed = {}
+    routed, skipped = {}, []
+    model = cfg.get('model') or {}
     for key, value in options.items():
         parts = key.split('.')
         if parts[0] in cfg and cfg[parts[0]] is None:
             continue
-        model = cfg.get('model') or {}
-        if parts[0] == 'model' and len(parts) > 1 and parts[1] not in model \
-                and isinstance(model.get('architecture'), dict):
-            routed['.'.join(['model', 'architecture', *parts[1:]])] = value
-            if isinstance(model.get('teacher'), dict) and parts[1] in model.teacher:
-                routed['.'.join(['model', 'teacher', *parts[1:]])] = value
+        if parts[0] != 'model' or len(parts) == 1 or parts[1] in model:
+            routed[key] = value
             continue
-        routed[key] = value
+        targets = [part for part in ('architecture', 'teacher')
+                   if isinstance(model.get(part), dict) and parts[1] in model[part]]
+        for part in targets:
+            routed['.'.join(['model', part, *parts[1:]])] = value
+        if not targets:
+            skipped.append(key)
+    if skipped:
+        print_log(f'{name or cfg.filename}: the model has no {", ".join(sorted(skipped))}; '
+                  'not applied to this stage', logger='current')
     return routed
 
 
-def merge_options(cfg: Config, options: Optional[Dict[str, Any]]) -> None:
+def merge_options(cfg: Config, options: Optional[Dict[str, Any]], name: str = '') -> None:
     """Merge ``options`` into ``cfg`` through :func:`route_options` (in place)."""
     if options:
-        cfg.merge_from_dict(route_options(cfg, dict(options)))
+        cfg.merge_from_dict(route_options(cfg, dict(options), name))
 
 
 def _is_pretrained(init_cfg: Any) -> bool:

@@ -28,15 +28,20 @@ def _distill():
 
 def test_model_options_reach_student_and_teacher_of_a_distillation_config():
     options = {'model.backbone.depth': 18, 'model.teacher_ckpt': 't.pth',
+               'model.distiller.distill_losses.loss_sim.detach_norm': False,
                'val_dataloader.batch_size': 4, 'train_cfg.max_epochs': 2}
     plain = route_options(_plain(), options)
-    # the plain model keeps the keys; the switched-off val loader gets nothing
-    assert plain == {'model.backbone.depth': 18, 'model.teacher_ckpt': 't.pth',
-                     'train_cfg.max_epochs': 2}
+    # the plain model gets its keys; not the distillation ones it lacks, nor the switched-off
+    # val loader's
+    assert plain == {'model.backbone.depth': 18, 'train_cfg.max_epochs': 2}
     distill = route_options(_distill(), options)
     assert distill == {'model.architecture.backbone.depth': 18,
                        'model.teacher.backbone.depth': 18, 'model.teacher_ckpt': 't.pth',
                        'val_dataloader.batch_size': 4, 'train_cfg.max_epochs': 2}
+    with_distiller = _distill()
+    with_distiller.model.distiller = dict(distill_losses=dict(loss_sim=dict(type='X')))
+    assert route_options(with_distiller, options)[
+        'model.distiller.distill_losses.loss_sim.detach_norm'] is False
     cfg = _distill()
     cfg.merge_from_dict(distill)
     assert cfg.model.architecture.backbone.depth == cfg.model.teacher.backbone.depth == 18
