@@ -2,7 +2,6 @@
 import os.path as osp
 from typing import Dict, List, Optional
 
-import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
@@ -30,12 +29,7 @@ def read_subsets(root: str, subsets: Optional[Dict[str, str]], suffix: str = '')
         path = osp.join(root, split_file)
         if not osp.isfile(path):
             continue
-        for name in mmengine.list_from_file(path):
-            name = name.strip()
-            if suffix and name.endswith(suffix):
-                name = name[:-len(suffix)]
-            if not name:
-                continue
+        for name in read_name_list(path, suffix, allow_empty=True):
             if owner.get(name, subset) != subset:
                 raise ValueError(f'{name} is listed in {source[name]} (subset "{owner[name]}") '
                                  f'and in {path} (subset "{subset}"); a sample belongs to one '

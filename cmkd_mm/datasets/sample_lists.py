@@ -51,15 +51,17 @@ def require_samples(samples: Sequence, source: str, hint: str) -> Sequence:
     return samples
 
 
-def read_name_list(path: str, suffix: str = '') -> List[str]:
+def read_name_list(path: str, suffix: str = '', allow_empty: bool = False) -> List[str]:
     """The sample names of a split file: one name per line, blank lines ignored.
 
     Args:
         path (str): The split file.
         suffix (str): Extension stripped from names that carry it (e.g. ``'.png'``).
+        allow_empty (bool): Accept a file that lists no name (e.g. an empty subset of a
+            split). Defaults to False.
 
     Returns:
-        list[str]: The names, in file order; never empty.
+        list[str]: The names, in file order.
     """
     names = []
     for line in read_text(path, 'split file').splitlines():
@@ -68,4 +70,6 @@ def read_name_list(path: str, suffix: str = '') -> List[str]:
             name = name[:-len(suffix)]
         if name:
             names.append(name)
+    if allow_empty:
+        return names
     return list(require_samples(names, path, 'point ann_file at the split file you meant'))

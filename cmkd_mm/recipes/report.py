@@ -20,8 +20,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 
+def _finite(values: List[Optional[float]]) -> List[float]:
+    return [v for v in values if v is not None and not math.isnan(v)]
+
+
 def _cell(values: List[float], fmt: str) -> str:
-    values = [v for v in values if v is not None and not math.isnan(v)]
+    values = _finite(values)
     if not values:
         return 'n/a'
     if len(values) == 1:
@@ -30,7 +34,7 @@ def _cell(values: List[float], fmt: str) -> str:
 
 
 def _stats(values: List[Optional[float]]) -> Dict:
-    finite = [v for v in values if v is not None and not math.isnan(v)]
+    finite = _finite(values)
     out = dict(values=values)
     if finite:
         out.update(mean=float(np.mean(finite)),

@@ -49,17 +49,6 @@ def set_data_root(cfg: Config, data_root: str) -> None:
                 evaluator.ann_file = osp.join(data_root, ann_file)
 
 
-def _has_path(cfg: Any, keys) -> bool:
-    for key in keys:
-        if isinstance(cfg, dict) and key in cfg:
-            cfg = cfg[key]
-        elif isinstance(cfg, (list, tuple)) and key.isdigit() and int(key) < len(cfg):
-            cfg = cfg[int(key)]
-        else:
-            return False
-    return True
-
-
 def route_options(cfg: Config, options: Dict[str, Any], name: str = '') -> Dict[str, Any]:
     """The options rewritten so that each is valid for ``cfg``.
 
