@@ -1,11 +1,16 @@
-"""A recipe killed with SIGKILL in the middle of its second stage resumes where it stopped.
+"""A recipe killed with SIGKILL in the middle of a stage resumes where it stopped.
 
-The command runs in a subprocess. A hook of the test's own holds stage 2 after its epoch-2
-checkpoint is written, the test kills the process there with SIGKILL, and runs the same command
-again. Stage 1 must not train again, stage 2 must resume from its checkpoint, and the final
+The command runs in a subprocess. In the first test a hook of ``tests/crash_hooks.py`` holds
+stage 2 after its epoch-2 checkpoint is written, the test kills the process there with SIGKILL,
+and runs the same command again. Stage 1 must not train again, stage 2 must resume from its checkpoint, and the final
 metrics must equal those of an uninterrupted run. The stage config draws no random numbers
 (test pipeline for training, no label mixing; mmengine seeds again on resume, so a run that draws
 random numbers would continue with another stream) and runs in deterministic mode.
+
+The second test is the iterative chain (NTIRE 2021 KD method 2: a ``Loop`` of EO and SAR steps,
+each distilling from the other's latest model): the process kills itself in the middle of an
+epoch of the second iteration's EO step, the rerun resumes that step from its last epoch
+checkpoint, and the chain ends with the same student weights and metrics.
 """
 import json
 import os
@@ -19,35 +24,13 @@ import time
 from cmkd_mm.recipes import MARKER
 
 from ..conftest import ROOT
-
-HOOK = '''
-import os
-import time
-
-from mmengine.hooks import Hook
-from mmengine.registry import HOOKS
-
-
-@HOOKS.register_module()
-class HoldAfterEpoch(Hook):
-    """With CMKD_TEST_HOLD set, write that file after epoch N's checkpoint and wait."""
-    priority = 'LOWEST'  # after the CheckpointHook
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def after_train_epoch(self, runner):
-        flag = os.environ.get('CMKD_TEST_HOLD')
-        if flag and runner.epoch + 1 == self.epoch:
-            open(flag, 'w').close()
-            time.sleep(120)
-'''
+from ..crash_hooks import HOLD, KILL
 
 STAGE = '''
 _base_ = [{base!r}]
 train_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
 model = dict(head=dict(loss=dict(mix_labels=False)))
-custom_imports = dict(imports=['cmkd_mm', 'hold_hook'], allow_failed_imports=False)
+custom_imports = dict(imports=['cmkd_mm', 'tests.crash_hooks'], allow_failed_imports=False)
 '''
 
 RECIPE = '''
@@ -70,12 +53,15 @@ def _command(recipe, work_dir, data_root):
             work_dir, '--data-root', data_root]
 
 
-def _env(tmp_path, hold=None):
-    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep +
-               os.environ.get('PYTHONPATH', ''), OMP_NUM_THREADS='1')
-    env.pop('CMKD_TEST_HOLD', None)
+def _env(hold=None, kill=False):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''),
+               OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
+    env.pop(HOLD, None)
+    env.pop(KILL, None)
     if hold:
-        env['CMKD_TEST_HOLD'] = hold
+        env[HOLD] = hold
+    if kill:
+        env[KILL] = '1'
     return env
 
 
@@ -85,7 +71,6 @@ def _record(work_dir, stage):
 
 
 def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
-    (tmp_path / 'hold_hook.py').write_text(HOOK)
     base = osp.join(ROOT, 'configs', 'classification', 'baseline_eo_mavoc2021_demo.py')
     (tmp_path / 'stage.py').write_text(STAGE.format(base=base))
     recipe = tmp_path / 'recipe.py'
@@ -94,13 +79,13 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
     # uninterrupted reference
     reference = str(tmp_path / 'reference')
     subprocess.run(_command(str(recipe), reference, mavoc_demo_root), cwd=ROOT, check=True,
-                   env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=600)
 
     work = str(tmp_path / 'work')
     hold = str(tmp_path / 'holding')
     proc = subprocess.Popen(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                            env=_env(tmp_path, hold), stdout=subprocess.DEVNULL,
+                            env=_env(hold), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 600
@@ -120,7 +105,7 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
     first_done = osp.getmtime(osp.join(work, 'first', MARKER))
 
     rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                           env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+                           env=_env(), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = rerun.stdout + rerun.stderr
     assert 'first: finished before, skipped' in log
@@ -130,3 +115,77 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
     trained = set(re.findall(r'Epoch\(train\)\s+\[(\d+)\]', log))
     assert trained == {'3'}
     assert _record(work, 'second')['metrics'] == _record(reference, 'second')['metrics']
+
+
+CHAIN_STAGE = '''
+_base_ = [{base!r}]
+train_dataloader = dict(batch_size=4, dataset=dict(pipeline=_base_.test_pipeline))
+model = dict({head})
+custom_imports = dict(imports=['cmkd_mm', 'tests.crash_hooks'], allow_failed_imports=False)
+custom_hooks = [dict(type='ClassWeightsFromDataHook'),
+                dict(type='KillAtIter', iteration=8, stage='kd2_iter1_eo_step')]
+'''
+
+CHAIN = '''
+cfg_options = {{
+    'train_cfg.max_epochs': 2, 'train_cfg.val_interval': 2,
+    'default_hooks.checkpoint.interval': 1, 'randomness.deterministic': True,
+    'val_dataloader.batch_size': 8, 'test_dataloader.dataset.label_file': 'test_labels.csv',
+}}
+_step = dict(type='Train', extract_student=True)
+stages = dict(
+    eo=dict(type='Train', config={eo!r}, cfg_options={{'train_cfg.max_epochs': 1}}),
+    sar=dict(type='Train', config={sar!r}, cfg_options={{'train_cfg.max_epochs': 1}}),
+    kd2=dict(
+        type='Loop', iterations=2, carry=dict(eo='eo.best', sar='sar.best'),
+        body=dict(
+            eo_step=dict(_step, config={eo_step!r}, update=dict(eo='student'), inputs={{
+                'model.teacher_ckpt': 'kd2.sar',
+                'model.architecture.init_cfg.checkpoint': 'kd2.eo'}}),
+            sar_step=dict(_step, config={sar_step!r}, update=dict(sar='student'), inputs={{
+                'model.teacher_ckpt': 'kd2.eo',
+                'model.architecture.init_cfg.checkpoint': 'kd2.sar'}}))))
+'''
+
+
+def test_iterative_chain_killed_mid_epoch_resumes(tmp_path, mavoc_demo_root):
+    import torch
+    configs = {}
+    for key, name in dict(eo='baseline_eo', sar='baseline_sar', eo_step='kd2_eo-step',
+                          sar_step='kd2_sar-step').items():
+        base = osp.join(ROOT, 'configs', 'classification', f'{name}_mavoc2021_demo.py')
+        loss = 'head=dict(loss=dict(mix_labels=False))'
+        head = f'architecture=dict({loss})' if 'step' in key else loss
+        configs[key] = str(tmp_path / f'{key}.py')
+        with open(configs[key], 'w') as f:
+            f.write(CHAIN_STAGE.format(base=base, head=head))
+    recipe = tmp_path / 'chain.py'
+    recipe.write_text(CHAIN.format(**configs))
+
+    reference, work = str(tmp_path / 'reference'), str(tmp_path / 'work')
+    runs = [subprocess.Popen(_command(str(recipe), wd, mavoc_demo_root), cwd=ROOT,
+                             env=_env(kill=kill), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL) for wd, kill in ((reference, False),
+                                                                         (work, True))]
+    codes = [p.wait(timeout=600) for p in runs]
+    assert codes == [0, -signal.SIGKILL]
+    killed = osp.join(work, 'kd2_iter1_eo_step')
+    assert osp.isfile(osp.join(killed, 'epoch_1.pth')) and not osp.isfile(
+        osp.join(killed, MARKER))
+    assert osp.isfile(osp.join(work, 'kd2_iter0_sar_step', MARKER))
+
+    rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT, env=_env(),
+                           capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    log = rerun.stdout + rerun.stderr
+    for stage in ('eo', 'sar', 'kd2_iter0_eo_step', 'kd2_iter0_sar_step'):
+        assert f'{stage}: finished before, skipped' in log
+    assert 'kd2_iter1_eo_step: resuming from' in log and 'epoch_1.pth' in log
+    for stage in ('kd2_iter1_eo_step', 'kd2_iter1_sar_step'):
+        done, expected = _record(work, stage), _record(reference, stage)
+        assert done['metrics'] == expected['metrics'], stage
+        student = torch.load(done['outputs']['student'], map_location='cpu')['state_dict']
+        want = torch.load(expected['outputs']['student'], map_location='cpu')['state_dict']
+        assert student.keys() == want.keys()
+        for key in want:
+            assert torch.equal(student[key], want[key]), f'{stage}: {key}'

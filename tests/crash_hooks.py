@@ -1,0 +1,57 @@
+"""Hooks that crash or hold a training run on purpose, for the resume-after-crash tests.
+
+A test names them in the config it writes (``custom_imports=['cmkd_mm', 'tests.crash_hooks']``)
+and runs the command in a subprocess with ``PYTHONPATH`` at the project root. Each hook acts only
+when its environment variable is set, so the same config is the uninterrupted reference run.
+"""
+import os
+import os.path as osp
+import signal
+import time
+
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+KILL = 'CMKD_TEST_KILL'
+HOLD = 'CMKD_TEST_HOLD'
+
+
+def _in_stage(runner, stage):
+    return stage is None or osp.basename(osp.normpath(runner.work_dir)) == stage
+
+
+@HOOKS.register_module()
+class KillAtIter(Hook):
+    """With ``CMKD_TEST_KILL`` set, SIGKILL the process itself once ``iteration`` training
+    iterations have run (after every other hook of that iteration, the checkpoint included).
+
+    Args:
+        iteration (int): Number of finished iterations (1-based) at which to die.
+        stage (str, optional): Only in the run whose work dir has this name (a recipe stage).
+    """
+    priority = 'LOWEST'
+
+    def __init__(self, iteration, stage=None):
+        self.iteration = iteration
+        self.stage = stage
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if os.environ.get(KILL) and _in_stage(runner, self.stage) \
+                and runner.iter + 1 == self.iteration:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class HoldAfterEpoch(Hook):
+    """With ``CMKD_TEST_HOLD`` set, write that file after epoch ``epoch``'s checkpoint and wait
+    (for the test to kill the process from outside)."""
+    priority = 'LOWEST'
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        flag = os.environ.get(HOLD)
+        if flag and runner.epoch + 1 == self.epoch:
+            open(flag, 'w').close()
+            time.sleep(120)
