@@ -42,16 +42,22 @@ class KillAtIter(Hook):
 
 
 @HOOKS.register_module()
-class HoldAfterEpoch(Hook):
-    """With ``CMKD_TEST_HOLD`` set, write that file after epoch ``epoch``'s checkpoint and wait
-    (for the test to kill the process from outside)."""
+class HoldAfterValidation(Hook):
+    """With ``CMKD_TEST_HOLD`` set, write that file once epoch ``epoch`` is trained, saved and
+    validated, and wait (for the test to kill the process from outside).
+
+    Args:
+        epoch (int): Number of finished epochs (1-based) after whose validation to hold.
+        stage (str, optional): Only in the run whose work dir has this name (a recipe stage).
+    """
     priority = 'LOWEST'
 
-    def __init__(self, epoch):
+    def __init__(self, epoch, stage=None):
         self.epoch = epoch
+        self.stage = stage
 
-    def after_train_epoch(self, runner):
+    def after_val_epoch(self, runner, metrics=None):
         flag = os.environ.get(HOLD)
-        if flag and runner.epoch + 1 == self.epoch:
+        if flag and _in_stage(runner, self.stage) and runner.epoch == self.epoch:
             open(flag, 'w').close()
             time.sleep(120)

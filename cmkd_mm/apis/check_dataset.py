@@ -6,23 +6,14 @@ last loading or checking transform (``LoadModalities``, ``LoadSegLabels``, ``Loa
 ``CheckSegLabels``, ``GenerateEdgeLabels``); augmentation, resizing and packing are left out, so
 a whole dataset is checked in minutes.
 """
-import copy
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.registry import DATASETS, init_default_scope
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-LOADING = ('LoadModalities', 'LoadSegLabels', 'LoadAnnotations', 'CheckSegLabels',
-           'GenerateEdgeLabels')
-
-
-def loading_pipeline(pipeline: Sequence[dict]) -> List[dict]:
-    """The pipeline up to (and with) its last loading or checking transform."""
-    names = [str(t.get('type', '')).split('.')[-1] for t in pipeline]
-    last = max((i for i, n in enumerate(names) if n in LOADING), default=-1)
-    return [copy.deepcopy(t) for t in pipeline[:last + 1]]
+from ..datasets.pipeline_inspection import loading_only
 
 
 class _Probe(Dataset):
@@ -54,11 +45,7 @@ def check_split(dataset_cfg: dict, workers: int = 0, progress: bool = True) -> D
         dict: ``samples`` (count), ``problems`` (list of ``dict(index, file, reason)``; a split
         whose dataset cannot be built has one problem with ``index`` None).
     """
-    cfg = copy.deepcopy(dataset_cfg)
-    inner = cfg
-    while isinstance(inner.get('dataset'), dict):  # dataset wrappers
-        inner = inner['dataset']
-    inner['pipeline'] = loading_pipeline(inner.get('pipeline', []))
+    cfg = loading_only(dataset_cfg)
     try:
         dataset = DATASETS.build(cfg)
     except Exception as error:

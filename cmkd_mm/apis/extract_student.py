@@ -65,6 +65,24 @@ def student_config(cfg: Config) -> Config:
     return cfg
 
 
+def measured_stats(cfg: Config, state_dict: dict) -> Config:
+    """Write the statistics a run measured (``'auto'`` modalities, saved as buffers of the
+    data preprocessor) into the config's ``modalities``, so the plain student is normalised as
+    it was trained."""
+    modalities = (cfg.model.get('data_preprocessor') or {}).get('modalities') or {}
+    for name, stats in modalities.items():
+        if stats != 'auto':
+            continue
+        keys = [f'data_preprocessor.{name}_{k}' for k in ('mean', 'std')]
+        if not all(k in state_dict and state_dict[k].numel() for k in keys):
+            raise KeyError(f"modality \"{name}\" has statistics 'auto' but the checkpoint "
+                           f'holds none ({keys[0]}): was it trained with '
+                           'ModalityStatsFromDataHook?')
+        modalities[name] = dict(mean=state_dict[keys[0]].flatten().tolist(),
+                                std=state_dict[keys[1]].flatten().tolist())
+    return cfg
+
+
 def extract_student(config: str, checkpoint: str, out: str,
                     write_config: bool = True) -> Tuple[str, Optional[str]]:
     """Write the plain student checkpoint (and config).
@@ -88,5 +106,5 @@ def extract_student(config: str, checkpoint: str, out: str,
     cfg_path = None
     if write_config:
         cfg_path = osp.splitext(out)[0] + '.py'
-        student_config(Config.fromfile(config)).dump(cfg_path)
+        measured_stats(student_config(Config.fromfile(config)), state).dump(cfg_path)
     return out, cfg_path

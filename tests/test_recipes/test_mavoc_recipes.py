@@ -25,8 +25,11 @@ def test_ntire2021_recipe_shares_stages_and_writes_the_submissions(mavoc_demo_ro
     for stage in ('kd1_pp_eval', ):
         recipe.stages[stage].val_evaluator.balancing.k = 1
         recipe.stages[stage].test_evaluator.balancing.k = 1
+    # the test labels given as the user's --cfg-options reach the evaluation stages too
+    assert recipe.pop('cfg_options') == {'test_dataloader.dataset.label_file': 'test_labels.csv'}
+    user = dict(SHORT, **{'test_dataloader.dataset.label_file': 'test_labels.csv'})
     work = str(tmp_path / 'work')
-    runner = RecipeRunner(recipe, work_dir=work, data_root=mavoc_demo_root, cfg_options=SHORT)
+    runner = RecipeRunner(recipe, work_dir=work, data_root=mavoc_demo_root, cfg_options=user)
     result = runner.run()
     records = result['runs'][0]
     assert set(records) == {'data', 'eo', 'sar', 'kd1', 'kd2_iter0_eo_step', 'kd2_iter0_sar_step',
@@ -38,6 +41,7 @@ def test_ntire2021_recipe_shares_stages_and_writes_the_submissions(mavoc_demo_ro
                       glob.glob(osp.join(mavoc_demo_root, 'test_images', 'test_eo', '*.png')))
     for stage in ('baseline_eval', 'kd1_eval', 'kd1_pp_eval', 'kd2_eval'):
         assert 'accuracy/top1' in records[stage]['metrics']['val']
+        assert 'accuracy/top1' in records[stage]['metrics']['test']
         with open(osp.join(work, stage, 'results.csv')) as f:
             rows = list(csv.reader(f))
         assert rows[0] == ['image_id', 'class_id']
@@ -54,7 +58,7 @@ def test_ntire2021_recipe_shares_stages_and_writes_the_submissions(mavoc_demo_ro
     # a second run trains nothing and reports the same
     stamps = {s: osp.getmtime(osp.join(work, s, MARKER)) for s in ('eo', 'sar', 'kd1')}
     again = RecipeRunner(recipe, work_dir=work, data_root=mavoc_demo_root,
-                         cfg_options=SHORT).run()
+                         cfg_options=user).run()
     assert {s: osp.getmtime(osp.join(work, s, MARKER)) for s in stamps} == stamps
     assert again['table'] == result['table']
 

@@ -1,9 +1,9 @@
 """A recipe killed with SIGKILL in the middle of a stage resumes where it stopped.
 
 The command runs in a subprocess. In the first test a hook of ``tests/crash_hooks.py`` holds
-stage 2 after its epoch-2 checkpoint is written, the test kills the process there with SIGKILL,
-and runs the same command again. Stage 1 must not train again, stage 2 must resume from its checkpoint, and the final
-metrics must equal those of an uninterrupted run. The stage config draws no random numbers
+stage 2 once its epoch 2 is saved and validated, the test kills the process there with SIGKILL,
+and runs the same command again. Stage 1 must not train again, stage 2 must resume from its
+checkpoint, and the final metrics must equal those of an uninterrupted run. The stage config draws no random numbers
 (test pipeline for training, no label mixing; mmengine seeds again on resume, so a run that draws
 random numbers would continue with another stream) and runs in deterministic mode.
 
@@ -31,6 +31,8 @@ _base_ = [{base!r}]
 train_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
 model = dict(head=dict(loss=dict(mix_labels=False)))
 custom_imports = dict(imports=['cmkd_mm', 'tests.crash_hooks'], allow_failed_imports=False)
+custom_hooks = _base_.custom_hooks + [
+    dict(type='HoldAfterValidation', epoch=2, stage='second')]
 '''
 
 RECIPE = '''
@@ -43,8 +45,7 @@ stages = dict(
     first=dict(type='Train', config={stage!r}),
     second=dict(
         type='Train', config={stage!r}, inputs={{'load_from': 'first.best'}},
-        evaluate=['val', 'test'],
-        cfg_options=dict(custom_hooks=[dict(type='HoldAfterEpoch', epoch=2)])))
+        evaluate=['val', 'test']))
 '''
 
 
@@ -122,8 +123,8 @@ _base_ = [{base!r}]
 train_dataloader = dict(batch_size=4, dataset=dict(pipeline=_base_.test_pipeline))
 model = dict({head})
 custom_imports = dict(imports=['cmkd_mm', 'tests.crash_hooks'], allow_failed_imports=False)
-custom_hooks = [dict(type='ClassWeightsFromDataHook'),
-                dict(type='KillAtIter', iteration=8, stage='kd2_iter1_eo_step')]
+custom_hooks = _base_.custom_hooks + [
+    dict(type='KillAtIter', iteration=8, stage='kd2_iter1_eo_step')]
 '''
 
 CHAIN = '''

@@ -7,6 +7,8 @@ from mmengine.model import BaseDataPreprocessor
 from mmengine.model.utils import stack_batch
 from mmengine.registry import MODELS
 
+AUTO = 'auto'
+
 
 @MODELS.register_module()
 class MultiModalDataPreprocessor(BaseDataPreprocessor):
@@ -27,9 +29,16 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
     trained alone, a baseline) can use this preprocessor; with several views it is a dict
     ``{view: tensor}`` that the distillation algorithm routes to teacher and student.
 
+    Statistics measured on the training set: a modality given as ``'auto'`` instead of
+    ``dict(mean, std)`` is normalised with the per-channel mean and std of the training images,
+    which ``ModalityStatsFromDataHook`` measures before training. They are buffers of the model,
+    so every checkpoint of that run carries them (``tools/test.py``, resume, a teacher or a
+    student checkpoint handed on), and a run that never measured nor loaded them stops at the
+    first batch saying so.
+
     Args:
         modalities (dict): ``name -> dict(mean=..., std=...)`` in the modality's native units
-            (e.g. 0-1023 for 10-bit gated slices).
+            (e.g. 0-1023 for 10-bit gated slices), or ``name -> 'auto'``.
         views (dict): ``view name -> modality name or list of names``.
         base (dict, optional): Downstream preprocessor for the meta view, without mean/std, e.g.
             ``dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)``.
@@ -53,7 +62,16 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
         if not views:
             raise ValueError('MultiModalDataPreprocessor needs at least one view')
         self.modality_names = list(modalities)
+        self.auto_modalities = [n for n, cfg in modalities.items() if cfg == AUTO]
+        for name in self.auto_modalities:  # measured later, saved in every checkpoint
+            self.register_buffer(f'{name}_mean', torch.empty(0, 1, 1))
+            self.register_buffer(f'{name}_std', torch.empty(0, 1, 1))
         for name, cfg in modalities.items():
+            if cfg == AUTO:
+                continue
+            if not isinstance(cfg, dict):
+                raise TypeError(f'modality "{name}": give dict(mean=..., std=...) or '
+                                f"'{AUTO}', not {cfg!r}")
             unknown = set(cfg) - {'mean', 'std'}
             if unknown:
                 raise ValueError(f'modality "{name}": unknown keys {sorted(unknown)}')
@@ -92,6 +110,25 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
                              'views apply augmentation in the pipeline')
         self.base = MODELS.build(base)
 
+    def set_stats(self, name: str, mean: Sequence[float], std: Sequence[float]) -> None:
+        """Set the statistics of a modality (e.g. measured on the training set)."""
+        if name not in self.modality_names:
+            raise KeyError(f'"{name}" is not a modality of the preprocessor '
+                           f'({self.modality_names})')
+        old = getattr(self, f'{name}_mean')
+        for key, values in (('mean', mean), ('std', std)):
+            setattr(self, f'{name}_{key}',
+                    torch.tensor(values, dtype=torch.float32, device=old.device).view(-1, 1, 1))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # measured statistics take the size of the checkpoint's (one value per channel)
+        for name in self.auto_modalities:
+            for key in ('mean', 'std'):
+                value = state_dict.get(f'{prefix}{name}_{key}')
+                if isinstance(value, torch.Tensor):
+                    setattr(self, f'{name}_{key}', torch.empty_like(value))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     @property
     def pad_size_divisor(self) -> int:
         return getattr(self.base, 'pad_size_divisor', 1) or 1
@@ -99,6 +136,12 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
     def normalize(self, name: str, img: torch.Tensor) -> torch.Tensor:
         """Normalise one ``C x H x W`` image of modality ``name``."""
         mean, std = getattr(self, f'{name}_mean'), getattr(self, f'{name}_std')
+        if mean.numel() == 0:
+            raise RuntimeError(
+                f"modality \"{name}\" is normalised with statistics 'auto' but they were neither "
+                'measured nor loaded: train with custom_hooks=[dict(type='
+                "'ModalityStatsFromDataHook')], or load a checkpoint of such a run (its "
+                'statistics are saved in it), or give dict(mean=..., std=...)')
         if mean.shape[0] not in (1, img.shape[0]):
             raise ValueError(f'modality "{name}" has {img.shape[0]} channel(s) but {mean.shape[0]}'
                              f' mean/std values; give one value per channel (or one for all)')

@@ -92,8 +92,13 @@ test_dataloader = dict(
 val_evaluator = dict(type='MAVOCMetric')
 test_evaluator = dict(type='MAVOCMetric', submission_file=None, with_score=False)
 
-# The seed's single-channel normalisation, in 8-bit units (mean * 255, std * 255 of its [0, 1]
-# values: EO 0.2913437 / 0.12694514, SAR 0.4062625 / 0.12694514).
-modality_stats = dict(
+# Single-channel normalisation measured on the training set this config is given: 'auto' is
+# filled in before training by ModalityStatsFromDataHook (the model configs add it), which logs
+# the mean and std and saves them in every checkpoint.
+modality_stats = dict(sar='auto', eo='auto')
+# The seed's constants, in 8-bit units (mean * 255, std * 255 of its [0, 1] values: EO
+# 0.2913437 / 0.12694514, SAR 0.4062625 / 0.12694514): right only for the seed's training set.
+# To use them: data_preprocessor.modalities=_base_.seed_modality_stats in a config of yours.
+seed_modality_stats = dict(
     sar=dict(mean=[103.5969375], std=[32.3710107]),
     eo=dict(mean=[74.2926435], std=[32.3710107]))

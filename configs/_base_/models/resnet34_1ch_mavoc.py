@@ -15,7 +15,9 @@ seed_class_weight = [
     0.000522, 0.00436, 0.008023, 0.011544, 0.073272, 0.156289, 0.159138, 0.217469, 0.156089,
     0.213294
 ]
-custom_hooks = [dict(type='ClassWeightsFromDataHook')]
+# Statistics from the configured training set, logged at start: class weights for 'auto' loss
+# weights, per-channel mean/std for 'auto' modalities of the data preprocessor.
+custom_hooks = [dict(type='ClassWeightsFromDataHook'), dict(type='ModalityStatsFromDataHook')]
 classifier = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',

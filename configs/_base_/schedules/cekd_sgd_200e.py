@@ -10,8 +10,10 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 log_processor = dict(by_epoch=True)
 # check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
+# check_pipeline: refuse a val/test pipeline that resizes the labels, before training starts.
 default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),
+    check_pipeline=dict(type='CheckEvalPipelineHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     checkpoint=dict(
         type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2, save_best='mIoU',

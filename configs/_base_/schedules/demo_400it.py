@@ -11,7 +11,9 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=400)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
+# check_pipeline: refuse a val/test pipeline that resizes the labels, before training starts.
 default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),
+    check_pipeline=dict(type='CheckEvalPipelineHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=400, max_keep_ckpts=1))

@@ -148,3 +148,28 @@ def test_mmpretrain_base_with_views_of_different_sizes():
     np.testing.assert_allclose(out['inputs']['teacher'][1].numpy(),
                                (sar[1].numpy().astype(np.float64) - 30.) / 10., rtol=1e-6)
     assert [int(s.gt_label) for s in out['data_samples']] == [0, 1]
+
+
+def test_auto_statistics_are_measured_saved_and_loaded():
+    def build():
+        return MultiModalDataPreprocessor(modalities=dict(rgb='auto', gated=GATED),
+                                          views=dict(student=['rgb']))
+
+    pre = build()
+    with pytest.raises(RuntimeError, match='ModalityStatsFromDataHook'):
+        pre(_batch())
+    pre.set_stats('rgb', RGB['mean'], RGB['std'])
+    batch = _batch()
+    out = pre(batch)
+    want = np.stack([_norm(x, RGB) for x in batch['inputs']['rgb']])
+    np.testing.assert_allclose(out['inputs'].numpy(), want, rtol=1e-5, atol=1e-5)
+    # the measured statistics travel in the state dict, the configured ones do not
+    state = pre.state_dict()
+    assert set(state) == {'rgb_mean', 'rgb_std'}
+    loaded = build()
+    loaded.load_state_dict(state)  # empty buffers take the saved size (3 channels)
+    torch.testing.assert_close(loaded(_batch())['inputs'], out['inputs'])
+    with pytest.raises(TypeError, match="or 'auto'"):
+        MultiModalDataPreprocessor(modalities=dict(rgb='measured'), views=dict(s=['rgb']))
+    with pytest.raises(KeyError, match='not a modality'):
+        pre.set_stats('thermal', [0.], [1.])
