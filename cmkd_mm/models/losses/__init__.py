@@ -3,6 +3,7 @@ from .cekd_losses import PairwiseSimilarityLoss, PixelSoftCELoss, PseudoLabelCEL
 from .classification_losses import (ClassWeightedKLDivergence, InfoNCELoss,
                                     LabelMixCrossEntropyLoss, SoftmaxFocalLoss,
                                     SortedFeatureMSELoss, inverse_frequency_weights)
+from .combo_loss import ComboLoss, DamageComboLoss
 from .edge_bce_loss import AutoWeightedEdgeBCELoss
 
 __all__ = [
@@ -11,3 +12,4 @@ __all__ = [
     'ClassWeightedKLDivergence', 'InfoNCELoss', 'LabelMixCrossEntropyLoss', 'SoftmaxFocalLoss',
     'SortedFeatureMSELoss', 'inverse_frequency_weights'
 ]
+__all__ += ['ComboLoss', 'DamageComboLoss']
