@@ -6,7 +6,8 @@ import torch
 from mmengine.registry import DefaultScope
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo, prepare_stf_demo
+from cmkd_mm.demo import (make_mavoc_demo, make_mfnet_demo, make_pst900_demo, make_xview2_demo,
+                          prepare_stf_demo)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -61,6 +62,13 @@ def mavoc2024_demo_root(tmp_path_factory):
     """A tiny MAVOC dataset in the PBVS 2024 layout (class-name folders, Gotcha test chips)."""
     root = tmp_path_factory.mktemp('mavoc2024_demo')
     return make_mavoc_demo(str(root), layout='2024', splits=dict(train=2, valid=1, test=1))
+
+
+@pytest.fixture(scope='session')
+def xview2_demo_root(tmp_path_factory):
+    """A tiny xBD dataset (64x64 pre/post tiles, WKT label JSONs) with every split folder."""
+    root = tmp_path_factory.mktemp('xview2_demo')
+    return make_xview2_demo(str(root), splits=dict(train=3, tier3=2, hold=1, test=1), size=64)
 
 
 @pytest.fixture(scope='session')
@@ -121,6 +129,13 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
             evaluator = cfg.get(f'{split}_evaluator')
             if evaluator and evaluator.get('ann_file'):
                 evaluator.ann_file = osp.join(data_root, cfg[key].dataset.ann_file)
+    for split in ('train', 'val', 'test'):
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset') or {}
+        if dataset.get('type') == 'XView2Dataset':  # 1024x1024 tiles, 512x512 crops
+            dataset.expect_size = None
+            for t in dataset.pipeline:
+                if t.type == 'XView2ContentCrop':
+                    t.crop_size = 32
     cfg.work_dir = work_dir
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
                          val_interval=iters if val else iters + 1000)

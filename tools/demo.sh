@@ -6,6 +6,7 @@
 #   seg            configs/recipes/cmkd_fcn_mfnet_demo.py    RGB-thermal FCNs on MFNet, mIoU
 #   cekd           configs/recipes/cekd_mfnet_demo.py        CEKD on MFNet, mIoU
 #   mavoc          configs/recipes/ntire2021_mavoc2021_demo.py, then njust-kmg_mavoc2024_demo.py
+#   xview2         configs/recipes/xview2_demo.py            xView2 building damage, xView2 score
 # Extra arguments go to tools/run_recipe.py (e.g. --work-dir, --cfg-options, --seeds 0 1 2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +17,8 @@ case "$TASK" in
     seg) RECIPES=(cmkd_fcn_mfnet_demo) ;;
     cekd) RECIPES=(cekd_mfnet_demo) ;;
     mavoc) RECIPES=(ntire2021_mavoc2021_demo njust-kmg_mavoc2024_demo) ;;
-    *) echo "usage: bash tools/demo.sh [det|seg|cekd|mavoc] [run_recipe.py options]" >&2; exit 2 ;;
+    xview2) RECIPES=(xview2_demo) ;;
+    *) echo "usage: bash tools/demo.sh [det|seg|cekd|mavoc|xview2] [run_recipe.py options]" >&2; exit 2 ;;
 esac
 bash "$ROOT/tools/setup_env.sh"
 cd "$ROOT"

@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ..conftest import ROOT, tiny_cfg
@@ -27,11 +28,19 @@ def test_config_trains_one_iteration(config, request, tmp_path):
         root = request.getfixturevalue('mavoc2024_demo_root')
     elif 'mavoc' in config:
         root = request.getfixturevalue('mavoc_demo_root')
+    elif 'xview2' in config:
+        root = request.getfixturevalue('xview2_demo_root')
     elif 'pst900' in config:
         root = request.getfixturevalue('pst900_demo_root')
     else:
         root = request.getfixturevalue('mfnet_demo_root')
     cfg = tiny_cfg(config, root, str(tmp_path))
+    if 'xview2' in config and 'demo' not in config:
+        # data, loss, schedule and metric of the full config with the demo-size encoder (the
+        # full SE-ResNeXt50 / ResNet-34 models are built in tests/test_models/test_xview2_models)
+        demo = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'xview2_demo.py'))
+        cfg.model.backbone = demo.demo_encoder
+        cfg.model.decode_head.update(demo.demo_head)
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 1

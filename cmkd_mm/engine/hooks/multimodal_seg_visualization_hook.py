@@ -1,6 +1,6 @@
 """Draw a modality, the prediction and the ground truth of a segmentation sample side by side."""
 import os.path as osp
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import mmcv
 import numpy as np
@@ -30,11 +30,12 @@ def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
 
 @HOOKS.register_module()
 class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook):
-    """mmseg's ``SegVisualizationHook`` drawing one named modality, the prediction and the GT.
+    """mmseg's ``SegVisualizationHook`` drawing named modalities, the prediction and the GT.
 
-    Each picture has three panels side by side: the ``modality`` image of the sample (read again
+    Each picture has panels side by side: the ``modality`` image(s) of the sample (read again
     from ``modality_paths``, or ``img_path`` when the sample has none, and made 8-bit RGB with
-    ``modality_cfg``), the prediction and the ground truth, both coloured with the dataset palette
+    ``modality_cfg``; e.g. ``modality=['pre', 'post']`` gives pre | post | prediction | ground
+    truth), the prediction and the ground truth, both coloured with the dataset palette
     (ids outside the palette, e.g. ignored pixels 255, black). A sample without ground truth gets
     two panels. With ``--show-dir DIR`` (``tools/test.py``) every test sample is written to
     ``work_dir/<timestamp>/DIR/<name>.png``, ``<name>`` being the modality file's name without
@@ -42,8 +43,9 @@ class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook
     ``interval``-th batch is drawn to the visualizer's backends.
 
     Args:
-        modality (str): Modality drawn in the first panel. Defaults to ``'thermal'``.
-        modality_cfg (dict, optional): ``to_display`` options of that modality
+        modality (str | list[str]): Modality (or modalities, one panel each) drawn first.
+            Defaults to ``'thermal'``.
+        modality_cfg (dict, optional): ``to_display`` options of those modalities
             (``channels``, ``bit_depth``). Defaults to ``dict(channels=[3], bit_depth=8)``: the
             thermal channel of an MFNet RGBA file.
         test_out_dir (str, optional): Folder (relative to ``work_dir/<timestamp>``) of the test
@@ -53,26 +55,30 @@ class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook
     """
 
     def __init__(self,
-                 modality: str = 'thermal',
+                 modality: Union[str, Sequence[str]] = 'thermal',
                  modality_cfg: Optional[dict] = None,
                  test_out_dir: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.modality = modality
+        self.modalities = [modality] if isinstance(modality, str) else list(modality)
         self.modality_cfg = dict(
             modality_cfg if modality_cfg is not None else dict(channels=[3], bit_depth=8))
         self.test_out_dir = test_out_dir
         self._out_dir_ready = False  # test_out_dir joined with work_dir/timestamp once
         self._test_index = 0
 
-    def _image_path(self, data_sample: SegDataSample) -> str:
+    def _image_paths(self, data_sample: SegDataSample) -> List[str]:
         paths = data_sample.get('modality_paths')
         if not paths:
-            return data_sample.img_path
-        if self.modality not in paths:
-            raise KeyError(f'{self.__class__.__name__}: no modality "{self.modality}" in the '
-                           f'sample (it has {sorted(paths)}); fix "modality" of the hook')
-        return paths[self.modality]
+            return [data_sample.img_path]
+        missing = [m for m in self.modalities if m not in paths]
+        if missing:
+            raise KeyError(f'{self.__class__.__name__}: no modality {missing} in the sample '
+                           f'(it has {sorted(paths)}); fix "modality" of the hook')
+        return [paths[m] for m in self.modalities]
+
+    def _image_path(self, data_sample: SegDataSample) -> str:
+        return self._image_paths(data_sample)[0]
 
     def _palette(self, runner, mode: str) -> list:
         """The palette of the dataset being evaluated, else of the visualizer's dataset_meta."""
@@ -96,13 +102,15 @@ class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook
             data_sample (SegDataSample): A prediction with ``pred_sem_seg`` (and ``gt_sem_seg``).
             palette (list): RGB colour of each class.
         """
-        path = self._image_path(data_sample)
-        img = decode_image(path, self.backend_args)
-        channels = self.modality_cfg.get('channels')
-        if channels is not None and max(channels) >= img.shape[2]:
-            raise ValueError(f'{path}: has {img.shape[2]} channel(s), the hook shows channels '
-                             f'{list(channels)}; fix modality_cfg of {self.__class__.__name__}.')
-        panels = [to_display(img, **self.modality_cfg)]
+        panels = []
+        for path in self._image_paths(data_sample):
+            img = decode_image(path, self.backend_args)
+            channels = self.modality_cfg.get('channels')
+            if channels is not None and max(channels) >= img.shape[2]:
+                raise ValueError(f'{path}: has {img.shape[2]} channel(s), the hook shows '
+                                 f'channels {list(channels)}; fix modality_cfg of '
+                                 f'{self.__class__.__name__}.')
+            panels.append(to_display(img, **self.modality_cfg))
         for field in ('pred_sem_seg', 'gt_sem_seg'):
             if field not in data_sample:
                 continue

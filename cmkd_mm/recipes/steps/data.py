@@ -6,7 +6,8 @@ are idempotent, so the runner runs them every time, before the training stages.
 from typing import Dict, List
 
 from ...datasets.converters import convert_stf_to_coco
-from ...demo import make_mavoc_demo, make_mfnet_demo, make_pst900_demo, prepare_stf_demo
+from ...demo import (make_mavoc_demo, make_mfnet_demo, make_pst900_demo, make_xview2_demo,
+                     prepare_stf_demo)
 from ..registry import RECIPE_STEPS
 from .base import BaseStep
 
@@ -15,13 +16,14 @@ DEMOS = dict(
     mfnet=make_mfnet_demo,
     pst900=make_pst900_demo,
     mavoc2021=lambda root, **kw: make_mavoc_demo(root, layout='2021', **kw),
-    mavoc2024=lambda root, **kw: make_mavoc_demo(root, layout='2024', **kw))
+    mavoc2024=lambda root, **kw: make_mavoc_demo(root, layout='2024', **kw),
+    xview2=make_xview2_demo)
 
 
 @RECIPE_STEPS.register_module()
 class DemoData(BaseStep):
     """Write a procedural demo dataset (``stf``, ``mfnet``, ``pst900``, ``mavoc2021``,
-    ``mavoc2024``) to the data root; a complete one is kept. ``stf`` also converts its splits
+    ``mavoc2024``, ``xview2``) to the data root; a complete one is kept. ``stf`` also converts its splits
     to COCO json.
 
     Args:

@@ -101,6 +101,16 @@ def test_other_modality_options_and_bad_options(mfnet_demo_root, tmp_path):
     bgra = cv2.imread(osp.join(mfnet_demo_root, 'images', '00006D.png'), cv2.IMREAD_UNCHANGED)
     assert (picture[:, :W] == bgra[..., [2, 1, 0]]).all()
 
+    # several modalities, one panel each (xView2: pre | post | prediction | ground truth)
+    hook = MultiModalSegVisualizationHook(
+        draw=True, test_out_dir='vis2', modality=['rgb', 'thermal'],
+        modality_cfg=dict(channels=[0, 1, 2]))
+    hook.after_test_iter(runner(tmp_path), 0, {}, [data_sample(mfnet_demo_root, pred, gt)])
+    picture = read_rgb(osp.join(str(tmp_path), 't', 'vis2', '00006D.png'))
+    assert picture.shape == (H, 4 * W, 3)
+    assert (picture[:, W:2 * W] == bgra[..., [2, 1, 0]]).all()
+    assert (picture[:, 2 * W:3 * W] == PALETTE[pred]).all()
+
     hook = MultiModalSegVisualizationHook(draw=True, modality='gated')
     with pytest.raises(KeyError, match='gated'):
         hook.after_test_iter(runner(tmp_path), 0, {}, [data_sample(mfnet_demo_root, pred, gt)])
