@@ -3,8 +3,8 @@ every problem (not only the first) with its file and reason.
 
 ``tools/misc/check_dataset.py`` is the command line. The loading part is the pipeline up to its
 last loading or checking transform (``LoadModalities``, ``LoadSegLabels``, ``LoadAnnotations``,
-``CheckSegLabels``, ``GenerateEdgeLabels``); augmentation, resizing and packing are left out, so
-a whole dataset is checked in minutes.
+``CheckSegLabels``, ``GenerateEdgeLabels``, ``LoadXView2Masks``); augmentation, resizing and
+packing are left out, so a whole dataset is checked in minutes.
 """
 from typing import Dict, Optional, Sequence
 

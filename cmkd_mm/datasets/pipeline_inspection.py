@@ -5,8 +5,8 @@ from typing import List, Optional, Sequence
 # Transforms that read files or check what was read; everything after the last of them
 # (augmentation, resizing, packing) is not needed to validate data or to measure statistics.
 LOADING = ('LoadModalities', 'LoadSegLabels', 'LoadAnnotations', 'CheckSegLabels',
-           'GenerateEdgeLabels')
-LABEL_LOADERS = ('LoadSegLabels', 'LoadAnnotations')
+           'GenerateEdgeLabels', 'LoadXView2Masks')
+LABEL_LOADERS = ('LoadSegLabels', 'LoadAnnotations', 'LoadXView2Masks')
 
 
 def transform_name(transform: dict) -> str:

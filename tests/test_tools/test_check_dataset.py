@@ -36,3 +36,19 @@ def test_every_problem_is_collected_and_the_exit_code_says_so(mfnet_demo_root, t
     assert f'{train[2]}.png: not a readable image' in out
     assert 'val.txt: lists no sample' in out
     assert 'train | 4 | 3' in out and 'val | 0 | 1' in out
+
+
+def test_xview2_layout(xview2_demo_root, tmp_path, capsys):
+    import glob
+    tool = load_tool('misc/check_dataset.py')
+    root = str(tmp_path / 'xview2')
+    shutil.copytree(xview2_demo_root, root)
+    config = f'{ROOT}/configs/building_damage/loc_unet-r18_xview2_demo.py'
+    options = ['--cfg-options'] + [f'{s}_dataloader.dataset.{k}' for s in ('train', 'val')
+                                   for k in (f'data_root={root}', 'expect_size=None')]
+    assert tool.main([config, *options, '--phase', 'train', 'val']) == 0
+    labels = sorted(glob.glob(f'{root}/train/labels/*_post_disaster.json'))
+    open(labels[0], 'w').write('{"features": {"xy": [{"wkt": "POLYGON ((1 2, 3"}]}}')
+    assert tool.main([config, *options, '--phase', 'train']) == 1
+    out = capsys.readouterr().out
+    assert f'{labels[0]}:' in out and 'WKT' in out
