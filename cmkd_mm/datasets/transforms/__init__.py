@@ -1,3 +1,4 @@
+from .augmentation import MultiModalRandomRot90, MultiModalShiftScaleRotate, ReplaceModality
 from .edge_labels import GenerateEdgeLabels, seg_to_edge
 from .formatting import PackMultiModalInputs
 from .geometric import (MultiModalPad, MultiModalRandomCrop, MultiModalRandomFlip,
@@ -6,8 +7,7 @@ from .label_checks import CheckSegLabels
 from .loading import LoadModalities, LoadSegLabels, decode_image
 from .photometric import ApplyToModalities
 from .registration import RegisterModalities, warp_window
-from .xview2 import (LoadXView2Masks, MultiModalRandomRot90, MultiModalShiftScaleRotate,
-                     ReplaceModality, XView2ContentCrop, XView2Targets, damage_target)
+from .xview2 import LoadXView2Masks, XView2ContentCrop, XView2Targets, damage_target
 
 __all__ = [
     'LoadModalities', 'LoadSegLabels', 'decode_image', 'MultiModalResize', 'MultiModalRandomFlip',
