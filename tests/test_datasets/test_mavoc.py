@@ -339,8 +339,9 @@ def test_2021_config_pipeline(root21):
         assert int(sample.gt_label) == ds.get_data_info(i)['gt_label']
         assert sample.image_id == ds.get_data_info(i)['image_id']
         assert tuple(sample.img_shape) == (48, 48)  # the reference modality (sar)
+    assert cfg.modality_stats == dict(sar='auto', eo='auto')  # measured before training
     pre = MultiModalDataPreprocessor(
-        modalities=cfg.modality_stats, views=dict(student=['eo'], teacher=['sar']),
+        modalities=cfg.seed_modality_stats, views=dict(student=['eo'], teacher=['sar']),
         base=dict(type='mmpretrain.ClsDataPreprocessor'))
     batch = pre(pseudo_collate(samples), training=True)
     assert batch['inputs']['student'].shape == (4, 1, 30, 30)

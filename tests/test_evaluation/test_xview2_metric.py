@@ -233,9 +233,9 @@ def test_value_checks():
 
 
 # ---------------------------------------------------------------- XView2Metric
-def test_metric_damage_task_matches_reference():
+def test_metric_damage_task_matches_reference(mmseg_scope):
     tiles = hand_tiles()
-    metric = METRICS.build(dict(type='XView2Metric'))
+    metric = METRICS.build(dict(type='XView2Metric'))  # as a config names it, in mmseg's scope
     assert isinstance(metric, XView2Metric)
     # The damage model outputs one map: the loc prediction is pred > 0.
     samples, ref_tiles = [], []
