@@ -11,6 +11,8 @@ from mmrazor.models.task_modules.recorder import ModuleInputsRecorder, ModuleOut
 from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
+from ..architectures.teacher_group import TeacherGroup
+
 TEACHER_MODES = ('auto', 'extract_feat', 'tensor', 'loss')
 # Modules that ``extract_feat`` runs in mmdet detectors, mmseg segmentors and mmpretrain
 # classifiers.
@@ -32,6 +34,9 @@ class CrossModalDistill(SingleTeacherDistill):
       neck) or ``tensor`` mode (raw head outputs). It never computes a loss that would be dropped.
     * ``predict``/``tensor`` modes use the student view only, so test tools and inference treat
       the algorithm as the student. ``teacher_val_step`` evaluates the teacher on its own view.
+    * Several frozen teachers: ``teacher=dict(type='TeacherGroup', teachers=dict(name=dict(
+      model=..., ckpt=..., view=...), ...))``; each teacher runs on its own view and as deep as
+      the recorders under its name (``source='name.backbone'``) read.
     * ``train_step`` also accepts an ``OptimWrapperDict`` (e.g. ``architecture`` and ``distiller``
       keys from ``mmrazor.SeparateOptimWrapperConstructor``) so trainable distillation modules such
       as adversarial discriminators can have their own optimizer.
@@ -59,31 +64,48 @@ class CrossModalDistill(SingleTeacherDistill):
                       logger='current', level=logging.WARNING)
         if teacher_mode not in TEACHER_MODES:
             raise ValueError(f'teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}')
-        if self.teacher_trainable:
+        self.teacher_view = teacher_view
+        self.student_view = student_view
+        if isinstance(self.teacher, TeacherGroup):
+            if self.teacher_trainable:
+                raise ValueError('a TeacherGroup is frozen: teacher_trainable must be False')
+            self.teacher_views = {n: v or teacher_view for n, v in self.teacher.views.items()}
+            self.teacher_modes = {n: self._resolve_mode(m, getattr(self.teacher, n), n + '.')
+                                  for n, m in self.teacher.modes.items()}
+            teacher_mode = 'group'
+        elif self.teacher_trainable:
             teacher_mode = 'loss'
         elif teacher_mode == 'loss':
             raise ValueError('teacher_mode="loss" computes teacher losses; it needs '
                              'teacher_trainable=True')
-        elif teacher_mode == 'auto':
-            teacher_mode = self._auto_teacher_mode()
+        else:
+            teacher_mode = self._resolve_mode(teacher_mode, self.teacher)
         self.teacher_mode = teacher_mode
-        self.teacher_view = teacher_view
-        self.student_view = student_view
         views = getattr(self.data_preprocessor, 'views', None)
         if views is not None and len(views) > 1:
-            for role, view in (('teacher', teacher_view), ('student', student_view)):
+            roles = [('teacher_view', teacher_view)] if teacher_mode != 'group' else [
+                (f'teacher "{n}": view', v) for n, v in self.teacher_views.items()]
+            for role, view in roles + [('student_view', student_view)]:
                 if view not in views:
-                    raise ValueError(f'{role}_view "{view}" is not a view of the data '
+                    raise ValueError(f'{role} "{view}" is not a view of the data '
                                      f'preprocessor ({list(views)})')
         if not self.teacher_trainable:
             self.teacher.eval()
 
-    def _auto_teacher_mode(self) -> str:
-        recorders = self.distiller.teacher_recorders.recorders.values()
+    def _resolve_mode(self, mode: str, teacher, prefix: str = '') -> str:
+        """``mode``, or for ``'auto'``: ``extract_feat`` when every teacher recorder under
+        ``prefix`` sits in the backbone or neck, else ``tensor``."""
+        if mode not in TEACHER_MODES[:3]:
+            raise ValueError(f'mode of a frozen teacher must be one of {TEACHER_MODES[:3]}, '
+                             f'got {mode!r}')
+        if mode != 'auto':
+            return mode
+        recorders = [r for r in self.distiller.teacher_recorders.recorders.values()
+                     if getattr(r, 'source', '').startswith(prefix)]
         in_features = all(
             isinstance(r, (ModuleOutputsRecorder, ModuleInputsRecorder))
-            and r.source.split('.')[0] in FEATURE_MODULES for r in recorders)
-        if recorders and in_features and hasattr(self.teacher, 'extract_feat'):
+            and r.source[len(prefix):].split('.')[0] in FEATURE_MODULES for r in recorders)
+        if recorders and in_features and hasattr(teacher, 'extract_feat'):
             return 'extract_feat'
         return 'tensor'
 
@@ -96,26 +118,38 @@ class CrossModalDistill(SingleTeacherDistill):
             raise KeyError(f'view "{view}" is not in the batch (views: {list(inputs)})')
         return inputs[view]
 
-    def run_teacher(self, inputs: torch.Tensor, data_samples: Optional[List] = None):
-        """Run the teacher as deep as the distiller needs."""
-        if self.teacher_mode == 'extract_feat':
-            return self.teacher.extract_feat(inputs)
-        return self.teacher(inputs, data_samples, mode=self.teacher_mode)
+    def run_teacher(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+                    teacher=None, mode: Optional[str] = None):
+        """Run the teacher (or one teacher of a group) as deep as the distiller needs."""
+        teacher = self.teacher if teacher is None else teacher
+        mode = mode or self.teacher_mode
+        if mode == 'extract_feat':
+            return teacher.extract_feat(inputs)
+        return teacher(inputs, data_samples, mode=mode)
+
+    def run_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
+        """Every teacher on its own view; the teacher's losses when it is trainable."""
+        if self.teacher_mode == 'group':
+            with torch.no_grad():
+                for name, teacher in self.teacher.members().items():
+                    self.run_teacher(self.select_view(batch_inputs, self.teacher_views[name]),
+                                     data_samples, teacher, self.teacher_modes[name])
+            return {}
+        teacher_inputs = self.select_view(batch_inputs, self.teacher_view)
+        if self.teacher_trainable:
+            return add_prefix(self.run_teacher(teacher_inputs, data_samples), 'teacher')
+        with torch.no_grad():
+            self.run_teacher(teacher_inputs, data_samples)
+        return {}
 
     def loss(self, batch_inputs, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Teacher pass (recorded) on the teacher view, student pass on the student view."""
         losses = dict()
-        teacher_inputs = self.select_view(batch_inputs, self.teacher_view)
         student_inputs = self.select_view(batch_inputs, self.student_view)
 
         self.distiller.set_deliveries_override(False)
         with self.distiller.teacher_recorders, self.distiller.deliveries:
-            if self.teacher_trainable:
-                losses.update(add_prefix(self.run_teacher(teacher_inputs, data_samples),
-                                         'teacher'))
-            else:
-                with torch.no_grad():
-                    self.run_teacher(teacher_inputs, data_samples)
+            losses.update(self.run_teachers(batch_inputs, data_samples))
 
         self.distiller.set_deliveries_override(True)
         with self.distiller.student_recorders, self.distiller.deliveries:
@@ -143,8 +177,12 @@ class CrossModalDistill(SingleTeacherDistill):
     def teacher_val_step(self, data: Union[dict, tuple, list]) -> list:
         """Predict with the teacher on its own view (used by ``CrossModalDistillValLoop``)."""
         data = self.data_preprocessor(data, False)
-        return self.teacher(self.select_view(data['inputs'], self.teacher_view),
-                            data['data_samples'], mode='predict')
+        teacher, view = self.teacher, self.teacher_view
+        if self.teacher_mode == 'group':
+            name = self.teacher.eval_teacher
+            teacher, view = getattr(self.teacher, name), self.teacher_views[name]
+        return teacher(self.select_view(data['inputs'], view), data['data_samples'],
+                       mode='predict')
 
     def train(self, mode: bool = True) -> 'CrossModalDistill':
         super().train(mode)

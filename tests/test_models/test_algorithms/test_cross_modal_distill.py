@@ -138,3 +138,90 @@ def test_separate_optimizers_step_their_own_parameters():
     assert any(not torch.equal(a, b) for a, b in zip(before, algo.architecture.backbone.parameters()))
     assert all(torch.equal(a, b) for a, b in zip(teacher_before, algo.teacher.parameters()))
     assert all(p.grad is None or not p.grad.any() for p in algo.parameters())  # zeroed
+
+
+def _two_teachers(tmp_path, modes=('auto', 'auto'), rgb_view='rgb', **kwargs):
+    """A thermal student taught by an RGB-thermal teacher (neck features) and by an RGB
+    teacher (head logits), each from its own checkpoint."""
+    ckpts = {}
+    for name, channels in (('rgbt', 4), ('rgb', 3)):
+        torch.manual_seed(len(name))
+        ckpts[name] = str(tmp_path / f'{name}.pth')
+        torch.save(dict(state_dict=_ToySeg(channels).state_dict()), ckpts[name])
+    return MODELS.build(dict(
+        _scope_='mmrazor',
+        type='CrossModalDistill',
+        data_preprocessor=dict(
+            type='MultiModalDataPreprocessor',
+            modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
+            views=dict(student='thermal', teacher=['rgb', 'thermal'], rgb='rgb')),
+        architecture=dict(type='_ToySeg', in_channels=1, tag='student'),
+        teacher=dict(
+            type='TeacherGroup', eval_teacher='rgb',
+            teachers=dict(
+                rgbt=dict(model=dict(type='_ToySeg', in_channels=4, tag='rgbt'),
+                          ckpt=ckpts['rgbt'], mode=modes[0]),
+                rgb=dict(model=dict(type='_ToySeg', in_channels=3, tag='rgb'),
+                         ckpt=ckpts['rgb'], view=rgb_view, mode=modes[1]))),
+        distiller=dict(
+            type='ConfigurableDistiller',
+            student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck'),
+                                   logits=dict(type='ModuleOutputs', source='head')),
+            teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='rgbt.neck'),
+                                   logits=dict(type='ModuleOutputs', source='rgb.head')),
+            distill_losses=dict(
+                loss_feat=dict(type='L2Loss', normalize=False, loss_weight=1.),
+                loss_logits=dict(type='L2Loss', normalize=False, loss_weight=0.5)),
+            loss_forward_mappings=dict(
+                loss_feat=dict(s_feature=dict(from_student=True, recorder='feat'),
+                               t_feature=dict(from_student=False, recorder='feat')),
+                loss_logits=dict(s_feature=dict(from_student=True, recorder='logits'),
+                                 t_feature=dict(from_student=False, recorder='logits')))),
+        **kwargs)), ckpts
+
+
+def test_teacher_group_each_teacher_on_its_view_checkpoint_and_depth(tmp_path):
+    algo, ckpts = _two_teachers(tmp_path)
+    assert algo.teacher_modes == dict(rgbt='extract_feat', rgb='tensor')
+    assert algo.teacher_views == dict(rgbt='teacher', rgb='rgb')
+    for name in ('rgbt', 'rgb'):  # the checkpoints are loaded and survive init_weights
+        algo.init_weights()
+        want = torch.load(ckpts[name])['state_dict']
+        for key, value in getattr(algo.teacher, name).state_dict().items():
+            assert torch.equal(value, want[key]), (name, key)
+    algo.train()
+    assert all(not m.training for m in algo.teacher.modules())
+    algo.student.eval()  # no student dropout, so the by-hand pass below is the same
+    data = algo.data_preprocessor(_data(), True)
+    CALLS.clear()
+    losses = algo(**data, mode='loss')
+    assert [c for c in CALLS if c[0] != 'student'] == [('rgbt', 'extract_feat'),
+                                                         ('rgb', 'tensor')]
+    assert set(losses) == {'student.loss_seg', 'distill.loss_feat', 'distill.loss_logits'}
+    # each loss is the L2 loss against its own teacher run on its own view, by hand
+    inputs = data['inputs']
+    with torch.no_grad():
+        t_feat = algo.teacher.rgbt.extract_feat(inputs['teacher'])
+        t_logits = algo.teacher.rgb(inputs['rgb'])
+    s_feat = algo.student.extract_feat(inputs['student'])
+    s_logits = algo.student(inputs['student'])
+    n = inputs['student'].shape[0]
+    assert losses['distill.loss_feat'].item() == pytest.approx(
+        ((s_feat - t_feat) ** 2).sum().item() / n, rel=1e-5)
+    assert losses['distill.loss_logits'].item() == pytest.approx(
+        0.5 * ((s_logits - t_logits) ** 2).sum().item() / n, rel=1e-5)
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in algo.teacher.parameters())
+    # the val loop's teacher metrics come from eval_teacher, on its view
+    CALLS.clear()
+    algo.teacher_val_step(_data())
+    assert CALLS == [('rgb', 'predict')]
+
+
+def test_teacher_group_errors(tmp_path):
+    with pytest.raises(ValueError, match='teacher "rgb": view "nope" is not a view'):
+        _two_teachers(tmp_path, rgb_view='nope')
+    with pytest.raises(ValueError, match='TeacherGroup is frozen'):
+        _two_teachers(tmp_path, teacher_trainable=True)
+    with pytest.raises(ValueError, match='mode of a frozen teacher'):
+        _two_teachers(tmp_path, modes=('loss', 'auto'))

@@ -1,0 +1,67 @@
+"""Several frozen teachers, each with its own view, checkpoint and depth, as one teacher."""
+from typing import Dict, Optional
+
+from mmengine.model import BaseModel
+from mmengine.runner.checkpoint import load_checkpoint
+from mmrazor.registry import MODELS
+
+
+@MODELS.register_module()
+class TeacherGroup(BaseModel):
+    """Teachers of one distillation run, each a sub-module under its own name.
+
+    ``CrossModalDistill(teacher=dict(type='TeacherGroup', teachers=...))`` runs every teacher
+    on its own input view; the distiller's teacher recorders name a teacher by its prefix, e.g.
+    ``source='loc.backbone'`` records the ``backbone`` of the teacher named ``loc``. One frozen
+    teacher is the common case and needs none of this (``teacher=``, ``teacher_ckpt=``,
+    ``teacher_view=`` as before)::
+
+        teacher=dict(
+            type='TeacherGroup',
+            teachers=dict(
+                damage=dict(model=DAMAGE_MODEL, ckpt='damage_teacher.pth', view='damage'),
+                loc=dict(model=LOC_MODEL, ckpt='loc_teacher.pth', view='pre')))
+
+    Args:
+        teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode='auto')``:
+            the model config, its checkpoint (loaded here; None keeps the initial weights), the
+            view of the data preprocessor it reads (default: the algorithm's ``teacher_view``)
+            and how deep it runs (``'auto'``, ``'extract_feat'`` or ``'tensor'``, see
+            ``CrossModalDistill``).
+        eval_teacher (str, optional): The teacher that ``teacher_val_step`` evaluates (the
+            ``teacher/`` metrics of ``CrossModalDistillValLoop``). Default: the first.
+    """
+
+    def __init__(self, teachers: Dict[str, dict], eval_teacher: Optional[str] = None) -> None:
+        super().__init__()
+        if not teachers:
+            raise ValueError('TeacherGroup needs at least one teacher')
+        self.views, self.modes, self.ckpts = {}, {}, {}
+        for name, spec in teachers.items():
+            unknown = set(spec) - {'model', 'ckpt', 'view', 'mode'}
+            if unknown or 'model' not in spec:
+                raise ValueError(f'teacher "{name}": give dict(model=..., ckpt=..., view=..., '
+                                 f'mode=...), got keys {sorted(spec)}')
+            if name in ('data_preprocessor', ) or '.' in name:
+                raise ValueError(f'"{name}" cannot name a teacher')
+            model = spec['model']
+            self.add_module(name, MODELS.build(model) if isinstance(model, dict) else model)
+            self.views[name] = spec.get('view')
+            self.modes[name] = spec.get('mode', 'auto')
+            self.ckpts[name] = spec.get('ckpt')
+            if self.ckpts[name]:
+                load_checkpoint(getattr(self, name), self.ckpts[name], map_location='cpu')
+                getattr(self, name)._is_init = True  # not overwritten by init_weights
+        self.names = list(teachers)
+        self.eval_teacher = eval_teacher or self.names[0]
+        if self.eval_teacher not in self.names:
+            raise ValueError(f'eval_teacher "{self.eval_teacher}" is not a teacher '
+                             f'({self.names})')
+
+    def members(self) -> Dict[str, BaseModel]:
+        """``name -> teacher`` in declaration order."""
+        return {name: getattr(self, name) for name in self.names}
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        raise RuntimeError('a TeacherGroup is run teacher by teacher by CrossModalDistill, '
+                           'each on its own view')
