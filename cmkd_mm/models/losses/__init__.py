@@ -13,3 +13,7 @@ __all__ = [
     'SortedFeatureMSELoss', 'inverse_frequency_weights'
 ]
 __all__ += ['ComboLoss', 'DamageComboLoss']
+from .xview2_kd_losses import (BatchL2FeatureLoss, ReverseKLLoss, SoftBCELoss,  # noqa: E402
+                               TeacherWeightedLikelihoodLoss, channel_five2two)
+__all__ += ['BatchL2FeatureLoss', 'ReverseKLLoss', 'SoftBCELoss',
+            'TeacherWeightedLikelihoodLoss', 'channel_five2two']
