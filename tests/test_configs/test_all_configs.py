@@ -39,8 +39,11 @@ def test_config_trains_one_iteration(config, request, tmp_path):
         # data, loss, schedule and metric of the full config with the demo-size encoder (the
         # full SE-ResNeXt50 / ResNet-34 models are built in tests/test_models/test_xview2_models)
         demo = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'xview2_demo.py'))
-        cfg.model.backbone = demo.demo_encoder
-        cfg.model.decode_head.update(demo.demo_head)
+        models = [cfg.model.architecture, cfg.model.teacher] if 'architecture' in cfg.model \
+            else [cfg.model]
+        for model in models:
+            model.backbone = demo.demo_encoder
+            model.decode_head.update(demo.demo_head)
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 1
