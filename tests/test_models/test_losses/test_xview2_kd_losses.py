@@ -130,7 +130,7 @@ def test_build_from_registry(cfg):
     loss = MODELS.build(dict(cfg, _scope_='mmrazor', loss_weight=0.5))
     assert loss.loss_weight == 0.5
     if cfg['type'] == 'SoftBCELoss':
-        seg_loss = MMSEG_MODELS.build(dict(cfg, loss_weight=0.5))
+        seg_loss = MMSEG_MODELS.build(dict(cfg, _scope_='mmseg', loss_weight=0.5))
         assert isinstance(seg_loss, SoftBCELoss) and seg_loss.loss_name == 'loss_soft_bce'
 
 
