@@ -36,6 +36,8 @@ import torch.nn.functional as F
 from mmrazor.registry import MODELS
 from torch import nn
 
+from .gt_labels import gt_labels
+
 
 def _check_same_shape(preds_S: torch.Tensor, preds_T: torch.Tensor, what: str) -> None:
     """Raise a clear error when the student and teacher maps differ in shape."""
@@ -199,15 +201,6 @@ class PseudoLabelCELoss(nn.Module):
         self.align_corners = align_corners
         self.loss_weight = loss_weight
 
-    @staticmethod
-    def _gt_tensor(gt: Union[torch.Tensor, Sequence]) -> torch.Tensor:
-        """Turn ``gt`` (tensor or ``SegDataSample`` list) into long labels ``(N, H, W)``."""
-        if not isinstance(gt, torch.Tensor):
-            gt = torch.stack([sample.gt_sem_seg.data for sample in gt])
-        if gt.dim() == 4:
-            gt = gt.squeeze(1)
-        return gt.long()
-
     def forward(self,
                 preds_S: torch.Tensor,
                 preds_T: Optional[torch.Tensor] = None,
@@ -223,7 +216,7 @@ class PseudoLabelCELoss(nn.Module):
         """
         if self.use_gt:
             assert gt is not None, 'PseudoLabelCELoss(use_gt=True) needs `gt`.'
-            labels = self._gt_tensor(gt).to(preds_S.device)
+            labels = gt_labels(gt, preds_S.device)
             if preds_S.shape[2:] != labels.shape[1:]:
                 preds_S = F.interpolate(preds_S, size=labels.shape[1:], mode='bilinear',
                                         align_corners=self.align_corners)

@@ -61,6 +61,8 @@ from mmrazor.registry import MODELS
 from mmseg.registry import MODELS as MMSEG_MODELS
 from torch import Tensor, nn
 
+from .gt_labels import gt_labels
+
 GtType = Union[Tensor, Sequence]
 
 
@@ -74,19 +76,6 @@ def channel_five2two(probs: Tensor) -> Tensor:
     if probs.dim() < 2 or probs.shape[1] < 2:
         raise ValueError(f'channel_five2two needs (N, C>=2, ...), got {tuple(probs.shape)}')
     return torch.cat((probs[:, :1], probs[:, 1:].sum(dim=1, keepdim=True)), dim=1)
-
-
-def _gt_tensor(gt: GtType, device: torch.device) -> Tensor:
-    """Labels ``(N, H, W)`` (long) from a tensor or a list of ``SegDataSample``."""
-    if not isinstance(gt, Tensor):
-        gt = torch.stack([sample.gt_sem_seg.data for sample in gt])
-    if gt.dim() == 4:
-        if gt.shape[1] != 1:
-            raise ValueError(f'gt must be (N, H, W) or (N, 1, H, W), got {tuple(gt.shape)}')
-        gt = gt[:, 0]
-    if gt.dim() != 3:
-        raise ValueError(f'gt must be (N, H, W) or (N, 1, H, W), got {tuple(gt.shape)}')
-    return gt.to(device).long()
 
 
 def _as_nchw(logits: Tensor, what: str) -> Tensor:
@@ -107,7 +96,7 @@ def _resize_to(logits: Tensor, size: Sequence[int], align_corners: bool) -> Tens
 def _labels(gt: GtType, logits: Tensor, ignore_index: Optional[int],
             align_corners: bool) -> Tuple[Tensor, Tensor, Tensor]:
     """``(logits resized to the labels, labels (N, H, W), valid mask (N, H, W) float)``."""
-    labels = _gt_tensor(gt, logits.device)
+    labels = gt_labels(gt, logits.device)
     if labels.shape[0] != logits.shape[0]:
         raise ValueError(f'batch of logits ({logits.shape[0]}) and gt ({labels.shape[0]}) differ')
     logits = _resize_to(logits, labels.shape[1:], align_corners)
