@@ -26,6 +26,13 @@ def loading_pipeline(pipeline: Sequence[dict]) -> List[dict]:
     return [copy.deepcopy(t) for t in pipeline[:last + 1]]
 
 
+def inner_dataset(dataset_cfg: dict) -> dict:
+    """The innermost dataset config below any dataset wrappers (the one with the pipeline)."""
+    while isinstance(dataset_cfg.get('dataset'), dict):
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg
+
+
 def loading_only(dataset_cfg: dict) -> dict:
     """A copy of a dataset config (wrappers included) whose pipeline is its loading part.
 
@@ -33,9 +40,7 @@ def loading_only(dataset_cfg: dict) -> dict:
         dataset_cfg (dict): Dataset config, e.g. ``cfg.train_dataloader.dataset``.
     """
     cfg = copy.deepcopy(dataset_cfg)
-    inner = cfg
-    while isinstance(inner.get('dataset'), dict):  # dataset wrappers
-        inner = inner['dataset']
+    inner = inner_dataset(cfg)
     inner['pipeline'] = loading_pipeline(inner.get('pipeline', []))
     return cfg
 

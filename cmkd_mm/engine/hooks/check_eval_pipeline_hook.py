@@ -2,13 +2,7 @@
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from ...datasets.pipeline_inspection import label_resized_before_eval
-
-
-def _pipeline(dataset_cfg) -> list:
-    while isinstance(dataset_cfg, dict) and isinstance(dataset_cfg.get('dataset'), dict):
-        dataset_cfg = dataset_cfg['dataset']  # dataset wrappers
-    return list((dataset_cfg or {}).get('pipeline') or [])
+from ...datasets.pipeline_inspection import inner_dataset, label_resized_before_eval
 
 
 @HOOKS.register_module()
@@ -25,8 +19,8 @@ class CheckEvalPipelineHook(Hook):
     @staticmethod
     def check(runner, split: str) -> None:
         """Raise ``ValueError`` when ``<split>_dataloader``'s pipeline resizes the label."""
-        loader = runner.cfg.get(f'{split}_dataloader') or {}
-        problem = label_resized_before_eval(_pipeline(loader.get('dataset')))
+        dataset = (runner.cfg.get(f'{split}_dataloader') or {}).get('dataset') or {}
+        problem = label_resized_before_eval(inner_dataset(dataset).get('pipeline') or [])
         if problem:
             raise ValueError(
                 f'{split}_dataloader pipeline: {problem}, so the label is resized with the image '
