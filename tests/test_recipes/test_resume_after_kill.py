@@ -3,9 +3,10 @@
 The command runs in a subprocess. In the first test a hook of ``tests/crash_hooks.py`` holds
 stage 2 once its epoch 2 is saved and validated, the test kills the process there with SIGKILL,
 and runs the same command again. Stage 1 must not train again, stage 2 must resume from its
-checkpoint, and the final metrics must equal those of an uninterrupted run. The stage config draws no random numbers
-(test pipeline for training, no label mixing; mmengine seeds again on resume, so a run that draws
-random numbers would continue with another stream) and runs in deterministic mode.
+checkpoint, and the final metrics must equal those of an uninterrupted run. The stage config
+draws no random numbers (test pipeline for training, no label mixing; mmengine seeds again on
+resume, so a run that draws random numbers would continue with another stream) and runs in
+deterministic mode.
 
 The second test is the iterative chain (NTIRE 2021 KD method 2: a ``Loop`` of EO and SAR steps,
 each distilling from the other's latest model): the process kills itself in the middle of an
@@ -24,7 +25,7 @@ import time
 from cmkd_mm.recipes import MARKER
 
 from ..conftest import ROOT
-from ..crash_hooks import HOLD, KILL
+from ..crash_hooks import crash_env
 
 STAGE = '''
 _base_ = [{base!r}]
@@ -54,18 +55,6 @@ def _command(recipe, work_dir, data_root):
             work_dir, '--data-root', data_root]
 
 
-def _env(hold=None, kill=False):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''),
-               OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
-    env.pop(HOLD, None)
-    env.pop(KILL, None)
-    if hold:
-        env[HOLD] = hold
-    if kill:
-        env[KILL] = '1'
-    return env
-
-
 def _record(work_dir, stage):
     with open(osp.join(work_dir, stage, MARKER)) as f:
         return json.load(f)
@@ -80,13 +69,13 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
     # uninterrupted reference
     reference = str(tmp_path / 'reference')
     subprocess.run(_command(str(recipe), reference, mavoc_demo_root), cwd=ROOT, check=True,
-                   env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=crash_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=600)
 
     work = str(tmp_path / 'work')
     hold = str(tmp_path / 'holding')
     proc = subprocess.Popen(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                            env=_env(hold), stdout=subprocess.DEVNULL,
+                            env=crash_env(hold=hold), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 600
@@ -106,7 +95,7 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
     first_done = osp.getmtime(osp.join(work, 'first', MARKER))
 
     rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                           env=_env(), capture_output=True, text=True, timeout=600)
+                           env=crash_env(), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = rerun.stdout + rerun.stderr
     assert 'first: finished before, skipped' in log
@@ -165,7 +154,7 @@ def test_iterative_chain_killed_mid_epoch_resumes(tmp_path, mavoc_demo_root):
 
     reference, work = str(tmp_path / 'reference'), str(tmp_path / 'work')
     runs = [subprocess.Popen(_command(str(recipe), wd, mavoc_demo_root), cwd=ROOT,
-                             env=_env(kill=kill), stdout=subprocess.DEVNULL,
+                             env=crash_env(kill=kill), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL) for wd, kill in ((reference, False),
                                                                          (work, True))]
     codes = [p.wait(timeout=600) for p in runs]
@@ -175,8 +164,8 @@ def test_iterative_chain_killed_mid_epoch_resumes(tmp_path, mavoc_demo_root):
         osp.join(killed, MARKER))
     assert osp.isfile(osp.join(work, 'kd2_iter0_sar_step', MARKER))
 
-    rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT, env=_env(),
-                           capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
+                           env=crash_env(), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = rerun.stdout + rerun.stderr
     for stage in ('eo', 'sar', 'kd2_iter0_eo_step', 'kd2_iter0_sar_step'):

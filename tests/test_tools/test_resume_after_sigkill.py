@@ -19,7 +19,6 @@ that draws them continues with another stream. Deterministic mode, one thread.
 """
 import glob
 import json
-import os
 import os.path as osp
 import signal
 import subprocess
@@ -30,6 +29,7 @@ import torch
 from mmengine.config import Config
 
 from ..conftest import ROOT, _offline_tiny_model
+from ..crash_hooks import crash_env
 
 # resumed: the iterations the resumed run trains (a run that started again from scratch would
 # reach the same weights in deterministic mode, so this is what tells a resume apart)
@@ -103,14 +103,10 @@ def write_config(path: str, config: str, data_root: str) -> dict:
 
 
 def _train(config, work_dir, *args, kill=False):
-    env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    env.pop('CMKD_TEST_KILL', None)
-    if kill:
-        env['CMKD_TEST_KILL'] = '1'
     return subprocess.Popen(
         [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
-         *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+         *args], cwd=ROOT, env=crash_env(kill=kill), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
 
 
 def _finish(proc):
