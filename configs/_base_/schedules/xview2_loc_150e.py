@@ -2,13 +2,13 @@
 # train50_loc): AdamW lr 1.5e-4, weight decay 1e-6, gradient-norm clip 1.1, MultiStepLR x0.5 at
 # the seed's milestones (those past epoch 150 never fire), 150 epochs, batch 15 of 512x512 crops,
 # validation every epoch keeping the best checkpoint (the seed keeps the best val Dice at 0.5;
-# set save_best to the evaluator's key). Includes mmseg's default runtime with epoch logging.
+# set save_best to the evaluator's key). Runtime: xview2_runtime.py.
 #
 # The seed calls scheduler.step(epoch) at the END of each epoch, so its lr halves one epoch
 # later than a milestone list read the usual way (e.g. from the 17th epoch, index 16, for
 # milestone 15); the milestones below are the seed's numbers, applied the mmengine way.
 # The seed trains with apex amp O1: optim_wrapper type='AmpOptimWrapper' on a GPU.
-_base_ = ['mmseg::_base_/default_runtime.py']
+_base_ = ['./xview2_runtime.py']
 max_epochs = 150
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -23,20 +23,4 @@ param_scheduler = [
         begin=0,
         end=max_epochs)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-log_processor = dict(by_epoch=True)
-# check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
-# check_pipeline: refuse a val/test pipeline that resizes the labels, before training starts.
-default_hooks = dict(
-    check_loss=dict(type='CheckFiniteLossHook'),
-    check_pipeline=dict(type='CheckEvalPipelineHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2, save_best='auto',
-        rule='greater'),
-    # --show-dir: pre | post | prediction | ground truth per tile
-    visualization=dict(
-        type='MultiModalSegVisualizationHook', modality=['pre', 'post'],
-        modality_cfg=dict(channels=[0, 1, 2], bit_depth=8)))
+train_cfg = dict(max_epochs=max_epochs)
