@@ -95,7 +95,7 @@ def wrap_student_backbone(razor: nn.Module, ours: nn.Module, num_channels: int) 
     razor.student.backbone = FirstChannels(razor.student.backbone, num_channels)
 
 
-def _modality_specs(cfg: Config, preprocessor: nn.Module) -> Dict[str, dict]:
+def modality_specs(cfg: Config, preprocessor: nn.Module) -> Dict[str, dict]:
     """``name -> dict(num_channels, bit_depth)`` for every modality the views use."""
     specs = {}
     pipeline = cfg.get('train_dataloader', {}).get('dataset', {}).get('pipeline', [])
@@ -103,7 +103,8 @@ def _modality_specs(cfg: Config, preprocessor: nn.Module) -> Dict[str, dict]:
         if str(transform.get('type', '')).split('.')[-1] == 'LoadModalities':
             for name, spec in transform['modalities'].items():
                 spec = spec or {}
-                channels = spec.get('num_channels') or len(spec.get('channels', [])) or None
+                channels = spec.get('num_channels') or len(spec.get('channels', [])) or (
+                    1 if spec.get('to_gray') else None)
                 specs[name] = dict(num_channels=channels, bit_depth=spec.get('bit_depth', 8))
     needed = {m for mods in preprocessor.views.values() for m in mods}
     out = {}
@@ -128,7 +129,7 @@ def synthetic_batch(cfg: Config, preprocessor: nn.Module, batch_size: int, heigh
     from mmengine.structures import InstanceData
 
     inputs = {}
-    for name, spec in _modality_specs(cfg, preprocessor).items():
+    for name, spec in modality_specs(cfg, preprocessor).items():
         depth = spec['bit_depth']
         dtype = torch.uint8 if depth <= 8 else torch.uint16
         inputs[name] = [

@@ -10,7 +10,7 @@ import copy
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.config import Config
@@ -30,6 +30,41 @@ def student_state_dict(state_dict: dict) -> OrderedDict:
     return out
 
 
+def view_preprocessor(algo: dict, view: str) -> Optional[dict]:
+    """The algorithm's data preprocessor config reading ``view`` only (a plain model's)."""
+    preprocessor = algo.get('data_preprocessor')
+    if preprocessor is None:
+        return None
+    preprocessor = copy.deepcopy(preprocessor)
+    if preprocessor.get('type', '').endswith('MultiModalDataPreprocessor'):
+        preprocessor.views = {view: preprocessor.views[view]}
+        preprocessor.meta_view = view
+    return preprocessor
+
+
+def teacher_configs(cfg: Config) -> Dict[str, dict]:
+    """``name -> model config`` of a distillation config's teachers, each reading its view.
+
+    One teacher is named ``'teacher'``; the teachers of a ``TeacherGroup`` keep their names.
+    """
+    algo = cfg.model
+    default_view = algo.get('teacher_view', 'teacher')
+    teacher = algo.teacher
+    if str(teacher.get('type', '')).split('.')[-1] == 'TeacherGroup':
+        specs = {name: (spec['model'], spec.get('view') or default_view)
+                 for name, spec in teacher.teachers.items()}
+    else:
+        specs = dict(teacher=(teacher, default_view))
+    out = {}
+    for name, (model, view) in specs.items():
+        model = copy.deepcopy(model)
+        preprocessor = view_preprocessor(algo, view)
+        if preprocessor is not None:
+            model.data_preprocessor = preprocessor
+        out[name] = model
+    return out
+
+
 def student_config(cfg: Config) -> Config:
     """The distillation config with ``model`` replaced by the plain student."""
     cfg = copy.deepcopy(cfg)
@@ -39,13 +74,8 @@ def student_config(cfg: Config) -> Config:
     student = copy.deepcopy(algo.architecture)
     if 'cfg_path' in student and 'type' not in student:
         raise ValueError('architecture given as cfg_path; inline the student model dict first')
-    preprocessor = algo.get('data_preprocessor')
+    preprocessor = view_preprocessor(algo, algo.get('student_view', 'student'))
     if preprocessor is not None:
-        preprocessor = copy.deepcopy(preprocessor)
-        if preprocessor.get('type', '').endswith('MultiModalDataPreprocessor'):
-            view = algo.get('student_view', 'student')
-            preprocessor.views = {view: preprocessor.views[view]}
-            preprocessor.meta_view = view
         student.data_preprocessor = preprocessor
     cfg.model = student
     cfg.pop('teacher_ckpt', None)
