@@ -151,6 +151,10 @@ def benchmark_inference(configs: Sequence[str], shapes: Sequence[Sequence[int]],
     return rows
 
 
+def _ms(mean: float, std: float) -> str:
+    return (f'{mean:.0f} ± {std:.0f}' if mean >= 100 else f'{mean:.3g} ± {std:.2g}')
+
+
 def _ratio(value: Optional[float], ref: Optional[float]) -> str:
     return f'{value / ref:.2f}' if value is not None and ref else ''
 
@@ -172,8 +176,8 @@ def format_table(rows: List[Dict], device: str = 'cpu') -> str:
         cells = [row['config'], row['role'], '×'.join(map(str, row['shape'])),
                  f'{row["params"] / 1e6:.3g}',
                  f'{row["flops"] / 1e9:.3g}' if 'flops' in row else '',
-                 f'{row["eager_ms"]:.3g} ± {row["eager_std_ms"]:.2g}',
-                 f'{row["ort_ms"]:.3g} ± {row["ort_std_ms"]:.2g}' if 'ort_ms' in row else '',
+                 _ms(row['eager_ms'], row['eager_std_ms']),
+                 _ms(row['ort_ms'], row['ort_std_ms']) if 'ort_ms' in row else '',
                  _ratio(row['params'], ref.get('params')), _ratio(row.get('flops'),
                                                                   ref.get('flops')),
                  _ratio(row['eager_ms'], ref.get('eager_ms')),

@@ -51,7 +51,8 @@ def teacher_configs(cfg: Config) -> Dict[str, dict]:
     default_view = algo.get('teacher_view', 'teacher')
     teacher = algo.teacher
     if str(teacher.get('type', '')).split('.')[-1] == 'TeacherGroup':
-        specs = {name: (spec['model'], spec.get('view') or default_view)
+        from ..models.architectures.teacher_group import TeacherGroup
+        specs = {name: (TeacherGroup.model_config(name, spec), spec.get('view') or default_view)
                  for name, spec in teacher.teachers.items()}
     else:
         specs = dict(teacher=(teacher, default_view))

@@ -23,3 +23,11 @@ demo_param_scheduler = [
 ]
 demo_train_cfg = dict(max_epochs=demo_max_epochs, val_interval=10)
 demo_default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10))
+# Dataloaders of the demo configs (their train pipelines: the full config's, with
+# demo_pipeline_options applied to each transform).
+demo_loader = dict(num_workers=0, persistent_workers=False)
+demo_data = dict(data_root=demo_data_root, holdout=None, expect_size=demo_tile)
+demo_train_dataloader = dict(
+    demo_loader, batch_size=4, dataset=dict(demo_data, splits=('train', )))
+demo_val_dataloader = dict(demo_loader, dataset=dict(demo_data, splits=('hold', )))
+demo_test_dataloader = dict(demo_loader, dataset=dict(demo_data, splits=('test', )))

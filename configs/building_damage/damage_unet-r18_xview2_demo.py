@@ -3,16 +3,14 @@
 # ResNet-18 UNet.
 _base_ = ['./damage_seresnext50-unet_xview2.py', '../_base_/xview2_demo.py']
 model = dict(backbone=dict(_base_.demo_encoder, _delete_=True), decode_head=_base_.demo_head)
-train_pipeline = [
-    dict(t, **_base_.demo_pipeline_options.get(t['type'], {}))
-    for t in _base_.damage_train_pipeline
-]
-_loader = dict(num_workers=0, persistent_workers=False)
-_data = dict(data_root=_base_.demo_data_root, holdout=None, expect_size=_base_.demo_tile)
 train_dataloader = dict(
-    _loader, batch_size=4, dataset=dict(_data, splits=('train', ), pipeline=train_pipeline))
-val_dataloader = dict(_loader, dataset=dict(_data, splits=('hold', )))
-test_dataloader = dict(_loader, dataset=dict(_data, splits=('test', )))
+    _base_.demo_train_dataloader,
+    dataset=dict(_base_.demo_train_dataloader.dataset, pipeline=[
+        dict(t, **_base_.demo_pipeline_options.get(t['type'], {}))
+        for t in _base_.damage_train_pipeline
+    ]))
+val_dataloader = _base_.demo_val_dataloader
+test_dataloader = _base_.demo_test_dataloader
 optim_wrapper = _base_.demo_optim_wrapper
 param_scheduler = _base_.demo_param_scheduler
 train_cfg = _base_.demo_train_cfg

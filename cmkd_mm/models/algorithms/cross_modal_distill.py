@@ -58,9 +58,14 @@ class CrossModalDistill(SingleTeacherDistill):
                  teacher_mode: str = 'auto',
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if kwargs.get('teacher_ckpt') is None and not self.teacher_trainable:
-            print_log('CrossModalDistill: no teacher_ckpt given, the frozen teacher keeps its '
-                      'initial weights (fine for smoke tests, not for distillation)',
+        if isinstance(self.teacher, TeacherGroup):
+            untrained = [n for n, ckpt in self.teacher.ckpts.items() if not ckpt]
+        else:
+            untrained = [] if kwargs.get('teacher_ckpt') or self.teacher_trainable else ['']
+        if untrained:
+            which = f' of teacher(s) {untrained}' if untrained != [''] else ''
+            print_log(f'CrossModalDistill: no checkpoint{which} given, the frozen teacher keeps '
+                      'its initial weights (fine for smoke tests, not for distillation)',
                       logger='current', level=logging.WARNING)
         if teacher_mode not in TEACHER_MODES:
             raise ValueError(f'teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}')

@@ -1,6 +1,9 @@
 """Several frozen teachers, each with its own view, checkpoint and depth, as one teacher."""
-from typing import Dict, Optional
+import copy
+import os.path as osp
+from typing import Dict, Optional, Union
 
+from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import load_checkpoint
 from mmrazor.registry import MODELS
@@ -20,14 +23,17 @@ class TeacherGroup(BaseModel):
             type='TeacherGroup',
             teachers=dict(
                 damage=dict(model=DAMAGE_MODEL, ckpt='damage_teacher.pth', view='damage'),
-                loc=dict(model=LOC_MODEL, ckpt='loc_teacher.pth', view='pre')))
+                loc=dict(config='configs/building_damage/loc_seresnext50-unet_xview2.py',
+                         ckpt='loc_teacher.pth', view='pre')))
 
     Args:
         teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode='auto')``:
-            the model config, its checkpoint (loaded here; None keeps the initial weights), the
-            view of the data preprocessor it reads (default: the algorithm's ``teacher_view``)
-            and how deep it runs (``'auto'``, ``'extract_feat'`` or ``'tensor'``, see
-            ``CrossModalDistill``).
+            the model config (or ``config=``: a config file whose ``model`` is the teacher,
+            e.g. the one it was trained with; its data preprocessor is not used, the
+            algorithm's is), its checkpoint (loaded here; None keeps the initial weights),
+            the view of the data preprocessor it reads (default: the algorithm's
+            ``teacher_view``) and how deep it runs (``'auto'``, ``'extract_feat'`` or
+            ``'tensor'``, see ``CrossModalDistill``).
         eval_teacher (str, optional): The teacher that ``teacher_val_step`` evaluates (the
             ``teacher/`` metrics of ``CrossModalDistillValLoop``). Default: the first.
     """
@@ -38,13 +44,9 @@ class TeacherGroup(BaseModel):
             raise ValueError('TeacherGroup needs at least one teacher')
         self.views, self.modes, self.ckpts = {}, {}, {}
         for name, spec in teachers.items():
-            unknown = set(spec) - {'model', 'ckpt', 'view', 'mode'}
-            if unknown or 'model' not in spec:
-                raise ValueError(f'teacher "{name}": give dict(model=..., ckpt=..., view=..., '
-                                 f'mode=...), got keys {sorted(spec)}')
             if name in ('data_preprocessor', ) or '.' in name:
                 raise ValueError(f'"{name}" cannot name a teacher')
-            model = spec['model']
+            model = self.model_config(name, spec)
             self.add_module(name, MODELS.build(model) if isinstance(model, dict) else model)
             self.views[name] = spec.get('view')
             self.modes[name] = spec.get('mode', 'auto')
@@ -57,6 +59,27 @@ class TeacherGroup(BaseModel):
         if self.eval_teacher not in self.names:
             raise ValueError(f'eval_teacher "{self.eval_teacher}" is not a teacher '
                              f'({self.names})')
+
+    @staticmethod
+    def model_config(name: str, spec: dict) -> Union[dict, BaseModel]:
+        """The model (config) of teacher ``name`` from its ``spec``."""
+        unknown = set(spec) - {'model', 'config', 'ckpt', 'view', 'mode'}
+        if unknown or ('model' in spec) == ('config' in spec):
+            raise ValueError(f'teacher "{name}": give dict(model=... or config=..., ckpt=..., '
+                             f'view=..., mode=...), got keys {sorted(spec)}')
+        if 'model' in spec:
+            return spec['model']
+        path = spec['config']
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'teacher "{name}": config {path} not found (paths are '
+                                    'relative to the working directory, as for tools/train.py)')
+        cfg = Config.fromfile(path)
+        model = copy.deepcopy(cfg.model)
+        model.pop('data_preprocessor', None)
+        scope = cfg.get('default_scope')
+        if scope and '_scope_' not in model:
+            model['_scope_'] = scope
+        return model
 
     def members(self) -> Dict[str, BaseModel]:
         """``name -> teacher`` in declaration order."""
