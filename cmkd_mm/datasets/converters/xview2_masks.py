@@ -37,7 +37,8 @@ def _write_one(job: Job) -> str:
 
 def write_xview2_masks(data_root: str, splits: Sequence[str] = ('train', 'tier3', 'hold', 'test'),
                        unclassified: Union[int, str] = 1, workers: int = 0,
-                       progress: bool = True) -> Dict[str, Dict[str, int]]:
+                       progress: bool = True,
+                       skip_existing: bool = False) -> Dict[str, Dict[str, int]]:
     """Write the masks of ``splits`` under ``data_root``.
 
     Args:
@@ -47,17 +48,19 @@ def write_xview2_masks(data_root: str, splits: Sequence[str] = ('train', 'tier3'
             ``'ignore'`` for 255).
         workers (int): Worker processes (0: in this process).
         progress (bool): Show a tqdm progress bar.
+        skip_existing (bool): Keep a mask that exists and is not older than its label JSON
+            (only valid when it was written with the same ``unclassified``).
 
     Returns:
         dict: ``split -> dict(pre=masks written, post=masks written, unlabeled=files without
-        a label)``.
+        a label, kept=masks kept by skip_existing)``.
     """
     unclassified = check_unclassified(unclassified)
     if isinstance(splits, str):
         splits = [splits]
     jobs, counts = [], {}
     for split in splits:
-        counts[split] = dict(pre=0, post=0, unlabeled=0)
+        counts[split] = dict(pre=0, post=0, unlabeled=0, kept=0)
         for tile in scan_xview2_split(data_root, split):
             for phase in PHASES:
                 label = tile['label_paths'][phase]
@@ -66,6 +69,10 @@ def write_xview2_masks(data_root: str, splits: Sequence[str] = ('train', 'tier3'
                     continue
                 stem = osp.splitext(osp.basename(label))[0]
                 out = osp.join(data_root, split, 'masks', stem + '.png')
+                if skip_existing and osp.isfile(out) and \
+                        osp.getmtime(out) >= osp.getmtime(label):
+                    counts[split]['kept'] += 1
+                    continue
                 jobs.append((split, (phase, label, tile['modality_paths'][phase], out,
                                      unclassified)))
     bar = tqdm(total=len(jobs), desc='xview2 masks', unit='mask', disable=not progress)

@@ -1,6 +1,6 @@
 """Recipe step kinds, registered in ``RECIPE_STEPS``."""
 from .base import BaseStep, split_reference
-from .data import DemoData, STFToCOCO
+from .data import DemoData, STFToCOCO, XView2Masks
 from .evaluate import Evaluate
 from .loop import Loop
 from .mavoc_inference import MAVOCInference
@@ -8,5 +8,5 @@ from .train import Train, best_checkpoint, evaluate_checkpoint, last_checkpoint
 
 __all__ = [
     'BaseStep', 'DemoData', 'Evaluate', 'Loop', 'MAVOCInference', 'STFToCOCO', 'Train',
-    'best_checkpoint', 'evaluate_checkpoint', 'last_checkpoint', 'split_reference'
+    'XView2Masks', 'best_checkpoint', 'evaluate_checkpoint', 'last_checkpoint', 'split_reference'
 ]

@@ -82,6 +82,11 @@ class Train(BaseStep):
         extract_student (bool): Also write the distilled student as a plain model.
         evaluate (Sequence[str]): Splits (``'val'``, ``'test'``) to evaluate the ``best``
             checkpoint on after training; their metrics go to the results table.
+        profile (dict, optional): Also measure the deployed model (the student of a
+            distillation config) with :func:`cmkd_mm.apis.benchmark_inference.profile_model`,
+            e.g. ``dict(shape=(256, 256), iters=5, onnx=False)``: parameters, FLOPs and
+            latency (ms) as the metrics ``profile/params``, ``profile/flops``,
+            ``profile/eager_ms`` (and ``profile/ort_ms``) of the results table.
     """
 
     def __init__(self,
@@ -90,12 +95,14 @@ class Train(BaseStep):
                  inputs: Optional[Dict[str, str]] = None,
                  cfg_options: Optional[dict] = None,
                  extract_student: bool = False,
-                 evaluate: Sequence[str] = ()) -> None:
+                 evaluate: Sequence[str] = (),
+                 profile: Optional[dict] = None) -> None:
         super().__init__(name, inputs)
         self.config = config
         self.cfg_options = dict(cfg_options or {})
         self.extract_student = extract_student
         self.evaluate = tuple(evaluate)
+        self.profile = dict(profile) if profile else None
 
     @property
     def outputs(self):
@@ -127,4 +134,17 @@ class Train(BaseStep):
                 config_file, outputs['best'], osp.join(work_dir, 'student.pth'))
         metrics = evaluate_checkpoint(cfg, outputs['best'], self.evaluate) \
             if self.evaluate else {}
+        if self.profile:
+            metrics['profile'] = profile_stage(config_file, self.profile)
         return dict(outputs=outputs, metrics=metrics)
+
+
+def profile_stage(config_file: str, options: dict) -> Dict[str, float]:
+    """Parameters, FLOPs and latency of the model a stage deploys (a distillation config's
+    student, else its model)."""
+    from ...apis.benchmark_inference import inference_models, profile_model
+    options = dict(options)
+    shape = options.pop('shape', (256, 256))
+    models = inference_models(config_file)
+    model = models.get('student', models.get('model'))
+    return {k: float(v) for k, v in profile_model(model, shape, **options).items()}
