@@ -7,7 +7,7 @@ from .compat import apply_compat_patches
 
 apply_compat_patches()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, zoo  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__', 'apply_compat_patches']
