@@ -210,3 +210,13 @@ def test_teacher_ckpt_by_name_trains_one_iteration(server, cache, tmp_path, monk
     for key, value in teacher.state_dict().items():
         torch.testing.assert_close(loaded[key], value)
     assert [r[0] for r in server.requests] == [name]
+
+
+def test_download_tool_by_name_and_list(server, cache, tmp_path, monkeypatch, capsys):
+    from ..conftest import load_tool
+    tool = load_tool('misc/download_checkpoint.py')
+    name = server.add('toy', _ckpt_bytes(tmp_path))
+    _index(tmp_path, monkeypatch, f'{server.url}/{name}')
+    path = tool.main(['toy_model', '--dest', str(tmp_path / 'dest')])
+    assert path == str(tmp_path / 'dest' / name) and osp.isfile(path)
+    assert '| toy_model | configs/x.py |' in tool.main(['--list'])

@@ -1,0 +1,37 @@
+"""Prepare a checkpoint for release: training state stripped, named ``OUT-<sha256[:8]>.pth``.
+
+Keeps ``meta`` and ``state_dict``; drops the optimizer, schedulers and message hub. A
+distillation checkpoint keeps only its student (the teacher and distiller are not released
+with it; ``--keep-teacher`` keeps the whole algorithm). The sha256 prefix in the name is what
+``cmkd://`` and URL downloads verify.
+
+Example::
+
+    python tools/model_converters/publish_model.py \\
+        work_dirs/cmkd_adv_stf/best_coco_bbox_mAP_epoch_8.pth \\
+        cmkd-adv_faster-rcnn_r50_fpn_rgb-gated-to-rgb_stf_20261201.pth
+"""
+import argparse
+
+from cmkd_mm.zoo import publish_checkpoint
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('in_file', help='checkpoint to publish')
+    parser.add_argument('out_file', help='output name (the hash is appended)')
+    parser.add_argument('--keep-teacher', action='store_true',
+                        help='keep the whole distillation algorithm, not only the student')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    path, digest = publish_checkpoint(args.in_file, args.out_file,
+                                      student_only=not args.keep_teacher)
+    print(f'{path} (sha256 {digest})')
+    return path
+
+
+if __name__ == '__main__':
+    main()
