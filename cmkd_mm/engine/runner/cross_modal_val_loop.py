@@ -36,6 +36,7 @@ class CrossModalDistillValLoop(ValLoop):
                  evaluate_teacher: bool = True) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self.evaluate_teacher = evaluate_teacher
+        self.teacher_metrics = None  # of a frozen teacher, once computed
 
     @property
     def algorithm(self):
@@ -54,7 +55,7 @@ class CrossModalDistillValLoop(ValLoop):
         if self.val_loss:
             metrics.update(_parse_losses(self.val_loss, 'val'))
         if self.evaluate_teacher:
-            teacher = self.run_teacher()
+            teacher = self.teacher_results()
             if metrics:
                 metrics.update(teacher)
             else:
@@ -66,6 +67,14 @@ class CrossModalDistillValLoop(ValLoop):
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
         return metrics
+
+    def teacher_results(self) -> dict:
+        """The teacher's metrics: computed once for a frozen teacher, else every time."""
+        if getattr(self.algorithm, 'teacher_trainable', False):
+            return self.run_teacher()
+        if self.teacher_metrics is None:
+            self.teacher_metrics = self.run_teacher()
+        return dict(self.teacher_metrics)
 
     def run_teacher(self) -> dict:
         """Evaluate the teacher on the teacher view; keys are prefixed ``teacher/``."""
