@@ -112,6 +112,19 @@ def test_resnet34_taps():
     assert [t.shape[-1] for t in taps] == [32, 16, 8, 4, 2]
 
 
+def test_ceil_mode_pool_is_the_seeds():
+    """pool_ceil_mode=True: Cadene's 3x3/2 ceil-mode max-pool (no padding), same tap sizes."""
+    enc = UNetResNet(depth=18, stem_channels=16, base_channels=16, pool_ceil_mode=True)
+    enc.eval()  # mmpretrain's ResNet.train returns None
+    assert (enc.maxpool.ceil_mode, enc.maxpool.padding) == (True, 0)
+    x = torch.rand(1, 3, H, W)
+    with torch.no_grad():
+        stem = enc.forward_stem(x)
+        torch.testing.assert_close(enc(x)[1], enc.layer1(F.max_pool2d(stem, 3, 2,
+                                                                      ceil_mode=True)))
+    assert not UNetResNet(depth=18).maxpool.ceil_mode
+
+
 # ------------------------------------------------------------------ decoder layout and size
 def test_decoder_layout():
     head = XView2UNetHead(in_channels=SE50_TAPS, decoder_channels=TEACHER, num_classes=2,

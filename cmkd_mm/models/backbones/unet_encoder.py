@@ -19,17 +19,22 @@ recorders can target e.g. ``backbone.layer4`` (the seed's KD feature ``f``).
 Differences from the Cadene ``se_resnext50_32x4d`` the seed uses (same layer shapes and the same
 25,510,896 parameters without the classifier): mmpretrain's max-pool is ``3x3/2, padding=1``
 where Cadene's is ``3x3/2, ceil_mode=True`` (same output size for even inputs, one pixel shift of
-the pooling window). Cadene checkpoints have other key names and are not converted here.
+the pooling window); ``pool_ceil_mode=True`` gives Cadene's pool, for the seeds' released weights
+(``tools/model_converters/xview2_to_cmkd.py`` converts their key names).
 """
 from typing import Tuple
 
 from mmpretrain.models.backbones import ResNet, SEResNeXt
 from mmseg.registry import MODELS
-from torch import Tensor
+from torch import Tensor, nn
 
 
 class _StemTapMixin:
     """``forward`` returning ``(stem, *stage outputs of out_indices)``."""
+
+    def use_ceil_mode_pool(self) -> None:
+        """Cadene's max-pool: ``3x3/2`` without padding, ``ceil_mode=True``."""
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)
 
     def forward_stem(self, x: Tensor) -> Tensor:
         """Stem up to (not including) the max-pool: stride 2, ``stem_channels`` channels."""
@@ -57,13 +62,18 @@ class UNetResNet(_StemTapMixin, ResNet):
     The default ``init_cfg`` is mmpretrain's random (Kaiming) init, no download.
 
     Args:
+        pool_ceil_mode (bool): The seed's (torchvision's is the same as mmpretrain's) max-pool
+            ``3x3/2, ceil_mode=True`` instead of ``padding=1``. Defaults to False.
         **kwargs: mmpretrain ``ResNet`` arguments (``depth``, ``in_channels``,
             ``stem_channels``, ``base_channels``, ``out_indices`` (default all four stages),
             ``norm_cfg``, ``norm_eval``, ``frozen_stages``, ``init_cfg``...).
     """
 
-    def __init__(self, depth: int, out_indices=(0, 1, 2, 3), **kwargs) -> None:
+    def __init__(self, depth: int, out_indices=(0, 1, 2, 3), pool_ceil_mode: bool = False,
+                 **kwargs) -> None:
         super().__init__(depth=depth, out_indices=out_indices, **kwargs)
+        if pool_ceil_mode:
+            self.use_ceil_mode_pool()
 
 
 @MODELS.register_module()
@@ -75,10 +85,17 @@ class UNetSEResNeXt(_StemTapMixin, SEResNeXt):
     encoder. The default ``init_cfg`` is mmpretrain's random (Kaiming) init, no download.
 
     Args:
+        pool_ceil_mode (bool): Cadene's max-pool ``3x3/2, ceil_mode=True`` instead of
+            ``padding=1``: set it for weights converted from the seeds
+            (``tools/model_converters/xview2_to_cmkd.py``), whose outputs then match exactly.
+            Defaults to False.
         **kwargs: mmpretrain ``SEResNeXt`` arguments (``depth``, ``groups``,
             ``width_per_group``, ``se_ratio``, ``in_channels``, ``out_indices`` (default all four
             stages), ``norm_cfg``, ``norm_eval``, ``init_cfg``...).
     """
 
-    def __init__(self, depth: int, out_indices=(0, 1, 2, 3), **kwargs) -> None:
+    def __init__(self, depth: int, out_indices=(0, 1, 2, 3), pool_ceil_mode: bool = False,
+                 **kwargs) -> None:
         super().__init__(depth=depth, out_indices=out_indices, **kwargs)
+        if pool_ceil_mode:
+            self.use_ceil_mode_pool()

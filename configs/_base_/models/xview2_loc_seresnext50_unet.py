@@ -6,9 +6,9 @@
 #
 # Configs set `model = xview2_loc_teacher` (the default below) or `xview2_loc_student`.
 # Input: the 'pre' image, normalised x / 127 - 1 (mean 127, std 127 per channel). The seed reads
-# BGR with cv2, our loaders give RGB: the channel order differs from the seed's, which matters
-# only for weights trained by the seed (not loadable here anyway). The encoder starts from
-# mmpretrain's random init; for ImageNet weights set
+# BGR with cv2, our loaders give RGB (tools/model_converters/xview2_to_cmkd.py flips the stem of
+# the seed's weights; add model.backbone.pool_ceil_mode=True for its max-pool). The encoder
+# starts from mmpretrain's random init; for ImageNet weights set
 # backbone.init_cfg=dict(type='Pretrained', checkpoint=<mmpretrain SE-ResNeXt50 file>,
 # prefix='backbone.').
 xview2_loc_norm_cfg = dict(type='BN', requires_grad=True)
