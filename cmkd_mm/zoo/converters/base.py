@@ -1,0 +1,99 @@
+"""Shared pieces of the converters of the seeds' released weights to cmkd_mm models.
+
+A converter maps the state dict of a seed's model (its own key names and layouts) to the state
+dict of the cmkd_mm model a config builds. :func:`rename` applies ordered regular-expression
+rules; :func:`check_complete` proves that the result fills every parameter and buffer of the
+target model with the right shape and that nothing of the source is left over.
+"""
+import re
+from collections import OrderedDict
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import nn
+
+Rule = Tuple[str, Union[str, Callable]]
+
+
+def load_source(path: str) -> 'OrderedDict[str, torch.Tensor]':
+    """The tensors of a seed checkpoint: a bare state dict, or one under ``state_dict`` /
+    ``model`` / ``net``; a ``module.`` prefix (``DataParallel``) is removed."""
+    obj = torch.load(path, map_location='cpu', weights_only=False)
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    for key in ('state_dict', 'model', 'net'):
+        if isinstance(obj, dict) and isinstance(obj.get(key), (dict, nn.Module)):
+            obj = obj[key]
+            obj = obj.state_dict() if isinstance(obj, nn.Module) else obj
+            break
+    if not isinstance(obj, dict):
+        raise TypeError(f'{path}: no state dict inside (got {type(obj).__name__})')
+    state = OrderedDict((k, v) for k, v in obj.items() if isinstance(v, torch.Tensor))
+    if state and all(k.startswith('module.') for k in state):
+        state = OrderedDict((k[len('module.'):], v) for k, v in state.items())
+    return state
+
+
+def rename(state: Dict[str, torch.Tensor], rules: Sequence[Rule],
+           strict: bool = True) -> 'OrderedDict[str, torch.Tensor]':
+    """Rename keys with the first matching ``(pattern, replacement)`` rule (``re.fullmatch``;
+    the replacement may be a function of the match). A ``None`` replacement drops the key.
+
+    Args:
+        state (dict): Source state dict.
+        rules (Sequence[tuple]): Ordered rules.
+        strict (bool): Raise on a key no rule matches. Defaults to True.
+    """
+    out, unmatched = OrderedDict(), []
+    compiled = [(re.compile(p), r) for p, r in rules]
+    for key, value in state.items():
+        for pattern, repl in compiled:
+            match = pattern.fullmatch(key)
+            if match is None:
+                continue
+            new = repl(match) if callable(repl) else (None if repl is None else
+                                                       match.expand(repl))
+            if new is not None:
+                if new in out:
+                    raise KeyError(f'two source keys map to {new} (second: {key})')
+                out[new] = value
+            break
+        else:
+            unmatched.append(key)
+    if unmatched and strict:
+        raise KeyError(f'{len(unmatched)} source keys match no rule, e.g. {unmatched[:5]}')
+    return out
+
+
+def check_complete(model: nn.Module, state: Dict[str, torch.Tensor],
+                   ignore: Iterable[str] = ()) -> None:
+    """Raise unless ``state`` fills every parameter and buffer of ``model`` with its shape and
+    holds nothing else.
+
+    Args:
+        model (nn.Module): The target model.
+        state (dict): The converted state dict.
+        ignore (Iterable[str]): Regular expressions of target keys that need no value (e.g.
+            buffers the seed's model does not have and the converter leaves out on purpose).
+    """
+    target = model.state_dict()
+    skip = [re.compile(p) for p in ignore]
+    missing = [k for k in target if k not in state and not any(p.fullmatch(k) for p in skip)]
+    unexpected = [k for k in state if k not in target]
+    shapes = [f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in target.items()
+              if k in state and tuple(state[k].shape) != tuple(v.shape)]
+    problems: List[str] = []
+    if missing:
+        problems.append(f'{len(missing)} missing (e.g. {missing[:5]})')
+    if unexpected:
+        problems.append(f'{len(unexpected)} unexpected (e.g. {unexpected[:5]})')
+    if shapes:
+        problems.append(f'{len(shapes)} of another shape (e.g. {shapes[:3]})')
+    if problems:
+        raise ValueError('the converted weights do not fit the model: ' + '; '.join(problems))
+
+
+def save_converted(state: Dict[str, torch.Tensor], out: str, meta: Optional[dict] = None) -> str:
+    """Write ``dict(state_dict=state, meta=meta)`` as mmengine checkpoints hold them."""
+    torch.save(dict(state_dict=OrderedDict(state), meta=dict(meta or {})), out)
+    return out
