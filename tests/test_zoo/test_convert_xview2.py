@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cmkd_mm.zoo.converters.base import check_complete, load_source
-from cmkd_mm.zoo.converters.xview2 import convert_xview2, target_model
+from cmkd_mm.zoo.converters.base import check_complete, load_source, target_model
+from cmkd_mm.zoo.converters.xview2 import convert_xview2
 from ..conftest import ROOT, load_tool
 
 CFG = 'configs/building_damage/{}_seresnext50-unet_xview2.py'

@@ -93,6 +93,36 @@ def check_complete(model: nn.Module, state: Dict[str, torch.Tensor],
         raise ValueError('the converted weights do not fit the model: ' + '; '.join(problems))
 
 
+def target_model(config: str, part: str = 'student') -> nn.Module:
+    """The model the converted weights fill: the model of ``config``; for a distillation config
+    its student (``part='student'``) or its teacher (``part='teacher'``, one teacher). In eval
+    mode, weights not initialised.
+
+    Args:
+        config (str): A model or distillation config.
+        part (str): Which model of a distillation config. Defaults to ``'student'``.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, DefaultScope
+
+    from ...apis.extract_student import student_config, teacher_configs
+    cfg = Config.fromfile(config)
+    model_cfg = cfg.model
+    if 'architecture' in model_cfg:
+        if part == 'teacher':
+            teachers = teacher_configs(cfg)
+            if len(teachers) != 1:
+                raise ValueError(f'{config} has the teachers {list(teachers)}; convert into '
+                                 'the config each was trained with')
+            model_cfg = next(iter(teachers.values()))
+        else:
+            model_cfg = student_config(cfg).model
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope') or 'mmengine'):
+        model = MODELS.build(model_cfg)
+    model.eval()
+    return model
+
+
 def save_converted(state: Dict[str, torch.Tensor], out: str, meta: Optional[dict] = None) -> str:
     """Write ``dict(state_dict=state, meta=meta)`` as mmengine checkpoints hold them."""
     torch.save(dict(state_dict=OrderedDict(state), meta=dict(meta or {})), out)

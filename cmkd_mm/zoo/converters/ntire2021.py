@@ -28,8 +28,7 @@ from typing import Dict, Iterable, Optional
 
 import torch
 
-from ...apis.onnx_export import load_deployable
-from .base import check_complete, load_source, rename, save_converted
+from .base import check_complete, load_source, rename, save_converted, target_model
 
 SEED = ('Hansxsourse/Cross-Modality-Knowledge-Distillation-for-Multi-modal-Aerial-View-Object-'
         'Classification@89b6c03')
@@ -113,7 +112,7 @@ def convert_ntire2021_checkpoint(src: str, out: str, config: str,
         str: ``out``.
     """
     state = convert_ntire2021(load_ntire2021(src))
-    model, _ = load_deployable(config)
+    model = target_model(config)
     auto = getattr(model.data_preprocessor, 'auto_modalities', [])
     state.update(seed_stats_state(auto))
     for name in auto:  # measured statistics take the checkpoint's shape when loaded

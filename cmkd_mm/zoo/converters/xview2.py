@@ -24,7 +24,7 @@ from typing import Dict
 import torch
 from mmengine.config import Config
 
-from .base import check_complete, load_source, rename, save_converted
+from .base import check_complete, load_source, rename, save_converted, target_model
 
 #: Output channels of the seed's ``res`` 1x1 conv for each seed model.
 SEED_CLASSES = dict(loc=1, double=5)
@@ -108,16 +108,6 @@ def convert_xview2(state: Dict[str, torch.Tensor], model: str,
     if rgb_input:
         out['backbone.conv1.weight'] = out['backbone.conv1.weight'].flip(1).contiguous()
     return out
-
-
-def target_model(config: str) -> torch.nn.Module:
-    """The model a config builds; for a distillation config, its student."""
-    from ...apis.extract_student import student_config
-    from ...apis.xview2_inference import build_model
-    cfg = Config.fromfile(config)
-    if 'architecture' in cfg.model:
-        cfg = student_config(cfg)
-    return build_model(cfg, None)
 
 
 def convert_xview2_checkpoint(src: str, out: str, model: str, config: str,
