@@ -66,3 +66,45 @@ def label_resized_before_eval(pipeline: Sequence[dict]) -> Optional[str]:
     if not resizes:
         return None
     return f'{names[labels[0]]} comes before {", ".join(resizes)}'
+
+
+# Random transforms whose draw the teacher-output cache key records (``flip``,
+# ``flip_direction`` in the data sample), when they run on every modality.
+KEYED_RANDOM = ('RandomFlip', 'MultiModalRandomFlip')
+# Random transforms without "Random" in their name or a ``prob`` argument.
+KNOWN_RANDOM = ('PhotoMetricDistortion', 'AutoAugment', 'RandAugment', 'ColorJitter', 'Albu',
+                'Mixup', 'CutMix', 'MixUp', 'Mosaic', 'YOLOXHSVRandomAug', 'Cutout')
+
+
+def random_for(pipeline: Sequence[dict], modalities: Sequence[str],
+               assume_deterministic: Sequence[str] = (), top_level: bool = True) -> List[str]:
+    """Transforms that change one of ``modalities`` at random in a way the teacher-output cache
+    key (dataset index, flip, flip direction) does not describe.
+
+    A transform counts as random when its name contains ``Random`` (flips at the top level
+    excepted: the key records them), it is a known random augmentation, or it has a ``prob``
+    between 0 and 1. ``ApplyToModalities`` blocks count only when they touch ``modalities``.
+
+    Args:
+        pipeline (Sequence[dict]): Transform configs of the training dataset.
+        modalities (Sequence[str]): The modalities the teacher reads.
+        assume_deterministic (Sequence[str]): Transform names to accept anyway.
+        top_level (bool): Whether ``pipeline`` is the dataset's own (not a wrapped one).
+    """
+    found = []
+    for transform in pipeline:
+        name = transform_name(transform)
+        if name in assume_deterministic:
+            continue
+        if name == 'ApplyToModalities':
+            if set(transform.get('modalities', ())) & set(modalities):
+                found += random_for(transform.get('transforms', ()), modalities,
+                                    assume_deterministic, top_level=False)
+            continue
+        if name in KEYED_RANDOM and top_level:
+            continue
+        prob = transform.get('prob')
+        if 'Random' in name or name in KNOWN_RANDOM or (
+                isinstance(prob, (int, float)) and 0 < prob < 1):
+            found.append(name)
+    return found

@@ -18,8 +18,8 @@ class PackMultiModalInputs(BaseTransform):
     ``inputs`` becomes ``{name: C x H x W tensor}`` in each modality's native dtype; the data
     preprocessor normalises them and builds the model views. The data samples also carry
     ``modality_shapes``, and ``modality_paths``, ``registration``, ``sample`` and ``subset``
-    (e.g. ``'day'``/``'night'``, read by ``SegIoUMetric``) and ``tile_id`` (xView2) when
-    present.
+    (e.g. ``'day'``/``'night'``, read by ``SegIoUMetric``), ``tile_id`` (xView2) and
+    ``sample_idx`` (the dataset index, the teacher-output cache key) when present.
 
     Args:
         packer (dict): Config of the downstream pack transform.
@@ -53,7 +53,8 @@ class PackMultiModalInputs(BaseTransform):
             meta = dict(modality_shapes={n: tuple(results[n].shape[:2]) for n in names})
             # What a visualiser needs to redraw any modality in the label frame, and the subset
             # (e.g. day/night) a metric reports separately.
-            for key in ('modality_paths', 'registration', 'sample', 'subset', 'tile_id'):
+            for key in ('modality_paths', 'registration', 'sample', 'subset', 'tile_id',
+                        'sample_idx'):
                 if key in results:
                     meta[key] = results[key]
             packed['data_samples'].set_metainfo(meta)

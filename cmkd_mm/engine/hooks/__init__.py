@@ -5,6 +5,7 @@ from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .modality_stats_from_data_hook import ModalityStatsFromDataHook
 from .multimodal_det_visualization_hook import MultiModalDetVisualizationHook, to_display
 from .multimodal_seg_visualization_hook import MultiModalSegVisualizationHook
+from .teacher_cache_hook import TeacherCacheHook
 
 __all__ = ['MultiModalDetVisualizationHook', 'MultiModalSegVisualizationHook', 'to_display']
 __all__ += ['LossWeightScheduleHook']
@@ -12,3 +13,4 @@ __all__ += ['ClassWeightsFromDataHook']
 __all__ += ['CheckFiniteLossHook']
 __all__ += ['ModalityStatsFromDataHook']
 __all__ += ['CheckEvalPipelineHook']
+__all__ += ['TeacherCacheHook']

@@ -12,6 +12,7 @@ from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
 from ..architectures.teacher_group import TeacherGroup
+from .teacher_cache import TeacherOutputCache, sample_key
 
 TEACHER_MODES = ('auto', 'extract_feat', 'tensor', 'loss')
 # Modules that ``extract_feat`` runs in mmdet detectors, mmseg segmentors and mmpretrain
@@ -37,6 +38,10 @@ class CrossModalDistill(SingleTeacherDistill):
     * Several frozen teachers: ``teacher=dict(type='TeacherGroup', teachers=dict(name=dict(
       model=..., ckpt=..., view=...), ...))``; each teacher runs on its own view and as deep as
       the recorders under its name (``source='name.backbone'``) read.
+    * ``teacher_cache=dict(memory_bytes=..., dtype='float32')`` (off by default) stores what the
+      teacher recorders captured per sample and replays it when the same samples come again,
+      skipping the teacher (``TeacherOutputCache``; ``custom_hooks=[dict(type=
+      'TeacherCacheHook')]`` checks the pipeline, places the store and keeps it across resume).
     * ``train_step`` also accepts an ``OptimWrapperDict`` (e.g. ``architecture`` and ``distiller``
       keys from ``mmrazor.SeparateOptimWrapperConstructor``) so trainable distillation modules such
       as adversarial discriminators can have their own optimizer.
@@ -48,6 +53,8 @@ class CrossModalDistill(SingleTeacherDistill):
             backbone or neck, else ``tensor``), ``'extract_feat'``, ``'tensor'`` or ``'loss'``
             (only with ``teacher_trainable=True``; the teacher's losses are then added with the
             ``teacher.`` prefix).
+        teacher_cache (dict, optional): ``TeacherOutputCache`` arguments; None (default) runs the
+            teacher at every step.
         **kwargs: ``SingleTeacherDistill`` arguments (``architecture``, ``teacher``,
             ``teacher_ckpt``, ``distiller``, ``teacher_trainable``, ``data_preprocessor``, ...).
     """
@@ -56,6 +63,7 @@ class CrossModalDistill(SingleTeacherDistill):
                  teacher_view: str = 'teacher',
                  student_view: str = 'student',
                  teacher_mode: str = 'auto',
+                 teacher_cache: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if isinstance(self.teacher, TeacherGroup):
@@ -96,6 +104,16 @@ class CrossModalDistill(SingleTeacherDistill):
                                      f'preprocessor ({list(views)})')
         if not self.teacher_trainable:
             self.teacher.eval()
+        self.teacher_cache = None
+        if teacher_cache is not None:
+            if self.teacher_trainable:
+                raise ValueError('teacher_cache replays a frozen teacher; it cannot be used with '
+                                 'teacher_trainable=True')
+            if self.distiller.deliveries.deliveries:
+                raise ValueError('teacher_cache replays the teacher recorders only; this '
+                                 'distiller also has deliveries (connectors of teacher and '
+                                 'student runs): turn one of them off')
+            self.teacher_cache = TeacherOutputCache(**teacher_cache)
 
     def _resolve_mode(self, mode: str, teacher, prefix: str = '') -> str:
         """``mode``, or for ``'auto'``: ``extract_feat`` when every teacher recorder under
@@ -147,6 +165,41 @@ class CrossModalDistill(SingleTeacherDistill):
             self.run_teacher(teacher_inputs, data_samples)
         return {}
 
+    def teacher_input_views(self) -> List[str]:
+        """The views the teacher(s) read."""
+        if self.teacher_mode == 'group':
+            return sorted(set(self.teacher_views.values()))
+        return [self.teacher_view]
+
+    def cache_keys(self, batch_inputs, data_samples: List) -> list:
+        """One ``teacher_cache`` key per sample of the batch."""
+        shapes = [tuple(self.select_view(batch_inputs, v).shape[2:])
+                  for v in self.teacher_input_views()]
+        return [sample_key(s, shapes) for s in data_samples]
+
+    def record_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
+        """Fill the teacher recorders: replayed from ``teacher_cache`` when every sample of the
+        batch is stored, else by running the teacher(s) (and storing what they recorded)."""
+        cache = self.teacher_cache
+        if cache is None:
+            return self.run_teachers(batch_inputs, data_samples)
+        if not cache.armed:
+            raise RuntimeError('teacher_cache needs custom_hooks=[dict(type='
+                               "'TeacherCacheHook')]: it checks that the pipeline gives the "
+                               'teacher the same input for a sample every time and keeps the '
+                               'cache across --resume')
+        recorders = self.distiller.teacher_recorders.recorders
+        keys = self.cache_keys(batch_inputs, data_samples)
+        device = self.select_view(batch_inputs, self.teacher_input_views()[0]).device
+        replay = cache.get(keys, device)
+        if replay is not None:
+            for name, buffer in replay.items():
+                recorders[name]._data_buffer = buffer
+            return {}
+        losses = self.run_teachers(batch_inputs, data_samples)
+        cache.put(keys, {name: r.data_buffer for name, r in recorders.items()})
+        return losses
+
     def loss(self, batch_inputs, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Teacher pass (recorded) on the teacher view, student pass on the student view."""
         losses = dict()
@@ -154,7 +207,7 @@ class CrossModalDistill(SingleTeacherDistill):
 
         self.distiller.set_deliveries_override(False)
         with self.distiller.teacher_recorders, self.distiller.deliveries:
-            losses.update(self.run_teachers(batch_inputs, data_samples))
+            losses.update(self.record_teachers(batch_inputs, data_samples))
 
         self.distiller.set_deliveries_override(True)
         with self.distiller.student_recorders, self.distiller.deliveries:

@@ -1,0 +1,144 @@
+"""The teacher-output cache: training with it gives the same losses and weights as without it
+(FPN feature distillation, logits distillation, CEKD), it replays instead of running the
+teacher, refuses a random crop on a teacher modality, spills to disk, survives a new run with
+the same fingerprint and is dropped when the teacher changes."""
+import copy
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from cmkd_mm.models.algorithms.teacher_cache import TeacherOutputCache
+
+from ...conftest import tiny_cfg
+
+
+class _Losses(Hook):
+    """Collects the loss of every iteration."""
+
+    def __init__(self):
+        self.losses = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.losses.append({k: float(v) for k, v in outputs.items() if 'loss' in k})
+
+
+def _train(config, data_root, work_dir, cache, iters=4, samples=2, **cache_args):
+    cfg = tiny_cfg(config, data_root, str(work_dir), iters=iters)
+    cfg.train_dataloader.dataset.indices = samples  # a few samples, seen several times
+    cfg.randomness = dict(seed=0, deterministic=True)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters, by_epoch=False)
+    if cache:
+        cfg.model.teacher_cache = dict(cache_args)
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+            dict(type='TeacherCacheHook')]
+    runner = Runner.from_cfg(cfg)
+    losses = _Losses()
+    runner.register_hook(losses)
+    calls = []
+    algorithm = runner.model
+    run = algorithm.run_teachers
+    algorithm.run_teachers = lambda *a, **k: calls.append(1) or run(*a, **k)
+    runner.train()
+    return runner, losses.losses, len(calls)
+
+
+def _same_training(config, data_root, tmp_path, iters=4):
+    ref, ref_losses, ref_calls = _train(config, data_root, tmp_path / 'plain', False, iters)
+    got, got_losses, got_calls = _train(config, data_root, tmp_path / 'cached', True, iters)
+    assert ref_calls == iters and got_calls < iters  # the teacher ran only on cache misses
+    assert got.model.teacher_cache.hits == iters - got_calls
+    assert len(got_losses) == len(ref_losses) == iters
+    for a, b in zip(ref_losses, got_losses):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert b[key] == pytest.approx(a[key], rel=1e-5, abs=1e-6), key
+    ref_state, got_state = ref.model.state_dict(), got.model.state_dict()
+    for key, value in ref_state.items():
+        if value.is_floating_point():
+            torch.testing.assert_close(got_state[key], value, rtol=1e-4, atol=1e-5)
+    return got
+
+
+def test_fpn_feature_distillation_same_with_cache(stf_demo_root, tmp_path):
+    got = _same_training('configs/detection/cmkd_mse_stf_demo.py', stf_demo_root, tmp_path)
+    assert got.model.teacher_cache.bytes_per_sample() > 0
+
+
+def test_logits_distillation_same_with_cache(mavoc_demo_root, tmp_path):
+    """KD1: the SAR teacher reads its test transform; the EO student's augmentation is random
+    and allowed (it never touches the teacher's modality)."""
+    _same_training('configs/classification/kd1_sar-to-eo_mavoc2021_demo.py', mavoc_demo_root,
+                   tmp_path)
+
+
+def test_cekd_same_with_cache(mfnet_demo_root, tmp_path):
+    _same_training('configs/segmentation/cekd_mfnet_demo.py', mfnet_demo_root, tmp_path)
+
+
+def test_random_crop_on_a_teacher_modality_is_refused(mfnet_demo_root, tmp_path):
+    cfg = tiny_cfg('configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', mfnet_demo_root,
+                   str(tmp_path))
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    pipeline.insert(len(pipeline) - 1, dict(type='MultiModalRandomCrop', crop_size=(32, 32)))
+    cfg.model.teacher_cache = dict()
+    cfg.custom_hooks = [dict(type='TeacherCacheHook')]
+    with pytest.raises(ValueError, match='MultiModalRandomCrop'):
+        Runner.from_cfg(cfg).train()
+
+
+def test_cache_without_its_hook_is_refused(mfnet_demo_root, tmp_path):
+    cfg = tiny_cfg('configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', mfnet_demo_root,
+                   str(tmp_path))
+    cfg.model.teacher_cache = dict()
+    with pytest.raises(RuntimeError, match='TeacherCacheHook'):
+        Runner.from_cfg(cfg).train()
+
+
+def test_reused_by_a_new_run_and_dropped_when_the_teacher_changes(mfnet_demo_root, tmp_path):
+    config = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
+    first, _, first_calls = _train(config, mfnet_demo_root, tmp_path, True, iters=1)
+    assert first_calls == 1 and len(first.model.teacher_cache) == 2
+    again, _, calls = _train(config, mfnet_demo_root, tmp_path, True, iters=1)
+    assert calls == 0  # every sample replayed from the saved store (e.g. after --resume)
+    cfg = tiny_cfg(config, mfnet_demo_root, str(tmp_path), iters=1)
+    cfg.train_dataloader.dataset.indices = 2
+    cfg.model.teacher_cache = dict()
+    cfg.custom_hooks = [dict(type='TeacherCacheHook')]
+    runner = Runner.from_cfg(cfg)
+    with torch.no_grad():
+        next(runner.model.teacher.parameters()).add_(1.)  # another teacher
+    runner.train()
+    assert runner.model.teacher_cache.hits == 0
+
+
+def _records(batch=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return dict(feat=[(torch.randn(batch, 4, 5, 6, generator=g),
+                       torch.randn(batch, 2, generator=g))],
+                logits=[torch.randn(batch, 3, generator=g)])
+
+
+def test_store_spills_to_disk_and_converts_fp16(tmp_path):
+    records = _records()
+    keys = [(i, False, None, ((8, 8), )) for i in range(3)]
+    exact = TeacherOutputCache(memory_bytes=600, directory=str(tmp_path / 'a'))
+    exact.put(keys, records)
+    assert len(exact.memory) == 1 and len(exact.disk) == 2  # 500 bytes a sample: one fits
+    got = exact.get(keys, 'cpu')
+    torch.testing.assert_close(got['feat'][0][0], records['feat'][0][0], rtol=0, atol=0)
+    assert isinstance(got['feat'][0], tuple) and isinstance(got['logits'], list)
+    assert exact.get(keys + [(9, False, None, ((8, 8), ))], 'cpu') is None
+    half = TeacherOutputCache(dtype='float16')
+    half.put(keys, records)
+    got = half.get(keys, 'cpu')
+    assert got['logits'][0].dtype == torch.float32
+    err = (got['logits'][0] - records['logits'][0]).abs().max()
+    assert 0 < err < 2e-3 and half.bytes_per_sample() == exact.bytes_per_sample() / 2
+    exact.save('fp')
+    again = TeacherOutputCache(directory=str(tmp_path / 'a'))
+    assert not again.load('other') and again.load('fp') and len(again) == 3
+    torch.testing.assert_close(again.get(keys, 'cpu')['feat'][0][1], records['feat'][0][1])
+    with pytest.raises(ValueError, match='batch axis'):
+        TeacherOutputCache().put(keys[:2], copy.deepcopy(records))
