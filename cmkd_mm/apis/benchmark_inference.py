@@ -27,7 +27,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from .benchmark_kd import modality_specs
+from .synthetic_batch import fill_auto_stats, modality_specs
 from .extract_student import student_config, teacher_configs
 from .onnx_export import (NormalizedModel, _is_distill, export_onnx, onnx_session,
                           random_view)
@@ -40,11 +40,9 @@ def _build(model_cfg: dict, cfg: Config) -> NormalizedModel:
     pre = model.data_preprocessor
     channels = {}
     if hasattr(pre, 'views'):
-        for name, spec in modality_specs(cfg, pre).items():
-            channels[name] = spec['num_channels']
-            if name in getattr(pre, 'auto_modalities', ()) and \
-                    getattr(pre, f'{name}_mean').numel() == 0:
-                pre.set_stats(name, [0.] * spec['num_channels'], [1.] * spec['num_channels'])
+        specs = modality_specs(cfg, pre)
+        channels = {name: spec['num_channels'] for name, spec in specs.items()}
+        fill_auto_stats(pre, specs)
     return NormalizedModel(model, {k: v for k, v in channels.items() if v})
 
 

@@ -1,11 +1,11 @@
 """Time one distillation training step against the student alone and mmrazor's algorithm.
 
 ``tools/analysis_tools/benchmark_kd.py`` is the command line; its docstring says what each row
-measures. :func:`benchmark_kd` builds the models from a ``CrossModalDistill`` config, takes one
-batch (from the ``train_dataloader`` or random), and times the student-only step, the teacher
-forward, our step and mmrazor's ``SingleTeacherDistill`` step on it.
+measures. :func:`benchmark_kd` builds the models of each ``CrossModalDistill`` config, takes one
+batch (from the ``train_dataloader`` or random, :mod:`cmkd_mm.apis.synthetic_batch`), and times
+the student-only step, the teacher forward, our step without and with a warm teacher-output
+cache and mmrazor's ``SingleTeacherDistill`` step (where one tensor can feed both models).
 """
-import argparse
 import copy
 import json
 import statistics
@@ -18,157 +18,107 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from .peak_memory import CudaPeak, RSSPeak
+from .synthetic_batch import (dataloader_batch, fill_auto_stats, modality_specs,
+                              synthetic_batch)
 
 STUDENT_ROW = 'student-only step'
 TEACHER_ROW = 'teacher forward'
 OURS_ROW = 'CrossModalDistill step'
+CACHE_ROW = 'CrossModalDistill step, warm teacher cache'
 MMRAZOR_ROW = 'mmrazor SingleTeacherDistill step'
 # CrossModalDistill arguments that mmrazor's SingleTeacherDistill does not take.
-OWN_ARGS = ('teacher_view', 'student_view', 'teacher_mode')
+OWN_ARGS = ('teacher_view', 'student_view', 'teacher_mode', 'teacher_cache')
 
 
-class FirstChannels(nn.Module):
-    """Run ``module`` on the first ``num_channels`` channels of its input.
+class SelectChannels(nn.Module):
+    """Run ``module`` on some channels of its input.
 
-    Lets a student that takes the RGB view run inside mmrazor's ``SingleTeacherDistill``, which
-    gives the student the same (teacher) tensor as the teacher.
+    Lets a student that reads part of the teacher view (RGB of RGB + gated, thermal of
+    RGB + thermal) run inside mmrazor's ``SingleTeacherDistill``, which gives the student the
+    same (teacher) tensor as the teacher.
 
     Args:
         module (nn.Module): The wrapped module (the student's backbone).
-        num_channels (int): Channels to keep.
+        channels (Sequence[int]): Channels to keep, in order.
     """
 
-    def __init__(self, module: nn.Module, num_channels: int) -> None:
+    def __init__(self, module: nn.Module, channels: Sequence[int]) -> None:
         super().__init__()
         self.module = module
-        self.num_channels = num_channels
+        self.channels = list(channels)
 
     def forward(self, x: torch.Tensor):
-        return self.module(x[:, :self.num_channels])
+        return self.module(x[:, self.channels])
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     if cfg.model.get('type', '').split('.')[-1] != 'CrossModalDistill':
-        raise ValueError(f'{args.config} is not a CrossModalDistill config '
+        raise ValueError(f'{config} is not a CrossModalDistill config '
                          f'(model.type={cfg.model.get("type")!r})')
     return cfg
 
 
-def build_models(cfg: Config) -> Dict[str, nn.Module]:
-    """Our algorithm, mmrazor's algorithm and the student alone, all with the same weights."""
+def build_models(cfg: Config) -> Dict[str, Optional[nn.Module]]:
+    """Our algorithm (without and with a teacher-output cache), mmrazor's algorithm (None when
+    it cannot run the config) and the student alone, all with the same weights."""
     from mmengine.registry import MODELS as ENGINE_MODELS
     from mmrazor.registry import MODELS as RAZOR_MODELS
 
     ours = RAZOR_MODELS.build(copy.deepcopy(cfg.model))
     state = ours.state_dict()
+    cached = RAZOR_MODELS.build(dict(copy.deepcopy(cfg.model), teacher_cache=dict()))
+    cached.load_state_dict(state)
+    cached.teacher_cache.armed = True  # one fixed batch: nothing for TeacherCacheHook to check
 
     razor_cfg = copy.deepcopy(cfg.model)
     razor_cfg['type'] = 'mmrazor.SingleTeacherDistill'
     for key in OWN_ARGS:
         razor_cfg.pop(key, None)
-    razor = RAZOR_MODELS.build(razor_cfg)
-    razor.load_state_dict(state)
+    try:
+        razor = RAZOR_MODELS.build(razor_cfg)
+        razor.load_state_dict(state)
+        wrap_student_backbone(razor, ours, modality_specs(cfg, ours.data_preprocessor))
+    except (ValueError, KeyError, TypeError, RuntimeError, AttributeError) as err:
+        print(f'mmrazor SingleTeacherDistill cannot run this config: {err}')
+        razor = None
 
     # The student as the baseline trains it, built in the config's default scope.
     student = ENGINE_MODELS.build(copy.deepcopy(cfg.model.architecture))
     student.load_state_dict(ours.student.state_dict())
-    return dict(ours=ours, razor=razor, student=student)
+    return dict(ours=ours, cached=cached, razor=razor, student=student)
 
 
-def wrap_student_backbone(razor: nn.Module, ours: nn.Module, num_channels: int) -> None:
-    """Make mmrazor's student read the first ``num_channels`` channels of the teacher view.
+def wrap_student_backbone(razor: nn.Module, ours: nn.Module, specs: Dict[str, dict]) -> None:
+    """Make mmrazor's student read its channels out of the teacher view.
 
     Args:
         razor (nn.Module): mmrazor's ``SingleTeacherDistill`` (weights already loaded, so the
             state dict keys stayed those of the plain student).
-        ours (nn.Module): The ``CrossModalDistill`` whose views are checked.
-        num_channels (int): Channels of the student view.
+        ours (nn.Module): The ``CrossModalDistill`` whose views are compared.
+        specs (dict): ``modality -> dict(num_channels=...)`` (:func:`modality_specs`).
+
+    Raises:
+        ValueError: The student reads a modality the teacher view does not hold (e.g. SAR vs
+            EO), or there are several teachers: one tensor cannot feed both models.
     """
-    views = ours.data_preprocessor.views
-    student_mods, teacher_mods = views[ours.student_view], views[ours.teacher_view]
-    if teacher_mods[:len(student_mods)] != student_mods:
-        raise ValueError(f'the teacher view {teacher_mods} does not start with the student view '
-                         f'{student_mods}: mmrazor\'s algorithm cannot be given one tensor')
-    razor.student.backbone = FirstChannels(razor.student.backbone, num_channels)
-
-
-def modality_specs(cfg: Config, preprocessor: nn.Module) -> Dict[str, dict]:
-    """``name -> dict(num_channels, bit_depth)`` for every modality the views use."""
-    specs = {}
-    pipeline = cfg.get('train_dataloader', {}).get('dataset', {}).get('pipeline', [])
-    for transform in pipeline:
-        if str(transform.get('type', '')).split('.')[-1] == 'LoadModalities':
-            for name, spec in transform['modalities'].items():
-                spec = spec or {}
-                channels = spec.get('num_channels') or len(spec.get('channels', [])) or (
-                    1 if spec.get('to_gray') else None)
-                specs[name] = dict(num_channels=channels, bit_depth=spec.get('bit_depth', 8))
-    needed = {m for mods in preprocessor.views.values() for m in mods}
-    out = {}
-    for name in sorted(needed):
-        spec = dict(specs.get(name, {}))
-        if not spec.get('num_channels'):
-            spec['num_channels'] = getattr(preprocessor, f'{name}_mean').numel()
-        spec.setdefault('bit_depth', 8)
-        out[name] = spec
-    return out
-
-
-def synthetic_batch(cfg: Config, preprocessor: nn.Module, batch_size: int, height: int,
-                    width: int, num_classes: int = 1, num_boxes: int = 3) -> dict:
-    """A random batch shaped like ``PackMultiModalInputs`` + ``mmdet.PackDetInputs`` output.
-
-    8-bit modalities get random ``uint8`` values, deeper ones random ``uint16`` values below
-    ``2**bit_depth``; every image gets ``num_boxes`` random boxes.
-    """
-    from mmdet.structures import DetDataSample
-    from mmdet.structures.bbox import HorizontalBoxes
-    from mmengine.structures import InstanceData
-
-    inputs = {}
-    for name, spec in modality_specs(cfg, preprocessor).items():
-        depth = spec['bit_depth']
-        dtype = torch.uint8 if depth <= 8 else torch.uint16
-        inputs[name] = [
-            torch.randint(0, 2**depth, (spec['num_channels'], height, width),
-                          dtype=torch.int32).to(dtype) for _ in range(batch_size)
-        ]
-    samples = []
-    for i in range(batch_size):
-        sample = DetDataSample(metainfo=dict(
-            img_id=i, img_path=f'synthetic_{i}.png', ori_shape=(height, width),
-            img_shape=(height, width), scale_factor=(1.0, 1.0), flip=False,
-            flip_direction=None))
-        wh = torch.rand(num_boxes, 2) * torch.tensor([width, height]) * 0.4 + 8
-        xy = torch.rand(num_boxes, 2) * (torch.tensor([width, height]) - wh).clamp(min=1)
-        gt = InstanceData()
-        gt.bboxes = HorizontalBoxes(torch.cat([xy, xy + wh], 1))
-        gt.labels = torch.randint(0, num_classes, (num_boxes, ))
-        ignored = InstanceData()
-        ignored.bboxes = HorizontalBoxes(torch.zeros(0, 4))
-        ignored.labels = torch.zeros(0, dtype=torch.long)
-        sample.gt_instances = gt
-        sample.ignored_instances = ignored
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
-
-
-def dataloader_batch(cfg: Config, batch_size: Optional[int], seed: int) -> dict:
-    """The first batch of the config's ``train_dataloader`` (loaded in this process)."""
-    from mmengine.runner import Runner
-    loader_cfg = copy.deepcopy(cfg.train_dataloader)
-    loader_cfg.update(num_workers=0, persistent_workers=False)
-    if batch_size:
-        loader_cfg['batch_size'] = batch_size
-    return next(iter(Runner.build_dataloader(loader_cfg, seed=seed)))
-
-
-def _num_classes(cfg: Config) -> int:
-    head = cfg.model.architecture.get('roi_head', {}).get('bbox_head', {})
-    return head.get('num_classes', 1) if isinstance(head, dict) else 1
+    if ours.teacher_mode == 'group':
+        raise ValueError('several teachers (TeacherGroup)')
+    pre = ours.data_preprocessor
+    student_mods, teacher_mods = pre.views[ours.student_view], pre.views[ours.teacher_view]
+    missing = [m for m in student_mods if m not in teacher_mods]
+    if missing:
+        raise ValueError(f'the student view {student_mods} reads {missing}, which the teacher '
+                         f'view {teacher_mods} does not hold')
+    sizes = {m: specs[m]['num_channels'] for m in teacher_mods}
+    starts, start = {}, 0
+    for m in teacher_mods:
+        starts[m], start = start, start + sizes[m]
+    channels = [c for m in student_mods for c in range(starts[m], starts[m] + sizes[m])]
+    if channels != list(range(start)):
+        razor.student.backbone = SelectChannels(razor.student.backbone, channels)
 
 
 def _sgd(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
@@ -212,26 +162,27 @@ def _time(fn: Callable[[], None], iters: int, warmup: int, cuda: bool) -> List[f
     return times
 
 
-def run_rows(models: Dict[str, nn.Module], data: dict, cfg: Config,
-             args: argparse.Namespace) -> List[dict]:
-    """Time the four rows; each moves its own model to the device and back."""
+def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config,
+             args) -> List[dict]:
+    """Time every row; each moves its own model to the device and back."""
     from mmengine.runner import set_random_seed
-    ours, razor, student = models['ours'], models['razor'], models['student']
+    ours, cached, razor = models['ours'], models['cached'], models['razor']
     device = torch.device(args.device)
     cuda = device.type == 'cuda'
     inputs = {k: v.to(device) for k, v in data['inputs'].items()}
     samples = [s.to(device) for s in data['data_samples']]
-    teacher_inputs = inputs[ours.teacher_view]
     student_inputs = inputs[ours.student_view]
     nonfinite: List[str] = []
 
     def teacher_forward() -> None:
         with torch.no_grad(), ours.distiller.teacher_recorders, ours.distiller.deliveries:
-            ours.run_teacher(teacher_inputs, samples)
+            ours.run_teachers(inputs, samples)
 
     # Row name, module put on the device, inputs of its training step (None: teacher forward).
-    plan = [(STUDENT_ROW, student, student_inputs), (TEACHER_ROW, ours.teacher, None),
-            (OURS_ROW, ours, inputs), (MMRAZOR_ROW, razor, teacher_inputs)]
+    plan = [(STUDENT_ROW, models['student'], student_inputs), (TEACHER_ROW, ours.teacher, None),
+            (OURS_ROW, ours, inputs), (CACHE_ROW, cached, inputs)]
+    if razor is not None:
+        plan.append((MMRAZOR_ROW, razor, inputs[ours.teacher_view]))
     rows = []
     for name, module, step_inputs in plan:
         set_random_seed(args.seed)
@@ -245,6 +196,8 @@ def run_rows(models: Dict[str, nn.Module], data: dict, cfg: Config,
                 module.train()
                 step = _train_step(module, step_inputs, samples, _sgd(module, cfg), nonfinite,
                                    name)
+            if module is cached:
+                step()  # fills the cache: every timed step replays it (a later epoch)
             times = _time(step, args.iters, args.warmup, cuda)
             del step  # frees the optimizer state
         module.to('cpu')
@@ -257,54 +210,60 @@ def run_rows(models: Dict[str, nn.Module], data: dict, cfg: Config,
     base = rows[0]['ms_mean']
     for row in rows:
         row['relative'] = row['ms_mean'] / base
+    rows[3]['cache_bytes_per_sample'] = cached.teacher_cache.bytes_per_sample()
+    if cached.teacher_cache.hits < args.iters + args.warmup:
+        raise RuntimeError('the warm-cache row ran the teacher: the batch was not replayed')
     if nonfinite:
         print(f'WARNING: non-finite loss in {nonfinite} (random weights diverging); '
               f'timings still measure the same work')
     return rows
 
 
-def format_table(rows: List[dict]) -> str:
-    """Plain-text table with aligned columns."""
-    header = ('row', 'ms/iter', '±', 'peak MB', 'vs student')
-    lines = [[r['name'], f'{r["ms_mean"]:.1f}', f'{r["ms_std"]:.1f}', f'{r["peak_mb"]:.1f}',
-              f'x{r["relative"]:.2f}'] for r in rows]
-    width0 = max(len(header[0]), *(len(line[0]) for line in lines))
-    widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(1, 5)]
-
-    def fmt(cells: Sequence[str]) -> str:
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths)]
-        return '  '.join([cells[0].ljust(width0)] + rest)
-
-    out = [fmt(header), '-' * len(fmt(header))]
-    out += [fmt(line) for line in lines]
-    return '\n'.join(out)
+def targets(rows: List[dict]) -> Dict[str, dict]:
+    """The two cost targets: our step <= 1.05 x (student step + teacher forward), and with a
+    warm cache <= 1.03 x the student step."""
+    ms = {r['name']: r['ms_mean'] for r in rows}
+    no_cache = ms[OURS_ROW] / (ms[STUDENT_ROW] + ms[TEACHER_ROW])
+    warm = ms[CACHE_ROW] / ms[STUDENT_ROW]
+    return dict(no_cache=dict(ratio=no_cache, limit=1.05, met=no_cache <= 1.05),
+                warm_cache=dict(ratio=warm, limit=1.03, met=warm <= 1.03))
 
 
-def benchmark_kd(args) -> dict:
-    """Build the models, take one batch, time every row, print and return the table.
+def format_table(results: List[dict]) -> str:
+    """One markdown table of every config's rows."""
+    lines = ['| config | row | ms/iter | ± | peak MB | vs student | cache bytes/sample |',
+             '|---|---|---|---|---|---|---|']
+    for result in results:
+        for r in result['rows']:
+            cache = r.get('cache_bytes_per_sample')
+            lines.append(f'| {result["name"]} | {r["name"]} | {r["ms_mean"]:.1f} | '
+                         f'{r["ms_std"]:.1f} | {r["peak_mb"]:.0f} | x{r["relative"]:.2f} | '
+                         f'{"%.0f KiB" % (cache / 1024) if cache is not None else ""} |')
+        if result.get('mmrazor_skipped'):
+            lines.append(f'| {result["name"]} | {MMRAZOR_ROW} | n/a: '
+                         f'{result["mmrazor_skipped"]} | | | | |')
+    lines.append('')
+    for result in results:
+        t = result['targets']
+        lines.append(
+            f'{result["name"]}: ours / (student + teacher) = {t["no_cache"]["ratio"]:.3f} '
+            f'(target <= 1.05: {"met" if t["no_cache"]["met"] else "NOT met"}); warm cache / '
+            f'student = {t["warm_cache"]["ratio"]:.3f} (target <= 1.03: '
+            f'{"met" if t["warm_cache"]["met"] else "NOT met"})')
+    return '\n'.join(lines)
 
-    Args:
-        args: ``config``, ``cfg_options``, ``batch_size``, ``synthetic`` (``(H, W)`` or None),
-            ``iters``, ``warmup``, ``device`` (``'cpu'`` / ``'cuda'``), ``threads``, ``seed`` and
-            ``out`` (json path or None), as ``tools/analysis_tools/benchmark_kd.py`` parses them.
 
-    Returns:
-        dict: The settings, the batch shapes and the rows.
-    """
-    if args.device == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError('--device cuda but CUDA is not available')
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    cfg = load_config(args)
+def benchmark_config(config: str, args) -> dict:
+    """Build the models of one config, take one batch and time every row."""
+    cfg = load_config(config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     torch.manual_seed(args.seed)
     models = build_models(cfg)
     ours = models['ours']
-
+    fill_auto_stats(ours.data_preprocessor, modality_specs(cfg, ours.data_preprocessor))
     if args.synthetic:
         batch_size = args.batch_size or cfg.train_dataloader.get('batch_size', 2)
-        batch = synthetic_batch(cfg, ours.data_preprocessor, batch_size, *args.synthetic,
-                                num_classes=_num_classes(cfg))
+        batch = synthetic_batch(cfg, ours.data_preprocessor, batch_size, *args.synthetic)
         source = f'synthetic {args.synthetic[0]}x{args.synthetic[1]}'
     else:
         batch = dataloader_batch(cfg, args.batch_size, args.seed)
@@ -314,31 +273,44 @@ def benchmark_kd(args) -> dict:
     if not isinstance(data['inputs'], dict):
         raise ValueError('the data preprocessor must return a dict of views')
     shapes = {k: tuple(v.shape) for k, v in data['inputs'].items()}
-    wrap_student_backbone(models['razor'], ours, shapes[ours.student_view][1])
+    print(f'{config}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items())
+          + f'; teacher pass "{ours.teacher_mode}" under no_grad')
+    rows = run_rows(models, data, cfg, args)
+    name = config.split('/')[-1].rsplit('.', 1)[0]
+    return dict(config=config, name=name, batch_source=source, batch_shapes=shapes,
+                teacher_mode=ours.teacher_mode, rows=rows, targets=targets(rows),
+                mmrazor_skipped=None if models['razor'] is not None else
+                'its student would need another tensor than the teacher\'s')
 
-    print(f'config: {args.config}')
+
+def benchmark_kd(args) -> dict:
+    """Time every row of every config, print and return one table.
+
+    Args:
+        args: ``configs``, ``cfg_options``, ``batch_size``, ``synthetic`` (``(H, W)`` or None),
+            ``iters``, ``warmup``, ``device`` (``'cpu'`` / ``'cuda'``), ``threads``, ``seed`` and
+            ``out`` (json path or None), as ``tools/analysis_tools/benchmark_kd.py`` parses them.
+
+    Returns:
+        dict: The settings and, per config, the batch shapes, rows and targets.
+    """
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError('--device cuda but CUDA is not available')
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    memory = CudaPeak.description if args.device == 'cuda' else RSSPeak().description
     print(f'device: {args.device}' + (f' ({torch.cuda.get_device_name()})'
                                       if args.device == 'cuda' else ''))
-    print(f'torch: {torch.__version__}, threads: {torch.get_num_threads()}')
-    print(f'batch ({source}): ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items()))
-    print(f'iterations: {args.warmup} warm-up + {args.iters} timed per row, seed {args.seed}')
-    print(f'teacher pass: CrossModalDistill runs "{ours.teacher_mode}" under no_grad; mmrazor '
-          f'SingleTeacherDistill runs the full "loss" mode (result discarded)')
-    print(f'mmrazor row: given the {shapes[ours.teacher_view][1]}-channel teacher view; the '
-          f'student backbone is wrapped in FirstChannels (keeps the first '
-          f'{models["razor"].student.backbone.num_channels} channels = RGB)')
-    memory = CudaPeak.description if args.device == 'cuda' else RSSPeak().description
+    print(f'torch: {torch.__version__}, threads: {torch.get_num_threads()}; iterations: '
+          f'{args.warmup} warm-up + {args.iters} timed per row, seed {args.seed}')
     print(f'peak MB: {memory}')
-    rows = run_rows(models, data, cfg, args)
-    print(format_table(rows))
-
-    results = dict(config=args.config, device=args.device, torch=torch.__version__,
-                   batch_source=source, batch_shapes=shapes, iters=args.iters,
-                   warmup=args.warmup, teacher_mode=ours.teacher_mode, memory=memory,
-                   rows=rows)
+    results = [benchmark_config(config, args) for config in args.configs]
+    table = format_table(results)
+    print(table)
+    out = dict(device=args.device, torch=torch.__version__, iters=args.iters,
+               warmup=args.warmup, memory=memory, configs=results, table=table)
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+            json.dump(out, f, indent=2, default=str)
         print(f'results written to {args.out}')
-    return results
-
+    return out

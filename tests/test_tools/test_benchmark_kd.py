@@ -1,4 +1,6 @@
-"""benchmark_kd times four rows; only mmrazor's row runs the teacher's detection loss."""
+"""benchmark_kd times every row of every config; only mmrazor's row runs the teacher's loss,
+the warm-cache row never runs the teacher, and mmrazor's row is left out where one tensor cannot
+feed both models."""
 import json
 
 from mmdet.models.detectors import TwoStageDetector
@@ -8,6 +10,8 @@ from cmkd_mm.models.algorithms.cross_modal_distill import CrossModalDistill
 from ..conftest import load_tool
 
 CONFIG = 'configs/detection/cmkd_adv_stf_demo.py'
+SEG = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
+CLS = 'configs/classification/kd1_sar-to-eo_mavoc2021_demo.py'
 
 
 def _spy(monkeypatch, cls, name, calls):
@@ -23,9 +27,10 @@ def _spy(monkeypatch, cls, name, calls):
 
 def test_benchmark_kd_rows_and_teacher_depth(monkeypatch, tmp_path):
     tool = load_tool('analysis_tools/benchmark_kd.py')
-    detector_losses, ours, razor = [], [], []
+    detector_losses, ours, razor, teacher_runs = [], [], [], []
     _spy(monkeypatch, TwoStageDetector, 'loss', detector_losses)
     _spy(monkeypatch, CrossModalDistill, 'loss', ours)
+    _spy(monkeypatch, CrossModalDistill, 'run_teachers', teacher_runs)
     _spy(monkeypatch, SingleTeacherDistill, 'loss', razor)
 
     out = tmp_path / 'bench.json'
@@ -33,21 +38,36 @@ def test_benchmark_kd_rows_and_teacher_depth(monkeypatch, tmp_path):
         CONFIG, '--synthetic', '64', '96', '--batch-size', '2', '--iters', '1', '--warmup', '0',
         '--device', 'cpu', '--out', str(out)
     ])
-
-    rows = {row['name']: row for row in results['rows']}
-    assert list(rows) == [tool.STUDENT_ROW, tool.TEACHER_ROW, tool.OURS_ROW, tool.MMRAZOR_ROW]
+    (result, ) = results['configs']
+    rows = {row['name']: row for row in result['rows']}
+    assert list(rows) == [tool.STUDENT_ROW, tool.TEACHER_ROW, tool.OURS_ROW, tool.CACHE_ROW,
+                          tool.MMRAZOR_ROW]
     assert all(row['ms_mean'] > 0 for row in rows.values())
     assert rows[tool.STUDENT_ROW]['relative'] == 1.0
-    assert results['batch_shapes'] == dict(student=(2, 3, 64, 96), teacher=(2, 6, 64, 96))
-    assert json.loads(out.read_text())['rows'][0]['name'] == tool.STUDENT_ROW
+    assert rows[tool.CACHE_ROW]['cache_bytes_per_sample'] > 0
+    assert result['batch_shapes'] == dict(student=(2, 3, 64, 96), teacher=(2, 6, 64, 96))
+    assert json.loads(out.read_text())['configs'][0]['rows'][0]['name'] == tool.STUDENT_ROW
+    assert set(result['targets']) == {'no_cache', 'warm_cache'}
 
-    # One step each: CrossModalDistill.loss once (its own), SingleTeacherDistill.loss once.
-    assert len(ours) == 1 and len(razor) == 1
-    ours_teacher, razor_teacher = ours[0].teacher, razor[0].teacher
+    # Our rows: one step without cache, one filling the cache and one replaying it.
+    assert len(ours) == 3 and len(razor) == 1
+    plain, cached = ours[0], ours[1]
+    # the teacher ran in the teacher row, our row and the filling step, never when replayed
+    assert sum(m is cached for m in teacher_runs) == 1 and cached.teacher_cache.hits == 1
+    razor_teacher = razor[0].teacher
     assert sum(d is razor_teacher for d in detector_losses) == 1  # mmrazor: full teacher loss
-    assert sum(d is ours_teacher for d in detector_losses) == 0  # ours: extract_feat only
-    assert results['teacher_mode'] == 'extract_feat'
-    # Student losses: the student-only row, our student and mmrazor's student.
-    students = {id(ours[0].student), id(razor[0].student)}
-    assert sum(id(d) in students for d in detector_losses) == 2
-    assert len(detector_losses) == 4
+    assert not any(d is plain.teacher or d is cached.teacher for d in detector_losses)
+    assert result['teacher_mode'] == 'extract_feat'
+    # Student losses: the student-only row, our 3 student steps and mmrazor's student.
+    assert len(detector_losses) == 6
+
+
+def test_segmentation_and_classification_in_one_table(tmp_path):
+    tool = load_tool('analysis_tools/benchmark_kd.py')
+    results = tool.main([SEG, CLS, '--synthetic', '32', '32', '--batch-size', '2', '--iters',
+                         '1', '--warmup', '0', '--device', 'cpu'])
+    seg, cls = results['configs']
+    assert [r['name'] for r in seg['rows']][-1] == tool.MMRAZOR_ROW  # thermal of RGB + thermal
+    assert tool.MMRAZOR_ROW not in [r['name'] for r in cls['rows']]  # EO student, SAR teacher
+    assert cls['mmrazor_skipped'] and 'n/a' in results['table']
+    assert '| cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo |' in results['table']

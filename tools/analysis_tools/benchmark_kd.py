@@ -1,20 +1,28 @@
 #!/usr/bin/env python
-"""Time one distillation training step against the student alone and mmrazor's algorithm.
+"""Time one distillation training step against the student alone and mmrazor's algorithm,
+for any number of ``CrossModalDistill`` configs (every task), as one table.
 
-The distillation model is built from a ``CrossModalDistill`` config and ONE batch is taken (from
-the config's ``train_dataloader``, or random with ``--synthetic H W``) and preprocessed once. On
-that batch and with the same weights the tool times:
+For each config the models are built and ONE batch is taken (from the config's
+``train_dataloader``, or random with ``--synthetic H W``) and preprocessed once. On that batch
+and with the same weights the tool times:
 
-1. ``student-only step``: the student alone, detection loss + backward + SGD step (the baseline);
-2. ``teacher forward``: the frozen teacher as deep as the distiller's recorders need
-   (``CrossModalDistill.run_teacher``; ``extract_feat`` for FPN distillation), eval, no_grad;
+1. ``student-only step``: the student alone, its loss + backward + SGD step (the baseline);
+2. ``teacher forward``: the frozen teacher(s) as deep as the distiller's recorders need
+   (``CrossModalDistill.run_teachers``; ``extract_feat`` for FPN distillation), eval, no_grad;
 3. ``CrossModalDistill step``: our algorithm's loss + backward + SGD step;
-4. ``mmrazor SingleTeacherDistill step``: mmrazor's plain algorithm built from the same config
-   with ``type='mmrazor.SingleTeacherDistill'`` and loaded with the same state dict. It feeds one
-   tensor to both models and runs the teacher in ``loss`` mode (full detector and its losses,
-   thrown away). It is given the 6-channel teacher view; the student's backbone is wrapped in
-   ``FirstChannels``, which keeps the first 3 channels (the teacher view is ordered rgb, gated0,
-   gated1, gated2, so that is exactly the student's RGB view).
+4. ``CrossModalDistill step, warm teacher cache``: the same with ``teacher_cache`` after one
+   step has stored the batch, so every timed step replays the teacher's records (what every
+   epoch after the first costs); its bytes per sample are printed;
+5. ``mmrazor SingleTeacherDistill step``: mmrazor's plain algorithm built from the same config
+   with ``type='mmrazor.SingleTeacherDistill'`` and the same state dict. It feeds one tensor to
+   both models and runs the teacher in ``loss`` mode (full model and its losses, thrown away).
+   It is given the teacher view; the student's backbone is wrapped in ``SelectChannels``, which
+   keeps the student's modalities (RGB of RGB + gated, thermal of RGB + thermal). Configs whose
+   student reads a modality the teacher does not (SAR vs EO) or that have several teachers have
+   no such row.
+
+Then each config's two targets are checked: our step <= 1.05 x (student step + teacher
+forward), and with a warm cache <= 1.03 x the student step.
 
 Training rows run in train mode with the teacher frozen as each algorithm sets it (ours: the
 whole teacher in eval mode; mmrazor: its BatchNorm layers in eval mode) and SGD with the config's
@@ -33,8 +41,9 @@ allocated before the row are not counted.
 Examples::
 
     python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_adv_stf_demo.py
-    python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_mse_stf_demo.py \
-        --iters 5 --warmup 2 --out results.json
+    python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_mse_stf.py \
+        configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py \
+        configs/classification/kd1_sar-to-eo_mavoc2021_demo.py --iters 5 --warmup 2
     python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_adv_stf.py \
         --synthetic 512 832 --batch-size 2 --iters 3 --warmup 1 --threads 1
 """
@@ -44,15 +53,14 @@ from typing import Optional, Sequence
 import torch
 from mmengine.config import DictAction
 
-from cmkd_mm.apis.benchmark_kd import (MMRAZOR_ROW, OURS_ROW, STUDENT_ROW,  # noqa: F401
-                                       TEACHER_ROW, benchmark_kd)
+from cmkd_mm.apis.benchmark_kd import (CACHE_ROW, MMRAZOR_ROW, OURS_ROW,  # noqa: F401
+                                       STUDENT_ROW, TEACHER_ROW, benchmark_kd)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Benchmark a cross-modal distillation step against the student alone '
-        'and mmrazor SingleTeacherDistill')
-    parser.add_argument('config', help='CrossModalDistill config file')
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('configs', nargs='+', help='CrossModalDistill config files')
     parser.add_argument('--iters', type=int, default=10, help='timed iterations per row')
     parser.add_argument('--warmup', type=int, default=3, help='untimed iterations per row')
     parser.add_argument('--batch-size', type=int, help='override the batch size')
