@@ -82,6 +82,9 @@ def _sample(task: str, i: int, height: int, width: int, num_classes: int, num_bo
         sample = SegDataSample(metainfo=meta)
         sample.gt_sem_seg = PixelData(
             data=torch.randint(0, num_classes, (1, height, width), dtype=torch.long))
+        # edge labels (GenerateEdgeLabels), read by heads with an edge branch (CEKD's CENet)
+        sample.gt_edge_map = PixelData(
+            data=torch.randint(0, 2, (1, height, width), dtype=torch.uint8))
         return sample
     from mmpretrain.structures import DataSample
     return DataSample(metainfo=meta).set_gt_label(int(torch.randint(0, num_classes, ())))
@@ -93,7 +96,7 @@ def synthetic_batch(cfg: Config, preprocessor: nn.Module, batch_size: int, heigh
 
     8-bit modalities get random ``uint8`` values, deeper ones random ``uint16`` values below
     ``2**bit_depth``; detection samples get ``num_boxes`` random boxes, segmentation samples a
-    random label map, classification samples a random label.
+    random label map and edge map, classification samples a random label.
     """
     task = config_task(cfg)
     model_cfg = cfg.model.get('architecture', cfg.model)

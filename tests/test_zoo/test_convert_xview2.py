@@ -13,7 +13,6 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from cmkd_mm.zoo.converters.base import check_complete, load_source, target_model
 from cmkd_mm.zoo.converters.xview2 import convert_xview2

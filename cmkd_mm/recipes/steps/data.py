@@ -28,8 +28,8 @@ DEMOS = dict(
 @RECIPE_STEPS.register_module()
 class DemoData(BaseStep):
     """Write a procedural demo dataset (``stf``, ``mfnet``, ``pst900``, ``mavoc2021``,
-    ``mavoc2024``, ``xview2``) to the data root; a complete one is kept. ``stf`` also converts its splits
-    to COCO json.
+    ``mavoc2024``, ``xview2``) to the data root; a complete one is kept. ``stf`` also converts
+    its splits to COCO json.
 
     Args:
         name (str): Stage name.

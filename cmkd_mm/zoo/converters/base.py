@@ -51,8 +51,10 @@ def rename(state: Dict[str, torch.Tensor], rules: Sequence[Rule],
             match = pattern.fullmatch(key)
             if match is None:
                 continue
-            new = repl(match) if callable(repl) else (None if repl is None else
-                                                       match.expand(repl))
+            if callable(repl):
+                new = repl(match)
+            else:
+                new = None if repl is None else match.expand(repl)
             if new is not None:
                 if new in out:
                     raise KeyError(f'two source keys map to {new} (second: {key})')

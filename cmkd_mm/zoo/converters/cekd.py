@@ -15,8 +15,6 @@ from collections import OrderedDict
 from typing import Dict, List, Optional
 
 import torch
-from mmengine.config import Config
-from torch import nn
 
 from .base import check_complete, load_source, rename, save_converted, target_model
 

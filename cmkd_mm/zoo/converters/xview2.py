@@ -22,7 +22,6 @@ from collections import OrderedDict
 from typing import Dict
 
 import torch
-from mmengine.config import Config
 
 from .base import check_complete, load_source, rename, save_converted, target_model
 
