@@ -164,14 +164,19 @@ def _time(fn: Callable[[], None], iters: int, warmup: int, cuda: bool) -> List[f
 
 def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config,
              args) -> List[dict]:
-    """Time every row; each moves its own model to the device and back."""
+    """Time every row.
+
+    Each row first runs its warm-up steps alone (its peak memory is measured there; the cache row's
+    first step fills the cache), then the timed steps of all rows take turns, one step of every
+    row per round with the same random seed, so that drift of the machine and allocator warm-up
+    fall on every row alike.
+    """
     from mmengine.runner import set_random_seed
     ours, cached, razor = models['ours'], models['cached'], models['razor']
     device = torch.device(args.device)
     cuda = device.type == 'cuda'
     inputs = {k: v.to(device) for k, v in data['inputs'].items()}
     samples = [s.to(device) for s in data['data_samples']]
-    student_inputs = inputs[ours.student_view]
     nonfinite: List[str] = []
 
     def teacher_forward() -> None:
@@ -179,49 +184,53 @@ def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config,
             ours.run_teachers(inputs, samples)
 
     # Row name, module put on the device, inputs of its training step (None: teacher forward).
-    plan = [(STUDENT_ROW, models['student'], student_inputs), (TEACHER_ROW, ours.teacher, None),
-            (OURS_ROW, ours, inputs), (CACHE_ROW, cached, inputs)]
+    plan = [(STUDENT_ROW, models['student'], inputs[ours.student_view]),
+            (TEACHER_ROW, ours.teacher, None), (OURS_ROW, ours, inputs),
+            (CACHE_ROW, cached, inputs)]
     if razor is not None:
         plan.append((MMRAZOR_ROW, razor, inputs[ours.teacher_view]))
-    rows = []
+    steps, peaks = {}, {}
     for name, module, step_inputs in plan:
-        if name == MMRAZOR_ROW:
-            try:  # mmrazor runs the teacher's loss, which may need what the student does not
-                set_random_seed(args.seed)
-                module.train()
-                module(step_inputs, samples, mode='loss')
-            except Exception as err:  # noqa: BLE001 - reported in the table
-                print(f'{MMRAZOR_ROW} cannot run this batch: {type(err).__name__}: {err}')
-                models['razor_error'] = f'{type(err).__name__}'
-                break
         set_random_seed(args.seed)
         module.to(device)
         tracker = CudaPeak() if cuda else RSSPeak()
-        with tracker:
-            if step_inputs is None:
-                ours.train()  # as in training: the frozen teacher stays in eval mode
-                step = teacher_forward
-            else:
-                module.train()
-                step = _train_step(module, step_inputs, samples, _sgd(module, cfg), nonfinite,
-                                   name)
-            if module is cached:
-                step()  # fills the cache: every timed step replays it (a later epoch)
-            times = _time(step, args.iters, args.warmup, cuda)
-            del step  # frees the optimizer state
+        try:
+            with tracker:
+                if step_inputs is None:
+                    ours.train()  # as in training: the frozen teacher stays in eval mode
+                    step = teacher_forward
+                else:
+                    module.train()
+                    step = _train_step(module, step_inputs, samples, _sgd(module, cfg),
+                                       nonfinite, name)
+                for _ in range(max(args.warmup, 1 if module is cached else 0)):
+                    step()  # the cache row's first step fills the cache (a first epoch)
+                    if cuda:
+                        torch.cuda.synchronize()
+        except Exception as err:  # noqa: BLE001 - mmrazor's teacher loss may need more data
+            if name != MMRAZOR_ROW:
+                raise
+            print(f'{MMRAZOR_ROW} cannot run this batch: {type(err).__name__}: {err}')
+            models['razor_error'] = type(err).__name__
+            module.to('cpu')
+            continue
+        steps[name], peaks[name] = step, tracker.peak_mb
+    times: Dict[str, List[float]] = {name: [] for name in steps}
+    for it in range(args.iters):
+        for name, step in steps.items():
+            set_random_seed(args.seed + it)
+            times[name] += _time(step, 1, 0, cuda)
+    rows = [dict(name=name, ms_mean=statistics.mean(t),
+                 ms_std=statistics.stdev(t) if len(t) > 1 else 0.0, peak_mb=peaks[name],
+                 times_ms=t) for name, t in times.items()]
+    for _, module, _ in plan:
         module.to('cpu')
-        if cuda:
-            torch.cuda.empty_cache()
-        rows.append(dict(
-            name=name, ms_mean=statistics.mean(times),
-            ms_std=statistics.stdev(times) if len(times) > 1 else 0.0,
-            peak_mb=tracker.peak_mb, times_ms=times))
     base = rows[0]['ms_mean']
     for row in rows:
         row['relative'] = row['ms_mean'] / base
     rows[3]['cache_bytes_per_sample'] = cached.teacher_cache.bytes_per_sample()
-    if cached.teacher_cache.hits < args.iters + args.warmup:
-        raise RuntimeError('the warm-cache row ran the teacher: the batch was not replayed')
+    if cached.teacher_cache.misses != 1:
+        raise RuntimeError('the warm-cache row ran the teacher after its first step')
     if nonfinite:
         print(f'WARNING: non-finite loss in {nonfinite} (random weights diverging); '
               f'timings still measure the same work')
@@ -279,8 +288,8 @@ def benchmark_config(config: str, args) -> dict:
         source = 'train_dataloader'
     with torch.no_grad():
         data = ours.data_preprocessor(batch, True)
-    if not isinstance(data['inputs'], dict):
-        raise ValueError('the data preprocessor must return a dict of views')
+    if not isinstance(data['inputs'], dict):  # one view: teacher and student read it
+        data['inputs'] = {ours.student_view: data['inputs'], ours.teacher_view: data['inputs']}
     shapes = {k: tuple(v.shape) for k, v in data['inputs'].items()}
     print(f'{config}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items())
           + f'; teacher pass "{ours.teacher_mode}" under no_grad')
@@ -315,7 +324,10 @@ def benchmark_kd(args) -> dict:
     print(f'torch: {torch.__version__}, threads: {torch.get_num_threads()}; iterations: '
           f'{args.warmup} warm-up + {args.iters} timed per row, seed {args.seed}')
     print(f'peak MB: {memory}')
-    results = [benchmark_config(config, args) for config in args.configs]
+    results = []
+    for config in args.configs:
+        results.append(benchmark_config(config, args))
+        print(format_table(results[-1:]), flush=True)  # each config as soon as it is timed
     table = format_table(results)
     print(table)
     out = dict(device=args.device, torch=torch.__version__, iters=args.iters,
