@@ -83,12 +83,14 @@ def build_models(cfg: Config) -> Dict[str, Optional[nn.Module]]:
         wrap_student_backbone(razor, ours, modality_specs(cfg, ours.data_preprocessor))
     except (ValueError, KeyError, TypeError, RuntimeError, AttributeError) as err:
         print(f'mmrazor SingleTeacherDistill cannot run this config: {err}')
-        razor = None
+        razor, reason = None, str(err)
+    else:
+        reason = None
 
     # The student as the baseline trains it, built in the config's default scope.
     student = ENGINE_MODELS.build(copy.deepcopy(cfg.model.architecture))
     student.load_state_dict(ours.student.state_dict())
-    return dict(ours=ours, cached=cached, razor=razor, student=student)
+    return dict(ours=ours, cached=cached, razor=razor, razor_reason=reason, student=student)
 
 
 def wrap_student_backbone(razor: nn.Module, ours: nn.Module, specs: Dict[str, dict]) -> None:
@@ -247,6 +249,12 @@ def targets(rows: List[dict]) -> Dict[str, dict]:
                 warm_cache=dict(ratio=warm, limit=1.03, met=warm <= 1.03))
 
 
+def _bytes(size: Optional[float]) -> str:
+    if size is None:
+        return ''
+    return f'{size:.0f} B' if size < 10 * 1024 else f'{size / 1024:.0f} KiB'
+
+
 def format_table(results: List[dict]) -> str:
     """One markdown table of every config's rows."""
     lines = ['| config | row | ms/iter | ± | peak MB | vs student | cache bytes/sample |',
@@ -256,7 +264,7 @@ def format_table(results: List[dict]) -> str:
             cache = r.get('cache_bytes_per_sample')
             lines.append(f'| {result["name"]} | {r["name"]} | {r["ms_mean"]:.1f} | '
                          f'{r["ms_std"]:.1f} | {r["peak_mb"]:.0f} | x{r["relative"]:.2f} | '
-                         f'{"%.0f KiB" % (cache / 1024) if cache is not None else ""} |')
+                         f'{_bytes(cache)} |')
         if result.get('mmrazor_skipped'):
             lines.append(f'| {result["name"]} | {MMRAZOR_ROW} | n/a: '
                          f'{result["mmrazor_skipped"]} | | | | |')
@@ -298,9 +306,8 @@ def benchmark_config(config: str, args) -> dict:
     return dict(config=config, name=name, batch_source=source, batch_shapes=shapes,
                 teacher_mode=ours.teacher_mode, rows=rows, targets=targets(rows),
                 mmrazor_skipped=(models.get('razor_error') and
-                                 f'its teacher loss failed ({models["razor_error"]})') or (
-                    None if models['razor'] is not None else
-                    'its student would need another tensor than the teacher\'s'))
+                                 f'its teacher loss failed ({models["razor_error"]})') or
+                models['razor_reason'])
 
 
 def benchmark_kd(args) -> dict:
