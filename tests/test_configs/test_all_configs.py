@@ -6,6 +6,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from cmkd_mm.models.architectures import TeacherGroup
+
 from ..conftest import ROOT, tiny_cfg
 
 # Model configs; recipes (configs/recipes/) are checked by tests/test_recipes/test_plan.py.
@@ -41,6 +43,12 @@ def test_config_trains_one_iteration(config, request, tmp_path):
         demo = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'xview2_demo.py'))
         models = [cfg.model.architecture, cfg.model.teacher] if 'architecture' in cfg.model \
             else [cfg.model]
+        if models[-1].get('type') == 'TeacherGroup':  # each teacher, inline
+            group = models.pop()
+            for name, spec in group.teachers.items():
+                spec.model = TeacherGroup.model_config(name, spec)
+                spec.pop('config', None)
+                models.append(spec.model)
         for model in models:
             model.backbone = demo.demo_encoder
             model.decode_head.update(demo.demo_head)

@@ -1,4 +1,5 @@
 """tools/dataset_converters/xview2_masks.py on the xView2 demo: the seed's create_masks output."""
+import glob
 import json
 import os
 import os.path as osp
@@ -57,8 +58,8 @@ def test_masks_as_create_masks(tool, root, unclassified, capsys):
                 json.dump(data, f)
             break
     counts = tool.main([root, '--splits', 'train', 'test', '--unclassified', unclassified])
-    assert counts == dict(train=dict(pre=3, post=3, unlabeled=0),
-                          test=dict(pre=2, post=2, unlabeled=0))
+    assert counts == dict(train=dict(pre=3, post=3, unlabeled=0, kept=0),
+                          test=dict(pre=2, post=2, unlabeled=0, kept=0))
     assert 'train: 3 pre and 3 post masks written' in capsys.readouterr().out
     value = 255 if unclassified == 'ignore' else 1
     seen = set()
@@ -80,7 +81,18 @@ def test_masks_as_create_masks(tool, root, unclassified, capsys):
 def test_workers_and_unlabeled(tool, root):
     os.remove(osp.join(root, 'test', 'labels', 'test_post_00003.json'))
     counts = tool.main([root, '--splits', 'test', '--workers', '2'])
-    assert counts == dict(test=dict(pre=2, post=1, unlabeled=1))
+    assert counts == dict(test=dict(pre=2, post=1, unlabeled=1, kept=0))
     assert not osp.exists(osp.join(root, 'test', 'masks', 'test_post_00003.png'))
     with pytest.raises(SystemExit):
         tool.parse_args([root, '--unclassified', '2'])
+
+
+def test_up_to_date_masks_are_kept(root):
+    """skip_existing (the recipes' XView2Masks step) keeps masks not older than their JSON."""
+    from cmkd_mm.datasets.converters import write_xview2_masks
+    write_xview2_masks(root, ['train'], progress=False)
+    label = sorted(glob.glob(osp.join(root, 'train', 'labels', '*_post_disaster.json')))[0]
+    stamp = osp.getmtime(label) + 10
+    os.utime(label, (stamp, stamp))  # this label changed since its mask was written
+    counts = write_xview2_masks(root, ['train'], progress=False, skip_existing=True)['train']
+    assert (counts['kept'], counts['pre'] + counts['post']) == (5, 1)

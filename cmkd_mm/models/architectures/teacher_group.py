@@ -8,6 +8,8 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import load_checkpoint
 from mmrazor.registry import MODELS
 
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
 
 @MODELS.register_module()
 class TeacherGroup(BaseModel):
@@ -70,9 +72,11 @@ class TeacherGroup(BaseModel):
         if 'model' in spec:
             return spec['model']
         path = spec['config']
+        if not osp.isfile(path):  # a repository path, from another working directory
+            path = osp.join(REPO_ROOT, spec['config'])
         if not osp.isfile(path):
-            raise FileNotFoundError(f'teacher "{name}": config {path} not found (paths are '
-                                    'relative to the working directory, as for tools/train.py)')
+            raise FileNotFoundError(f'teacher "{name}": config {spec["config"]} not found '
+                                    '(relative to the working directory or the repository)')
         cfg = Config.fromfile(path)
         model = copy.deepcopy(cfg.model)
         model.pop('data_preprocessor', None)
