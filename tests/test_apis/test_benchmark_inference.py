@@ -65,3 +65,12 @@ def test_command_line(tmp_path, capsys):
                              '--no-onnx', '--out', out])
     assert len(rows) == 2 and osp.isfile(out)
     assert 'onnxruntime' in capsys.readouterr().out
+
+
+def test_get_flops_tool_side_by_side():
+    tool = load_tool('analysis_tools/get_flops.py')
+    rows, table = tool.main([DAMAGE_KD, '--shape', '64', '64'])
+    assert [r['role'] for r in rows] == ['teacher', 'student']
+    assert all(r['view'] == 'pre (3 ch) + post (3 ch)' and r['flops'] > 0 for r in rows)
+    ratio = rows[1]['flops'] / rows[0]['flops']
+    assert f'| {ratio:.2f} |' in table.splitlines()[-1] and ratio < 1
