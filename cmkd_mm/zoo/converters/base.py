@@ -67,6 +67,16 @@ def rename(state: Dict[str, torch.Tensor], rules: Sequence[Rule],
     return out
 
 
+def fill_num_batches_tracked(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """Give every batch-norm layer of ``state`` (a ``running_mean`` key) that has no
+    ``num_batches_tracked`` (torchvision's frozen BN, checkpoints of torch < 0.4.1) a 0, as
+    torch itself does. ``state`` is changed in place and returned."""
+    for key in [k for k in state if k.endswith('.running_mean')]:
+        state.setdefault(key[:-len('running_mean')] + 'num_batches_tracked',
+                         torch.tensor(0, dtype=torch.long))
+    return state
+
+
 def check_complete(model: nn.Module, state: Dict[str, torch.Tensor],
                    ignore: Iterable[str] = ()) -> None:
     """Raise unless ``state`` fills every parameter and buffer of ``model`` with its shape and

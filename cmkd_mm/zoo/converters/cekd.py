@@ -16,7 +16,8 @@ from typing import Dict, List, Optional
 
 import torch
 
-from .base import check_complete, load_source, rename, save_converted, target_model
+from .base import (check_complete, fill_num_batches_tracked, load_source, rename,
+                   save_converted, target_model)
 
 SEED = 'lab-sun/CEKD@262ada2'
 #: Our model name -> the seed's class.
@@ -136,11 +137,7 @@ def convert_cekd(state: Dict[str, torch.Tensor], model: str) -> 'OrderedDict[str
     if found is not None and found != model:
         raise ValueError(f'the source is a {SEED_MODELS[found]} ({found}) state dict, not a '
                          f'{SEED_MODELS[model]}: use model={found!r}')
-    out = rename(state, _rules(model))
-    for key in [k for k in out if k.endswith('.running_mean')]:
-        out.setdefault(key[:-len('running_mean')] + 'num_batches_tracked',
-                       torch.tensor(0, dtype=torch.long))
-    return out
+    return fill_num_batches_tracked(rename(state, _rules(model)))
 
 
 def convert_cekd_checkpoint(src: str, out: str, model: str, config: str) -> str:

@@ -28,7 +28,8 @@ from typing import Dict, Iterable, Optional
 
 import torch
 
-from .base import check_complete, load_source, rename, save_converted, target_model
+from .base import (check_complete, fill_num_batches_tracked, load_source, rename,
+                   save_converted, target_model)
 
 SEED = ('Hansxsourse/Cross-Modality-Knowledge-Distillation-for-Multi-modal-Aerial-View-Object-'
         'Classification@89b6c03')
@@ -55,11 +56,7 @@ def convert_ntire2021(state: Dict[str, torch.Tensor]) -> 'OrderedDict[str, torch
     Returns:
         OrderedDict: ``backbone.*`` and ``head.fc.*`` weights.
     """
-    out = rename(state, RULES)
-    for key in [k for k in out if k.endswith('.running_mean')]:
-        out.setdefault(key[:-len('running_mean')] + 'num_batches_tracked',
-                       torch.tensor(0, dtype=torch.long))
-    return out
+    return fill_num_batches_tracked(rename(state, RULES))
 
 
 def seed_stats_state(modalities: Iterable[str],

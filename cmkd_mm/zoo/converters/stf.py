@@ -27,7 +27,8 @@ from typing import Dict
 
 import torch
 
-from .base import check_complete, load_source, rename, save_converted, target_model
+from .base import (check_complete, fill_num_batches_tracked, load_source, rename,
+                   save_converted, target_model)
 
 #: torchvision's ``FrozenBatchNorm2d`` eps in the COCO detectors (``overwrite_eps(model, 0.0)``).
 SEED_BN_EPS = 0.0
@@ -134,10 +135,7 @@ def convert_stf(state: Dict[str, torch.Tensor], num_classes: int = 1,
         out[f'roi_head.bbox_head.fc_reg.{suffix}'] = \
             out[f'roi_head.bbox_head.fc_reg.{suffix}'][4:].clone()
     fold_bn_eps(out, src_bn_eps, dst_bn_eps)
-    for key in [k for k in out if k.startswith('backbone.') and k.endswith('.running_var')]:
-        tracked = key[:-len('running_var')] + 'num_batches_tracked'
-        out.setdefault(tracked, torch.tensor(0, dtype=torch.long))
-    return out
+    return fill_num_batches_tracked(out)
 
 
 def convert_stf_checkpoint(src: str, out: str, config: str) -> str:
