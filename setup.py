@@ -1,5 +1,4 @@
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 
@@ -30,7 +29,9 @@ setup(
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt') + ['mmcv==2.1.0'],
-    extras_require=dict(tests=read_requirements('tests.txt'),
-                        deploy=read_requirements('deploy.txt')),
+    extras_require=dict(
+        tests=read_requirements('tests.txt'),
+        deploy=read_requirements('deploy.txt'),
+        lint=read_requirements('lint.txt')),
     license='Apache License 2.0',
     zip_safe=False)

@@ -76,8 +76,13 @@ def stf_demo_root(tmp_path_factory):
     """A tiny dataset in the official Seeing Through Fog layout, with its COCO annotations."""
     root = str(tmp_path_factory.mktemp('stf_demo'))
     prepare_stf_demo(
-        root, splits=dict(train_clear_night=3, light_fog_night=1, val_clear_night=2,
-                          test_clear_night=1, dense_fog_night=1))
+        root,
+        splits=dict(
+            train_clear_night=3,
+            light_fog_night=1,
+            val_clear_night=2,
+            test_clear_night=1,
+            dense_fog_night=1))
     return root
 
 
@@ -137,8 +142,8 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
                 if t.type == 'XView2ContentCrop':
                     t.crop_size = 32
     cfg.work_dir = work_dir
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
-                         val_interval=iters if val else iters + 1000)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=iters, val_interval=iters if val else iters + 1000)
     if not val:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, by_epoch=False)

@@ -20,8 +20,11 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def crash_env(kill: bool = False, hold: str = None) -> dict:
     """The environment of a subprocess run: these hooks importable (``PYTHONPATH`` at the
     project root), one thread, no GPU, and the kill / hold switches as asked (else off)."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''),
-               OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
+    env = dict(
+        os.environ,
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''),
+        OMP_NUM_THREADS='1',
+        CUDA_VISIBLE_DEVICES='')
     env.pop(HOLD, None)
     env.pop(KILL, None)
     if hold:

@@ -21,24 +21,38 @@ from cmkd_mm.recipes import RecipeRunner
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Run a cmkd_mm recipe (resumable)')
     parser.add_argument('recipe', help='recipe config (configs/recipes/*.py)')
-    parser.add_argument('--demo', action='store_true',
-                        help='run the demo-size variant <recipe>_demo.py (procedural data in '
-                        'the real format, short schedules)')
-    parser.add_argument('--data-root', help='data root of every stage (default: the recipe\'s, '
-                        'else each config\'s)')
+    parser.add_argument(
+        '--demo',
+        action='store_true',
+        help='run the demo-size variant <recipe>_demo.py (procedural data in '
+        'the real format, short schedules)')
+    parser.add_argument(
+        '--data-root',
+        help='data root of every stage (default: the recipe\'s, '
+        'else each config\'s)')
     parser.add_argument('--work-dir', help='default: work_dirs/<recipe name>')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='options merged into every stage config (model.X goes to '
-                        'model.architecture.X and model.teacher.X in distillation configs; '
-                        'options of a part a stage has switched off are skipped)')
-    parser.add_argument('--from-scratch', action='store_true',
-                        help='turn off every pretrained initialisation in every stage (no '
-                        'download); hand-overs between stages still apply')
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        help='run the whole recipe once per seed (<work-dir>/seed_<s>) and '
-                        'report mean ± std')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the stages and their hand-overs (checked), train nothing')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='options merged into every stage config (model.X goes to '
+        'model.architecture.X and model.teacher.X in distillation configs; '
+        'options of a part a stage has switched off are skipped)')
+    parser.add_argument(
+        '--from-scratch',
+        action='store_true',
+        help='turn off every pretrained initialisation in every stage (no '
+        'download); hand-overs between stages still apply')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        help='run the whole recipe once per seed (<work-dir>/seed_<s>) and '
+        'report mean ± std')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print the stages and their hand-overs (checked), train nothing')
     return parser.parse_args(argv)
 
 
@@ -54,9 +68,13 @@ def main(argv=None):
     if not osp.isfile(recipe):
         raise FileNotFoundError(f'{recipe}: no such recipe' +
                                 (' (--demo looks for <recipe>_demo.py)' if args.demo else ''))
-    runner = RecipeRunner(recipe, work_dir=args.work_dir, data_root=args.data_root,
-                          cfg_options=args.cfg_options, from_scratch=args.from_scratch,
-                          seeds=args.seeds)
+    runner = RecipeRunner(
+        recipe,
+        work_dir=args.work_dir,
+        data_root=args.data_root,
+        cfg_options=args.cfg_options,
+        from_scratch=args.from_scratch,
+        seeds=args.seeds)
     if args.dry_run:
         print(runner.describe())
         return None

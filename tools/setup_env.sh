@@ -4,8 +4,9 @@
 #   1. torch==2.13.0 first (pinned exactly, so no CUDA wheels are pulled in);
 #   2. setuptools<81 (mmengine 0.10.7 and the mmcv build still need pkg_resources), wheel, ninja;
 #   3. mmcv 2.1.0 with its CPU ops, built from source without build isolation (PyPI has only the sdist);
-#   4. mmengine, mmdet, mmsegmentation, mmpretrain, mmrazor and their undeclared run-time needs;
-#   5. cmkd_mm itself in editable mode, plus the test requirements.
+#   4. mmengine, mmdet, mmsegmentation, mmpretrain, mmrazor and their undeclared run-time needs,
+#      the test requirements and the linters;
+#   5. cmkd_mm itself in editable mode.
 # Every step is skipped when it is already satisfied, so the script is cheap to run again.
 # Afterwards use .venv/bin/python (or ". .venv/bin/activate").
 set -euo pipefail
@@ -68,6 +69,7 @@ fi
 
 _step "installing the OpenMMLab packages and run-time requirements"
 "${PIP[@]}" install -q -r "$CMKD_ROOT/requirements/runtime.txt" -r "$CMKD_ROOT/requirements/tests.txt" \
+    -r "$CMKD_ROOT/requirements/lint.txt" \
     "torch==2.13.0" "setuptools>=77.0.3,<81" "numpy<2" \
     || _fail "the OpenMMLab packages did not install" "see the pip error above"
 

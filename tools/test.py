@@ -21,27 +21,22 @@ from mmengine.config import Config, DictAction
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
+
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='cmkd_mm test (and eval) a model')
+    parser = argparse.ArgumentParser(description='cmkd_mm test (and eval) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--work-dir',
-        help='the directory to save the file containing evaluation metrics')
+        '--work-dir', help='the directory to save the file containing evaluation metrics')
     parser.add_argument(
-        '--out',
-        type=str,
-        help='dump predictions to a pickle file for offline evaluation')
-    parser.add_argument(
-        '--show', action='store_true', help='show prediction results')
+        '--out', type=str, help='dump predictions to a pickle file for offline evaluation')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
         help='directory where painted images will be saved. '
         'If specified, it will be automatically saved '
         'to the work_dir/timestamp/show_dir')
-    parser.add_argument(
-        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -57,8 +52,7 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
-    parser.add_argument('--tta', action='store_true',
-                        help='test with test-time augmentation')
+    parser.add_argument('--tta', action='store_true', help='test with test-time augmentation')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -77,8 +71,7 @@ def build_cfg(args):
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
     # mmengine's EarlyStoppingHook builds the training loop (and so the training dataset) in
@@ -97,8 +90,7 @@ def build_cfg(args):
 
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
-            raise ValueError(
-                f'--out must be a .pkl or .pickle file, got {args.out!r}.')
+            raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out!r}.')
         add_dump_metric(cfg, args.out)
     return cfg
 

@@ -38,9 +38,7 @@ def parse_args(argv=None):
         default=False,
         help='enable automatic-mixed-precision training')
     parser.add_argument(
-        '--auto-scale-lr',
-        action='store_true',
-        help='enable automatically scaling LR.')
+        '--auto-scale-lr', action='store_true', help='enable automatically scaling LR.')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -78,11 +76,10 @@ def enable_amp(cfg):
     optim_wrapper = cfg.optim_wrapper
     constructor = optim_wrapper.get('constructor')
     if str(constructor).split('.')[-1] == SEPARATE_CONSTRUCTOR:
-        raise RuntimeError(
-            '`--amp` is not supported with separate optimizers '
-            f'(optim_wrapper.constructor={constructor!r}): set '
-            "type='AmpOptimWrapper' on each sub optim wrapper in the config "
-            'instead.')
+        raise RuntimeError('`--amp` is not supported with separate optimizers '
+                           f'(optim_wrapper.constructor={constructor!r}): set '
+                           "type='AmpOptimWrapper' on each sub optim wrapper in the config "
+                           'instead.')
     if optim_wrapper.get('type') == 'AmpOptimWrapper':
         print_log(
             'AMP training is already enabled in your config.',
@@ -107,8 +104,7 @@ def build_cfg(args):
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
         enable_amp(cfg)

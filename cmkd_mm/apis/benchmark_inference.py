@@ -27,10 +27,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from .synthetic_batch import fill_auto_stats, modality_specs
 from .extract_student import student_config, teacher_configs
-from .onnx_export import (NormalizedModel, _is_distill, export_onnx, onnx_session,
-                          random_view)
+from .onnx_export import NormalizedModel, _is_distill, export_onnx, onnx_session, random_view
+from .synthetic_batch import fill_auto_stats, modality_specs
 
 
 def _build(model_cfg: dict, cfg: Config) -> NormalizedModel:
@@ -85,9 +84,14 @@ def count_flops(model: NormalizedModel, inputs: torch.Tensor) -> int:
     return int(analyzer.total())
 
 
-def profile_model(model: NormalizedModel, shape: Sequence[int], iters: int = 5,
-                  warmup: int = 1, onnx: bool = True, flops: bool = True,
-                  device: str = 'cpu', threads: Optional[int] = None) -> Dict[str, float]:
+def profile_model(model: NormalizedModel,
+                  shape: Sequence[int],
+                  iters: int = 5,
+                  warmup: int = 1,
+                  onnx: bool = True,
+                  flops: bool = True,
+                  device: str = 'cpu',
+                  threads: Optional[int] = None) -> Dict[str, float]:
     """Parameters, FLOPs and latency of ``model`` at input ``shape`` (batch 1).
 
     Args:
@@ -144,8 +148,12 @@ def benchmark_inference(configs: Sequence[str], shapes: Sequence[Sequence[int]],
     for config in configs:
         for role, model in inference_models(config).items():
             for shape in shapes:
-                rows.append(dict(config=osp.basename(config), role=role, shape=tuple(shape),
-                                 **profile_model(model, shape, **kwargs)))
+                rows.append(
+                    dict(
+                        config=osp.basename(config),
+                        role=role,
+                        shape=tuple(shape),
+                        **profile_model(model, shape, **kwargs)))
     return rows
 
 
@@ -160,8 +168,10 @@ def _ratio(value: Optional[float], ref: Optional[float]) -> str:
 def format_table(rows: List[Dict], device: str = 'cpu') -> str:
     """One markdown table: a row per model and size, with the ratio of every student to the
     teacher of its config (the first teacher of a group) at the same size."""
-    head = ['config', 'model', 'input', 'params (M)', 'GFLOPs', f'PyTorch {device} (ms)',
-            'onnxruntime CPU (ms)', 'params ×', 'FLOPs ×', 'PyTorch ×', 'onnxruntime ×']
+    head = [
+        'config', 'model', 'input', 'params (M)', 'GFLOPs', f'PyTorch {device} (ms)',
+        'onnxruntime CPU (ms)', 'params ×', 'FLOPs ×', 'PyTorch ×', 'onnxruntime ×'
+    ]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     teachers = {}
     for row in rows:
@@ -171,14 +181,15 @@ def format_table(rows: List[Dict], device: str = 'cpu') -> str:
     for row in rows:
         ref = teachers.get((row['config'], row['shape'])) if row['role'] == 'student' else None
         ref = ref or {}
-        cells = [row['config'], row['role'], '×'.join(map(str, row['shape'])),
-                 f'{row["params"] / 1e6:.3g}',
-                 f'{row["flops"] / 1e9:.3g}' if 'flops' in row else '',
-                 _ms(row['eager_ms'], row['eager_std_ms']),
-                 _ms(row['ort_ms'], row['ort_std_ms']) if 'ort_ms' in row else '',
-                 _ratio(row['params'], ref.get('params')), _ratio(row.get('flops'),
-                                                                  ref.get('flops')),
-                 _ratio(row['eager_ms'], ref.get('eager_ms')),
-                 _ratio(row.get('ort_ms'), ref.get('ort_ms'))]
+        cells = [
+            row['config'], row['role'], '×'.join(map(str, row['shape'])),
+            f'{row["params"] / 1e6:.3g}', f'{row["flops"] / 1e9:.3g}' if 'flops' in row else '',
+            _ms(row['eager_ms'], row['eager_std_ms']),
+            _ms(row['ort_ms'], row['ort_std_ms']) if 'ort_ms' in row else '',
+            _ratio(row['params'], ref.get('params')),
+            _ratio(row.get('flops'), ref.get('flops')),
+            _ratio(row['eager_ms'], ref.get('eager_ms')),
+            _ratio(row.get('ort_ms'), ref.get('ort_ms'))
+        ]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)

@@ -18,8 +18,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from .peak_memory import CudaPeak, RSSPeak
-from .synthetic_batch import (dataloader_batch, fill_auto_stats, modality_specs,
-                              synthetic_batch)
+from .synthetic_batch import dataloader_batch, fill_auto_stats, modality_specs, synthetic_batch
 
 STUDENT_ROW = 'student-only step'
 TEACHER_ROW = 'teacher forward'
@@ -129,9 +128,11 @@ def _sgd(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
     if str(opt_cfg.get('type', 'SGD')).split('.')[-1] != 'SGD':
         opt_cfg = {}
     params = [p for p in model.parameters() if p.requires_grad]
-    return torch.optim.SGD(params, lr=opt_cfg.get('lr', 0.01),
-                           momentum=opt_cfg.get('momentum', 0.9),
-                           weight_decay=opt_cfg.get('weight_decay', 0.0))
+    return torch.optim.SGD(
+        params,
+        lr=opt_cfg.get('lr', 0.01),
+        momentum=opt_cfg.get('momentum', 0.9),
+        weight_decay=opt_cfg.get('weight_decay', 0.0))
 
 
 def _train_step(model: nn.Module, inputs, samples, optimizer: torch.optim.Optimizer,
@@ -164,8 +165,7 @@ def _time(fn: Callable[[], None], iters: int, warmup: int, cuda: bool) -> List[f
     return times
 
 
-def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config,
-             args) -> List[dict]:
+def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config, args) -> List[dict]:
     """Time every row.
 
     Each row first runs its warm-up steps alone (its peak memory is measured there; the cache row's
@@ -203,8 +203,8 @@ def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config,
                     step = teacher_forward
                 else:
                     module.train()
-                    step = _train_step(module, step_inputs, samples, _sgd(module, cfg),
-                                       nonfinite, name)
+                    step = _train_step(module, step_inputs, samples, _sgd(module, cfg), nonfinite,
+                                       name)
                 for _ in range(max(args.warmup, 1 if module is cached else 0)):
                     step()  # the cache row's first step fills the cache (a first epoch)
                     if cuda:
@@ -222,9 +222,14 @@ def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config,
         for name, step in steps.items():
             set_random_seed(args.seed + it)
             times[name] += _time(step, 1, 0, cuda)
-    rows = [dict(name=name, ms_mean=statistics.mean(t),
-                 ms_std=statistics.stdev(t) if len(t) > 1 else 0.0, peak_mb=peaks[name],
-                 times_ms=t) for name, t in times.items()]
+    rows = [
+        dict(
+            name=name,
+            ms_mean=statistics.mean(t),
+            ms_std=statistics.stdev(t) if len(t) > 1 else 0.0,
+            peak_mb=peaks[name],
+            times_ms=t) for name, t in times.items()
+    ]
     for _, module, _ in plan:
         module.to('cpu')
     base = rows[0]['ms_mean']
@@ -245,8 +250,9 @@ def targets(rows: List[dict]) -> Dict[str, dict]:
     ms = {r['name']: r['ms_mean'] for r in rows}
     no_cache = ms[OURS_ROW] / (ms[STUDENT_ROW] + ms[TEACHER_ROW])
     warm = ms[CACHE_ROW] / ms[STUDENT_ROW]
-    return dict(no_cache=dict(ratio=no_cache, limit=1.05, met=no_cache <= 1.05),
-                warm_cache=dict(ratio=warm, limit=1.03, met=warm <= 1.03))
+    return dict(
+        no_cache=dict(ratio=no_cache, limit=1.05, met=no_cache <= 1.05),
+        warm_cache=dict(ratio=warm, limit=1.03, met=warm <= 1.03))
 
 
 def _bytes(size: Optional[float]) -> str:
@@ -257,8 +263,10 @@ def _bytes(size: Optional[float]) -> str:
 
 def format_table(results: List[dict]) -> str:
     """One markdown table of every config's rows."""
-    lines = ['| config | row | ms/iter | ± | peak MB | vs student | cache bytes/sample |',
-             '|---|---|---|---|---|---|---|']
+    lines = [
+        '| config | row | ms/iter | ± | peak MB | vs student | cache bytes/sample |',
+        '|---|---|---|---|---|---|---|'
+    ]
     for result in results:
         for r in result['rows']:
             cache = r.get('cache_bytes_per_sample')
@@ -299,15 +307,21 @@ def benchmark_config(config: str, args) -> dict:
     if not isinstance(data['inputs'], dict):  # one view: teacher and student read it
         data['inputs'] = {ours.student_view: data['inputs'], ours.teacher_view: data['inputs']}
     shapes = {k: tuple(v.shape) for k, v in data['inputs'].items()}
-    print(f'{config}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items())
-          + f'; teacher pass "{ours.teacher_mode}" under no_grad')
+    print(f'{config}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items()) +
+          f'; teacher pass "{ours.teacher_mode}" under no_grad')
     rows = run_rows(models, data, cfg, args)
     name = config.split('/')[-1].rsplit('.', 1)[0]
-    return dict(config=config, name=name, batch_source=source, batch_shapes=shapes,
-                teacher_mode=ours.teacher_mode, rows=rows, targets=targets(rows),
-                mmrazor_skipped=(models.get('razor_error') and
-                                 f'its teacher loss failed ({models["razor_error"]})') or
-                models['razor_reason'])
+    return dict(
+        config=config,
+        name=name,
+        batch_source=source,
+        batch_shapes=shapes,
+        teacher_mode=ours.teacher_mode,
+        rows=rows,
+        targets=targets(rows),
+        mmrazor_skipped=(models.get('razor_error')
+                         and f'its teacher loss failed ({models["razor_error"]})')
+        or models['razor_reason'])
 
 
 def benchmark_kd(args) -> dict:
@@ -326,8 +340,8 @@ def benchmark_kd(args) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     memory = CudaPeak.description if args.device == 'cuda' else RSSPeak().description
-    print(f'device: {args.device}' + (f' ({torch.cuda.get_device_name()})'
-                                      if args.device == 'cuda' else ''))
+    print(f'device: {args.device}' +
+          (f' ({torch.cuda.get_device_name()})' if args.device == 'cuda' else ''))
     print(f'torch: {torch.__version__}, threads: {torch.get_num_threads()}; iterations: '
           f'{args.warmup} warm-up + {args.iters} timed per row, seed {args.seed}')
     print(f'peak MB: {memory}')
@@ -337,8 +351,14 @@ def benchmark_kd(args) -> dict:
         print(format_table(results[-1:]), flush=True)  # each config as soon as it is timed
     table = format_table(results)
     print(table)
-    out = dict(device=args.device, torch=torch.__version__, iters=args.iters,
-               warmup=args.warmup, memory=memory, configs=results, table=table)
+    out = dict(
+        device=args.device,
+        torch=torch.__version__,
+        iters=args.iters,
+        warmup=args.warmup,
+        memory=memory,
+        configs=results,
+        table=table)
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(out, f, indent=2, default=str)

@@ -49,20 +49,23 @@ def check_split(dataset_cfg: dict, workers: int = 0, progress: bool = True) -> D
     try:
         dataset = DATASETS.build(cfg)
     except Exception as error:
-        return dict(samples=0, problems=[dict(index=None, file=None,
-                                              reason=f'{type(error).__name__}: {error}')])
+        return dict(
+            samples=0,
+            problems=[dict(index=None, file=None, reason=f'{type(error).__name__}: {error}')])
     loader = DataLoader(_Probe(dataset), batch_size=None, num_workers=workers)
     problems = []
-    for index, reason in tqdm(loader, total=len(dataset), unit='sample', disable=None
-                              if progress else True):
+    for index, reason in tqdm(
+            loader, total=len(dataset), unit='sample', disable=None if progress else True):
         if reason is not None:
             info = dataset.get_data_info(int(index))
             problems.append(dict(index=int(index), file=info.get('img_path'), reason=reason))
     return dict(samples=len(dataset), problems=problems)
 
 
-def check_dataset(config: str, phases: Sequence[str] = ('train', 'val', 'test'),
-                  workers: int = 0, cfg_options: Optional[dict] = None,
+def check_dataset(config: str,
+                  phases: Sequence[str] = ('train', 'val', 'test'),
+                  workers: int = 0,
+                  cfg_options: Optional[dict] = None,
                   progress: bool = True) -> Dict[str, Dict]:
     """Check the splits of a config; print every problem and a summary per split.
 

@@ -15,15 +15,13 @@ from typing import Dict, Optional, Tuple
 import torch
 from mmengine.config import Config
 
-
 PREFIX = 'architecture.'
 DISTILL_LOOPS = ('CrossModalDistillValLoop', 'SingleTeacherDistillValLoop')
 
 
 def student_state_dict(state_dict: dict) -> OrderedDict:
     """Keep the student's weights (``architecture.*``) and strip the prefix."""
-    out = OrderedDict((k[len(PREFIX):], v) for k, v in state_dict.items()
-                      if k.startswith(PREFIX))
+    out = OrderedDict((k[len(PREFIX):], v) for k, v in state_dict.items() if k.startswith(PREFIX))
     if not out:
         raise KeyError('no "architecture.*" weights in the checkpoint: is it a distillation '
                        'checkpoint (CrossModalDistill / SingleTeacherDistill)?')
@@ -52,8 +50,10 @@ def teacher_configs(cfg: Config) -> Dict[str, dict]:
     teacher = algo.teacher
     if str(teacher.get('type', '')).split('.')[-1] == 'TeacherGroup':
         from ..models.architectures.teacher_group import TeacherGroup
-        specs = {name: (TeacherGroup.model_config(name, spec), spec.get('view') or default_view)
-                 for name, spec in teacher.teachers.items()}
+        specs = {
+            name: (TeacherGroup.model_config(name, spec), spec.get('view') or default_view)
+            for name, spec in teacher.teachers.items()
+        }
     else:
         specs = dict(teacher=(teacher, default_view))
     out = {}
@@ -109,12 +109,14 @@ def measured_stats(cfg: Config, state_dict: dict) -> Config:
             raise KeyError(f"modality \"{name}\" has statistics 'auto' but the checkpoint "
                            f'holds none ({keys[0]}): was it trained with '
                            'ModalityStatsFromDataHook?')
-        modalities[name] = dict(mean=state_dict[keys[0]].flatten().tolist(),
-                                std=state_dict[keys[1]].flatten().tolist())
+        modalities[name] = dict(
+            mean=state_dict[keys[0]].flatten().tolist(), std=state_dict[keys[1]].flatten().tolist())
     return cfg
 
 
-def extract_student(config: str, checkpoint: str, out: str,
+def extract_student(config: str,
+                    checkpoint: str,
+                    out: str,
                     write_config: bool = True) -> Tuple[str, Optional[str]]:
     """Write the plain student checkpoint (and config).
 

@@ -21,15 +21,19 @@ from mmengine.runner import Runner
 
 from ..datasets import MAVOC_CLASSES
 from ..evaluation.functional import (cluster_by_features, cluster_by_id_gap, cluster_vote,
-                                     name_order, numeric_image_id, write_submission)
+                                     name_order, numeric_image_id)
 from ..evaluation.functional import ood_score as compute_ood_score
+from ..evaluation.functional import write_submission
 from ..evaluation.metrics import MAVOCMetric
 from .test_config import enable_tta
 
 CLUSTERS = ('id-gap', 'features', 'none')
 
 
-def mavoc_predict(cfg: Config, checkpoint: str, split: str, work_dir: str,
+def mavoc_predict(cfg: Config,
+                  checkpoint: str,
+                  split: str,
+                  work_dir: str,
                   tta: bool = True) -> Dict[str, np.ndarray]:
     """Run a classifier on the ``'test'`` or ``'val'`` split of its config.
 
@@ -74,8 +78,9 @@ def mavoc_predict(cfg: Config, checkpoint: str, split: str, work_dir: str,
         logits=floats('pred_logits'),
         probs=floats('pred_score'),
         feats=floats('pred_feats') if 'pred_feats' in results[0] else None,
-        gt_label=np.array([int(np.asarray(r['gt_label']).ravel()[0]) if 'gt_label' in r else -1
-                           for r in results]),
+        gt_label=np.array([
+            int(np.asarray(r['gt_label']).ravel()[0]) if 'gt_label' in r else -1 for r in results
+        ]),
         ood=None if None in flags else np.array(flags, bool))
 
 
@@ -130,11 +135,11 @@ def mavoc_postprocess(pred: Dict[str, np.ndarray],
         raise ValueError("cluster='features' needs the embeddings (LogitClsHead with "
                          'store_feats=True)')
     elif cluster_distance is not None:
-        groups = cluster_by_features(pred['feats'], distance_threshold=cluster_distance,
-                                     normalize=True)
+        groups = cluster_by_features(
+            pred['feats'], distance_threshold=cluster_distance, normalize=True)
     else:
-        groups = cluster_by_features(pred['feats'], n_clusters=min(n_clusters, len(labels)),
-                                     normalize=True)
+        groups = cluster_by_features(
+            pred['feats'], n_clusters=min(n_clusters, len(labels)), normalize=True)
     order = name_order(ids) if cluster_order == 'name' else np.argsort(
         [numeric_image_id(i) for i in ids], kind='stable')
     labels, voted = cluster_vote(labels, confidence, groups, vote_threshold, tie_break, order)
@@ -143,7 +148,8 @@ def mavoc_postprocess(pred: Dict[str, np.ndarray],
     return dict(class_id=labels, score=scores)
 
 
-def mavoc_val_metrics(pred: Dict[str, np.ndarray], out: Dict[str, np.ndarray],
+def mavoc_val_metrics(pred: Dict[str, np.ndarray],
+                      out: Dict[str, np.ndarray],
                       out_dir: Optional[str] = None) -> Dict[str, float]:
     """``MAVOCMetric`` on post-processed predictions of the 2024 classes.
 
@@ -157,11 +163,14 @@ def mavoc_val_metrics(pred: Dict[str, np.ndarray], out: Dict[str, np.ndarray],
     """
     flags = [None] * len(out['class_id']) if pred['ood'] is None else pred['ood'].tolist()
     results = [
-        dict(pred_label=int(label), gt_label=int(gt), num_classes=len(MAVOC_CLASSES['2024']),
-             image_id=image_id, ood=ood, score=float(score))
-        for label, gt, image_id, ood, score in zip(out['class_id'], pred['gt_label'],
-                                                   pred.get('image_id', flags), flags,
-                                                   out['score'])
+        dict(
+            pred_label=int(label),
+            gt_label=int(gt),
+            num_classes=len(MAVOC_CLASSES['2024']),
+            image_id=image_id,
+            ood=ood,
+            score=float(score)) for label, gt, image_id, ood, score in zip(
+                out['class_id'], pred['gt_label'], pred.get('image_id', flags), flags, out['score'])
     ]
     metric = MAVOCMetric(out_dir=out_dir)
     metric.dataset_meta = dict(classes=MAVOC_CLASSES['2024'])
@@ -198,8 +207,13 @@ def mavoc_inference(cfg: Config,
     pred = mavoc_predict(cfg, checkpoint, 'test', osp.join(work_dir, 'test'), tta)
     result = mavoc_postprocess(pred, **post)
     write_submission(out, list(pred['image_id']), result['class_id'], result['score'])
-    summary = dict(results=out, num_test=len(pred['image_id']), val=val, checkpoint=checkpoint,
-                   tta=tta, postprocess=post)
+    summary = dict(
+        results=out,
+        num_test=len(pred['image_id']),
+        val=val,
+        checkpoint=checkpoint,
+        tta=tta,
+        postprocess=post)
     with open(osp.join(work_dir, 'inference.json'), 'w') as f:
         json.dump(summary, f, indent=1, default=float)
     return summary

@@ -42,7 +42,8 @@ def _is_distill(cfg: Config) -> bool:
     return str(cfg.model.get('type', '')).split('.')[-1] in ALGORITHMS
 
 
-def load_deployable(config: Union[str, Config], checkpoint: Optional[str] = None,
+def load_deployable(config: Union[str, Config],
+                    checkpoint: Optional[str] = None,
                     cfg_options: Optional[dict] = None) -> Tuple[nn.Module, Config]:
     """The model to deploy (a distillation config's student) with its weights, in eval mode.
 
@@ -90,8 +91,10 @@ def model_task(model: nn.Module) -> str:
         'ONNX here; detectors need mmdeploy (NMS and RoI-op rewrites)')
 
 
-def view_layout(model: nn.Module, channels: Optional[Dict[str, int]] = None
-                ) -> List[Tuple[str, int, torch.Tensor, torch.Tensor]]:
+def view_layout(
+        model: nn.Module,
+        channels: Optional[Dict[str,
+                                int]] = None) -> List[Tuple[str, int, torch.Tensor, torch.Tensor]]:
     """``[(modality, channels, mean (C,1,1), std (C,1,1)), ...]`` of the model's input view.
 
     Args:
@@ -162,19 +165,26 @@ class NormalizedModel(nn.Module):
         if self.task == 'classification':
             return self.model(x, mode='tensor')
         logits = self.model._forward(x)
-        return F.interpolate(logits, size=x.shape[2:], mode='bilinear',
-                             align_corners=self.align_corners)
+        return F.interpolate(
+            logits, size=x.shape[2:], mode='bilinear', align_corners=self.align_corners)
 
 
-def random_view(model: NormalizedModel, shape: Sequence[int], batch_size: int = 1,
-                high: float = 255., seed: int = 0) -> torch.Tensor:
+def random_view(model: NormalizedModel,
+                shape: Sequence[int],
+                batch_size: int = 1,
+                high: float = 255.,
+                seed: int = 0) -> torch.Tensor:
     """A uniform random raw view ``(batch_size, C, H, W)`` in ``[0, high]``."""
     gen = torch.Generator().manual_seed(seed)
     return torch.rand((batch_size, model.in_channels) + tuple(shape), generator=gen) * high
 
 
-def export_onnx(model: NormalizedModel, out_file: str, shape: Sequence[int],
-                opset: int = 17, dynamic_shape: bool = False, check: bool = True) -> str:
+def export_onnx(model: NormalizedModel,
+                out_file: str,
+                shape: Sequence[int],
+                opset: int = 17,
+                dynamic_shape: bool = False,
+                check: bool = True) -> str:
     """Trace ``model`` on a ``1 x C x H x W`` input and write ``out_file``.
 
     Args:
@@ -195,9 +205,15 @@ def export_onnx(model: NormalizedModel, out_file: str, shape: Sequence[int],
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the tracer's notes on shape arithmetic
-        torch.onnx.export(model, (dummy, ), out_file, input_names=['input'],
-                          output_names=['output'], dynamic_axes=axes, opset_version=opset,
-                          do_constant_folding=True, dynamo=False)
+        torch.onnx.export(
+            model, (dummy, ),
+            out_file,
+            input_names=['input'],
+            output_names=['output'],
+            dynamic_axes=axes,
+            opset_version=opset,
+            do_constant_folding=True,
+            dynamo=False)
     if check:
         import onnx
         onnx.checker.check_model(onnx.load(out_file))

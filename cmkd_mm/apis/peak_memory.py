@@ -7,6 +7,7 @@ from typing import Optional
 
 import torch
 
+
 def _rss_reader():
     """A function returning the resident set size in bytes, and its source's name."""
     try:

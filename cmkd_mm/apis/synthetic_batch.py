@@ -26,8 +26,8 @@ def modality_specs(cfg: Config, preprocessor: nn.Module) -> Dict[str, dict]:
         if str(transform.get('type', '')).split('.')[-1] == 'LoadModalities':
             for name, spec in transform['modalities'].items():
                 spec = spec or {}
-                channels = spec.get('num_channels') or len(spec.get('channels', [])) or (
-                    1 if spec.get('to_gray') else None)
+                channels = spec.get('num_channels') or len(spec.get(
+                    'channels', [])) or (1 if spec.get('to_gray') else None)
                 specs[name] = dict(num_channels=channels, bit_depth=spec.get('bit_depth', 8))
     needed = {m for mods in preprocessor.views.values() for m in mods}
     out = {}
@@ -61,9 +61,15 @@ def _num_classes(model_cfg: dict, task: str) -> int:
 
 
 def _sample(task: str, i: int, height: int, width: int, num_classes: int, num_boxes: int):
-    meta = dict(sample_idx=i, img_path=f'synthetic_{i}.png', ori_shape=(height, width),
-                img_shape=(height, width), pad_shape=(height, width), scale_factor=(1.0, 1.0),
-                flip=False, flip_direction=None)
+    meta = dict(
+        sample_idx=i,
+        img_path=f'synthetic_{i}.png',
+        ori_shape=(height, width),
+        img_shape=(height, width),
+        pad_shape=(height, width),
+        scale_factor=(1.0, 1.0),
+        flip=False,
+        flip_direction=None)
     if task == 'detection':
         from mmdet.structures import DetDataSample
         from mmdet.structures.bbox import HorizontalBoxes
@@ -71,10 +77,11 @@ def _sample(task: str, i: int, height: int, width: int, num_classes: int, num_bo
         sample = DetDataSample(metainfo=dict(meta, img_id=i))
         wh = torch.rand(num_boxes, 2) * torch.tensor([width, height]) * 0.4 + 8
         xy = torch.rand(num_boxes, 2) * (torch.tensor([width, height]) - wh).clamp(min=1)
-        sample.gt_instances = InstanceData(bboxes=HorizontalBoxes(torch.cat([xy, xy + wh], 1)),
-                                           labels=torch.randint(0, num_classes, (num_boxes, )))
-        sample.ignored_instances = InstanceData(bboxes=HorizontalBoxes(torch.zeros(0, 4)),
-                                                labels=torch.zeros(0, dtype=torch.long))
+        sample.gt_instances = InstanceData(
+            bboxes=HorizontalBoxes(torch.cat([xy, xy + wh], 1)),
+            labels=torch.randint(0, num_classes, (num_boxes, )))
+        sample.ignored_instances = InstanceData(
+            bboxes=HorizontalBoxes(torch.zeros(0, 4)), labels=torch.zeros(0, dtype=torch.long))
         return sample
     if task == 'segmentation':
         from mmengine.structures import PixelData
@@ -90,8 +97,12 @@ def _sample(task: str, i: int, height: int, width: int, num_classes: int, num_bo
     return DataSample(metainfo=meta).set_gt_label(int(torch.randint(0, num_classes, ())))
 
 
-def synthetic_batch(cfg: Config, preprocessor: nn.Module, batch_size: int, height: int,
-                    width: int, num_boxes: int = 3) -> dict:
+def synthetic_batch(cfg: Config,
+                    preprocessor: nn.Module,
+                    batch_size: int,
+                    height: int,
+                    width: int,
+                    num_boxes: int = 3) -> dict:
     """A random batch shaped like ``PackMultiModalInputs`` output of the config's task.
 
     8-bit modalities get random ``uint8`` values, deeper ones random ``uint16`` values below

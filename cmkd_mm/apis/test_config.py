@@ -10,8 +10,7 @@ from mmengine.config import ConfigDict
 # on by ``draw``, mmpretrain's VisualizationHook by ``enable``.
 KNOWN_HOOK_ARGS = {
     'DetVisualizationHook': {'draw', 'show', 'wait_time', 'test_out_dir'},
-    'GroundingVisualizationHook': {'draw', 'show', 'wait_time',
-                                   'test_out_dir'},
+    'GroundingVisualizationHook': {'draw', 'show', 'wait_time', 'test_out_dir'},
     'TrackVisualizationHook': {'draw', 'show', 'wait_time', 'test_out_dir'},
     'SegVisualizationHook': {'draw', 'show', 'wait_time'},
     'VisualizationHook': {'enable', 'show', 'wait_time', 'out_dir'},
@@ -61,10 +60,9 @@ def trigger_visualization_hook(cfg, show=False, show_dir=None, wait_time=2.):
     """
     hook = cfg.get('default_hooks', {}).get('visualization')
     if hook is None:
-        raise RuntimeError(
-            'VisualizationHook must be included in default_hooks (as '
-            f'default_hooks.visualization) of config {cfg.filename} to use '
-            '--show or --show-dir.')
+        raise RuntimeError('VisualizationHook must be included in default_hooks (as '
+                           f'default_hooks.visualization) of config {cfg.filename} to use '
+                           '--show or --show-dir.')
     accepted = visualization_hook_args(hook['type'], cfg.get('default_scope'))
     if accepted is None:  # unknown: assume mmdet's DetVisualizationHook
         accepted = KNOWN_HOOK_ARGS['DetVisualizationHook']

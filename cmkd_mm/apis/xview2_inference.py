@@ -33,17 +33,17 @@ from ..datasets.transforms import LoadModalities, LoadXView2Masks, PackMultiModa
 from ..datasets.xview2 import XView2Dataset
 from ..evaluation.functional.xview2 import (SPLITS, accumulate, tile_counts,
                                             write_xview2_submission, xview2_scores)
-from ..evaluation.functional.xview2_postprocess import (SUBMISSION_THRESHOLDS,
-                                                        ensemble_average, flip_tta_average,
-                                                        submission_maps)
+from ..evaluation.functional.xview2_postprocess import (SUBMISSION_THRESHOLDS, ensemble_average,
+                                                        flip_tta_average, submission_maps)
 
 ModelSpec = Tuple[Union[str, Config], str]
 TASK_VIEWS = dict(loc='pre', damage='damage')
-XVIEW2_MODALITIES = dict(pre=dict(num_channels=3, bit_depth=8),
-                         post=dict(num_channels=3, bit_depth=8))
+XVIEW2_MODALITIES = dict(
+    pre=dict(num_channels=3, bit_depth=8), post=dict(num_channels=3, bit_depth=8))
 
 
-def build_model(config: Union[str, Config], checkpoint: Optional[str],
+def build_model(config: Union[str, Config],
+                checkpoint: Optional[str],
                 device: str = 'cpu') -> torch.nn.Module:
     """The config's ``model`` with the checkpoint's weights, on ``device``, in eval mode.
 
@@ -146,10 +146,11 @@ def predict_tiles(loc_models: Sequence[ModelSpec] = (),
     if prefix not in SPLITS:
         raise ValueError(f'the submission prefix must be one of {SPLITS}, got {prefix!r}; '
                          f'pass prefix= for the {split!r} split')
-    models = dict(loc=[build_model(c, k, device) for c, k in loc_models],
-                  damage=[build_model(c, k, device) for c, k in damage_models])
-    dataset = XView2Dataset(data_root=data_root, splits=(split, ), expect_size=expect_size,
-                            pipeline=[])
+    models = dict(
+        loc=[build_model(c, k, device) for c, k in loc_models],
+        damage=[build_model(c, k, device) for c, k in damage_models])
+    dataset = XView2Dataset(
+        data_root=data_root, splits=(split, ), expect_size=expect_size, pipeline=[])
     tiles = [dataset.get_data_info(i) for i in range(len(dataset))]
     labelled = all(_tile_is_labelled(t) for t in tiles)
     load = LoadModalities(modalities=XVIEW2_MODALITIES, same_size=True)
@@ -178,4 +179,3 @@ def predict_tiles(loc_models: Sequence[ModelSpec] = (),
     scores = xview2_scores(accumulate(counts))
     scores['num_tiles'] = len(counts)
     return scores
-

@@ -90,8 +90,7 @@ def score_folders(pred_dir: str,
         if len(set(shapes.values())) != 1:
             raise ValueError(f'tile {tile_id}: files of different sizes {shapes}')
         counts.append(
-            tile_counts(maps['loc_pred'], maps['dmg_pred'], maps['loc_target'],
-                        maps['dmg_target']))
+            tile_counts(maps['loc_pred'], maps['dmg_pred'], maps['loc_target'], maps['dmg_target']))
     scores = xview2_scores(accumulate(counts, presence_rule=presence_rule))
     scores['num_tiles'] = len(counts)
     return scores
@@ -99,9 +98,7 @@ def score_folders(pred_dir: str,
 
 def format_scores(scores: Dict[str, float]) -> str:
     """One ``key: value`` line per metric, the official keys first."""
-    keys = [k for k in OFFICIAL_KEYS if k in scores] + [
-        k for k in scores if k not in OFFICIAL_KEYS
-    ]
+    keys = [k for k in OFFICIAL_KEYS if k in scores] + [k for k in scores if k not in OFFICIAL_KEYS]
     return '\n'.join(
         f'{key}: {scores[key]}' if isinstance(scores[key], int) else f'{key}: {scores[key]:.6f}'
         for key in keys)

@@ -18,6 +18,7 @@ def runner_checkpoint_globals() -> list:
         list: classes and functions to pass to ``torch.serialization.add_safe_globals``.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
+
     # A HistoryBuffer pickles its bound statistics methods as ``getattr(buffer, 'min')``. Allowing
     # ``getattr`` only lets the unpickler fetch attributes of objects it was already allowed to
     # build; calling anything still requires the callee itself to be allow-listed.

@@ -1,6 +1,7 @@
 """Make mmrazor 1.0.0 importable on torch 2.x.
 
-Upstream: open-mmlab/mmrazor#615 and #632 (``ImportError: `torch>=1.13` is not installed properly``).
+Upstream: open-mmlab/mmrazor#615 and #632
+(``ImportError: `torch>=1.13` is not installed properly``).
 mmrazor 1.0.0 imports ``reverse2``/``reverse3``/``reverse_sequential_wrapper2`` from
 ``torch.ao.quantization.fuser_method_mappings``; torch 2.x renamed them with a leading underscore,
 so the import fails and every quantization symbol becomes a placeholder that raises at import time
@@ -13,8 +14,8 @@ import sys
 import types
 
 _MAPPING = 'mmrazor.structures.quantization.backend_config.mapping'
-_RENAMED = (('reverse2', '_reverse2'), ('reverse3', '_reverse3'),
-            ('reverse_sequential_wrapper2', '_sequential_wrapper2'))
+_RENAMED = (('reverse2', '_reverse2'), ('reverse3', '_reverse3'), ('reverse_sequential_wrapper2',
+                                                                   '_sequential_wrapper2'))
 
 
 def patch_mmrazor_torch2() -> bool:

@@ -9,8 +9,8 @@ has no matching torchvision wheel, so ``import mmpretrain.models`` fails.
 
 When (and only when) torchvision cannot be found, a minimal stand-in is put in ``sys.modules``:
 ``torchvision.ops.boxes`` with the four box functions mmpretrain uses (plain torch, same
-formulas), and ``torchvision.transforms`` with ``InterpolationMode`` (and a ``RandomResizedCrop`` that
-mmpretrain subclasses, unusable without torchvision); anything else raises an
+formulas), and ``torchvision.transforms`` with ``InterpolationMode`` (and a ``RandomResizedCrop``
+that mmpretrain subclasses, unusable without torchvision); anything else raises an
 ImportError that says to install torchvision. A real torchvision, when installed, is never
 shadowed.
 """
@@ -112,17 +112,31 @@ def install_torchvision_stub() -> bool:
         return getattr(sys.modules['torchvision'], STUB_FLAG, False)
     if importlib.util.find_spec('torchvision') is not None:
         return False
-    boxes = _module('torchvision.ops.boxes', box_area=box_area, box_iou=box_iou,
-                    generalized_box_iou=generalized_box_iou, _upcast=_upcast)
-    ops = _module('torchvision.ops', package=True, boxes=boxes, box_area=box_area,
-                  box_iou=box_iou, generalized_box_iou=generalized_box_iou)
-    tf_transforms = _module('torchvision.transforms.transforms', InterpolationMode=InterpolationMode)
+    boxes = _module(
+        'torchvision.ops.boxes',
+        box_area=box_area,
+        box_iou=box_iou,
+        generalized_box_iou=generalized_box_iou,
+        _upcast=_upcast)
+    ops = _module(
+        'torchvision.ops',
+        package=True,
+        boxes=boxes,
+        box_area=box_area,
+        box_iou=box_iou,
+        generalized_box_iou=generalized_box_iou)
+    tf_transforms = _module(
+        'torchvision.transforms.transforms', InterpolationMode=InterpolationMode)
     functional = _module('torchvision.transforms.functional', InterpolationMode=InterpolationMode)
-    transforms = _module('torchvision.transforms', package=True, transforms=tf_transforms,
-                         functional=functional, InterpolationMode=InterpolationMode,
-                         RandomResizedCrop=RandomResizedCrop)
-    root = _module('torchvision', package=True, ops=ops, transforms=transforms,
-                   __version__='0.0.0+missing')
+    transforms = _module(
+        'torchvision.transforms',
+        package=True,
+        transforms=tf_transforms,
+        functional=functional,
+        InterpolationMode=InterpolationMode,
+        RandomResizedCrop=RandomResizedCrop)
+    root = _module(
+        'torchvision', package=True, ops=ops, transforms=transforms, __version__='0.0.0+missing')
     for mod in (root, ops, boxes, transforms, tf_transforms, functional):
         sys.modules[mod.__name__] = mod
     return True

@@ -8,7 +8,7 @@ from .xview2 import XVIEW2_SPLITS, XView2Dataset
 from .xview2_labels import DAMAGE_VALUES, parse_xview2_label, rasterize_polygons
 
 __all__ = [
-    'ClassBalancedSampler', 'MAVOCDataset', 'MAVOC_CLASSES', 'MFNetDataset', 'PST900Dataset', 'STFDataset',
-    'STF_MODALITY_DIRS', 'XVIEW2_SPLITS', 'XView2Dataset', 'DAMAGE_VALUES', 'parse_xview2_label',
-    'rasterize_polygons'
+    'ClassBalancedSampler', 'MAVOCDataset', 'MAVOC_CLASSES', 'MFNetDataset', 'PST900Dataset',
+    'STFDataset', 'STF_MODALITY_DIRS', 'XVIEW2_SPLITS', 'XView2Dataset', 'DAMAGE_VALUES',
+    'parse_xview2_label', 'rasterize_polygons'
 ]

@@ -22,20 +22,20 @@ MAVOC_CLASSES = {
 }
 # Class folder names of each layout, in official id order (2024: not alphabetical).
 MAVOC_CLASS_FOLDERS = {
-    '2021': tuple(str(i) for i in range(10)),
+    '2021':
+    tuple(str(i) for i in range(10)),
     '2024': ('sedan', 'SUV', 'pickup_truck', 'van', 'box_truck', 'motorcycle', 'flatbed_truck',
              'bus', 'pickup_truck_w_trailer', 'semi_w_trailer'),
 }
 # Folders (relative to ``data_root``) of each split, per modality.
 MAVOC_SPLIT_DIRS = {
-    '2021': dict(
+    '2021':
+    dict(
         train=dict(sar='train_images', eo='train_images'),
         valid=dict(sar='valid_images/valid_sar', eo='valid_images/valid_eo'),
         test=dict(sar='test_images/test_sar', eo='test_images/test_eo')),
-    '2024': dict(
-        train=dict(sar='SAR_Train', eo='EO_Train'),
-        valid=dict(sar='val'),
-        test=dict(sar='test')),
+    '2024':
+    dict(train=dict(sar='SAR_Train', eo='EO_Train'), valid=dict(sar='val'), test=dict(sar='test')),
 }
 # 2021 file names: ``SAR_<id>.png`` / ``EO_<id>.png``.
 FILE_PREFIX = dict(sar='SAR_', eo='EO_')
@@ -202,8 +202,9 @@ class MAVOCDataset(BaseDataset):
                              f'modality_dirs')
         self.modality_dirs = {m: dirs[m] for m in self.modalities}
         self.label_file = label_file
-        self.default_label_file = (layout == '2024' and split == 'valid' and label_file is None
-                                   and not modality_dirs and not data_prefix)
+        self.default_label_file = (
+            layout == '2024' and split == 'valid' and label_file is None and not modality_dirs
+            and not data_prefix)
         self.on_missing = on_missing
         metainfo = dict(metainfo or {})
         if 'classes' not in kwargs:
@@ -215,8 +216,10 @@ class MAVOCDataset(BaseDataset):
         super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
 
     def extra_repr(self) -> List[str]:
-        return [f'Layout: \t{self.layout}', f'Modality folders: \t{self.modality_dirs}',
-                f'Annotation file: \t{self.ann_file or None}']
+        return [
+            f'Layout: \t{self.layout}', f'Modality folders: \t{self.modality_dirs}',
+            f'Annotation file: \t{self.ann_file or None}'
+        ]
 
     # ----------------------------------------------------------------------------- helpers
     def _root_path(self, path: str) -> str:
@@ -344,8 +347,10 @@ class MAVOCDataset(BaseDataset):
         what = (f'{len(problems)} sample(s) lack a modality file of {list(self.modalities)}, '
                 f'e.g. {problems[:3]}')
         if self.on_missing == 'skip':
-            print_log(f'MAVOCDataset ({self.layout}, {self.split}): skipped {what}',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'MAVOCDataset ({self.layout}, {self.split}): skipped {what}',
+                logger='current',
+                level=logging.WARNING)
             return
         raise FileNotFoundError(f'{what}. Every sample needs a chip of each modality: restore '
                                 f'the partners, pass on_missing="skip" to leave such samples '
@@ -363,8 +368,10 @@ class MAVOCDataset(BaseDataset):
                              f'layout and split')
         data_list = []
         for item in items:
-            info = dict(img_path=item['paths'][self.modalities[0]],
-                        modality_paths=item['paths'], image_id=item['image_id'])
+            info = dict(
+                img_path=item['paths'][self.modalities[0]],
+                modality_paths=item['paths'],
+                image_id=item['image_id'])
             for key in ('gt_label', 'ood'):
                 if item.get(key) is not None:
                     info[key] = item[key]
@@ -402,8 +409,9 @@ class MAVOCDataset(BaseDataset):
             if len(have) < len(self.modalities):
                 path = next(iter(have.values()))[0]
                 lost = [m for m in self.modalities if m not in have]
-                partner = osp.join(self._root_path(self.modality_dirs[lost[0]]),
-                                   self._file_name(lost[0], image_id, osp.basename(path)))
+                partner = osp.join(
+                    self._root_path(self.modality_dirs[lost[0]]),
+                    self._file_name(lost[0], image_id, osp.basename(path)))
                 problems.append(f'{path} has no "{lost[0]}" partner (looked for {partner} or '
                                 f'that name in a class folder)')
                 continue
@@ -412,8 +420,13 @@ class MAVOCDataset(BaseDataset):
                 raise ValueError(f'{[p for p, _ in have.values()]}: the chips of image '
                                  f'{image_id} lie in different class folders. Move them into '
                                  f'one.')
-            item = dict(image_id=image_id, paths={m: p for m, (p, _) in have.items()},
-                        gt_label=classes.pop())
+            item = dict(
+                image_id=image_id,
+                paths={
+                    m: p
+                    for m, (p, _) in have.items()
+                },
+                gt_label=classes.pop())
             if labels is not None:
                 row = labels.get(image_id)
                 if row is None:

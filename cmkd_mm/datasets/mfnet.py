@@ -74,8 +74,8 @@ class MFNetDataset(BaseSegDataset):
     METAINFO = dict(
         classes=('unlabeled', 'car', 'person', 'bike', 'curve', 'car_stop', 'guardrail',
                  'color_cone', 'bump'),
-        palette=[[0, 0, 0], [64, 0, 128], [64, 64, 0], [0, 128, 192], [0, 0, 192],
-                 [128, 128, 0], [64, 64, 128], [192, 128, 128], [192, 64, 0]])
+        palette=[[0, 0, 0], [64, 0, 128], [64, 64, 0], [0, 128, 192], [0, 0, 192], [128, 128, 0],
+                 [64, 64, 128], [192, 128, 128], [192, 64, 0]])
 
     def __init__(self,
                  ann_file: str = 'train.txt',
@@ -83,16 +83,20 @@ class MFNetDataset(BaseSegDataset):
                  label_dir: str = 'labels',
                  modalities: Dict[str, str] = None,
                  edge_dir: Optional[str] = 'edge_4x',
-                 subsets: Optional[Dict[str, str]] = dict(
-                     day='test_day.txt', night='test_night.txt'),
+                 subsets: Optional[Dict[str,
+                                        str]] = dict(day='test_day.txt', night='test_night.txt'),
                  **kwargs) -> None:
         self.img_dir = img_dir
         self.subsets = dict(subsets or {})
         self.edge_dir = edge_dir
         self.label_dir = label_dir
         self.modality_dirs = dict(modalities or dict(rgb=img_dir, thermal=img_dir))
-        super().__init__(ann_file=ann_file, img_suffix='.png', seg_map_suffix='.png',
-                         reduce_zero_label=False, **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            img_suffix='.png',
+            seg_map_suffix='.png',
+            reduce_zero_label=False,
+            **kwargs)
 
     def load_data_list(self) -> List[dict]:
         if not osp.isfile(self.ann_file):
@@ -104,16 +108,23 @@ class MFNetDataset(BaseSegDataset):
         subset_of = read_subsets(root, self.subsets)
         data_list, missing = [], []
         for name in names:
-            paths = {m: osp.join(root, d, name + self.img_suffix)
-                     for m, d in self.modality_dirs.items()}
+            paths = {
+                m: osp.join(root, d, name + self.img_suffix)
+                for m, d in self.modality_dirs.items()
+            }
             seg = osp.join(root, self.label_dir, name + self.seg_map_suffix)
             edge = [osp.join(root, self.edge_dir, name + '.png')] if has_edges else []
             for p in list(dict.fromkeys(paths.values())) + [seg] + edge:
                 if not osp.isfile(p):
                     missing.append(p)
-            info = dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
-                        label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
-                        sample_name=name)
+            info = dict(
+                img_path=paths[next(iter(paths))],
+                seg_map_path=seg,
+                modality_paths=paths,
+                label_map=self.label_map,
+                reduce_zero_label=False,
+                seg_fields=[],
+                sample_name=name)
             if has_edges:
                 info['edge_map_path'] = edge[0]
             if name in subset_of:

@@ -61,8 +61,10 @@ def label_resized_before_eval(pipeline: Sequence[dict]) -> Optional[str]:
     labels = [i for i, n in enumerate(names) if n in LABEL_LOADERS]
     if not labels:
         return None
-    resizes = [names[i] for i in range(labels[0] + 1, len(names))
-               if 'Resize' in names[i] or 'Rescale' in names[i]]
+    resizes = [
+        names[i] for i in range(labels[0] + 1, len(names))
+        if 'Resize' in names[i] or 'Rescale' in names[i]
+    ]
     if not resizes:
         return None
     return f'{names[labels[0]]} comes before {", ".join(resizes)}'
@@ -76,8 +78,10 @@ KNOWN_RANDOM = ('PhotoMetricDistortion', 'AutoAugment', 'RandAugment', 'ColorJit
                 'Mixup', 'CutMix', 'MixUp', 'Mosaic', 'YOLOXHSVRandomAug', 'Cutout')
 
 
-def random_for(pipeline: Sequence[dict], modalities: Sequence[str],
-               assume_deterministic: Sequence[str] = (), top_level: bool = True) -> List[str]:
+def random_for(pipeline: Sequence[dict],
+               modalities: Sequence[str],
+               assume_deterministic: Sequence[str] = (),
+               top_level: bool = True) -> List[str]:
     """Transforms that change one of ``modalities`` at random in a way the teacher-output cache
     key (dataset index, flip, flip direction) does not describe.
 
@@ -98,13 +102,16 @@ def random_for(pipeline: Sequence[dict], modalities: Sequence[str],
             continue
         if name == 'ApplyToModalities':
             if set(transform.get('modalities', ())) & set(modalities):
-                found += random_for(transform.get('transforms', ()), modalities,
-                                    assume_deterministic, top_level=False)
+                found += random_for(
+                    transform.get('transforms', ()),
+                    modalities,
+                    assume_deterministic,
+                    top_level=False)
             continue
         if name in KEYED_RANDOM and top_level:
             continue
         prob = transform.get('prob')
-        if 'Random' in name or name in KNOWN_RANDOM or (
-                isinstance(prob, (int, float)) and 0 < prob < 1):
+        if 'Random' in name or name in KNOWN_RANDOM or (isinstance(prob,
+                                                                   (int, float)) and 0 < prob < 1):
             found.append(name)
     return found

@@ -55,8 +55,12 @@ class PST900Dataset(BaseSegDataset):
         self.subsets = dict(subsets or {})
         self.label_dir = label_dir
         self.modality_dirs = dict(modalities or dict(rgb='rgb', thermal='thermal'))
-        super().__init__(ann_file=ann_file, img_suffix='.png', seg_map_suffix='.png',
-                         reduce_zero_label=False, **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            img_suffix='.png',
+            seg_map_suffix='.png',
+            reduce_zero_label=False,
+            **kwargs)
 
     def _names(self, split_dir: str) -> List[str]:
         if self.ann_file:
@@ -76,18 +80,27 @@ class PST900Dataset(BaseSegDataset):
 
     def load_data_list(self) -> List[dict]:
         split_dir = osp.join(self.data_root or '', self.split)
-        names = [n[:-len(self.img_suffix)] if n.endswith(self.img_suffix) else n
-                 for n in self._names(split_dir)]
+        names = [
+            n[:-len(self.img_suffix)] if n.endswith(self.img_suffix) else n
+            for n in self._names(split_dir)
+        ]
         subset_of = read_subsets(self.data_root or '', self.subsets, self.img_suffix)
         data_list, missing = [], []
         for name in names:
-            paths = {m: osp.join(split_dir, d, name + self.img_suffix)
-                     for m, d in self.modality_dirs.items()}
+            paths = {
+                m: osp.join(split_dir, d, name + self.img_suffix)
+                for m, d in self.modality_dirs.items()
+            }
             seg = osp.join(split_dir, self.label_dir, name + self.seg_map_suffix)
             missing += [p for p in list(paths.values()) + [seg] if not osp.isfile(p)]
-            info = dict(img_path=paths[next(iter(paths))], seg_map_path=seg, modality_paths=paths,
-                        label_map=self.label_map, reduce_zero_label=False, seg_fields=[],
-                        sample_name=name)
+            info = dict(
+                img_path=paths[next(iter(paths))],
+                seg_map_path=seg,
+                modality_paths=paths,
+                label_map=self.label_map,
+                reduce_zero_label=False,
+                seg_fields=[],
+                sample_name=name)
             if name in subset_of:
                 info['subset'] = subset_of[name]
             data_list.append(info)

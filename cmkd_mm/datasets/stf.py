@@ -9,8 +9,7 @@ from .sample_lists import require_samples
 
 # The official layout, the 10-bit gated slices of the Gated2Depth release.
 STF_MODALITY_DIRS = dict(
-    rgb='cam_stereo_left_lut', gated0='gated0_10bit', gated1='gated1_10bit',
-    gated2='gated2_10bit')
+    rgb='cam_stereo_left_lut', gated0='gated0_10bit', gated1='gated1_10bit', gated2='gated2_10bit')
 
 
 @DATASETS.register_module()

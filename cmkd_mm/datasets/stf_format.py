@@ -12,10 +12,9 @@ import numpy as np
 
 from .sample_lists import read_text, require_samples
 
-STF_LABEL_COLUMNS = (
-    'class', 'truncated', 'occlusion', 'alpha', 'x1', 'y1', 'x2', 'y2', 'h', 'w', 'l', 'x', 'y',
-    'z', 'rotation_y', 'rotx', 'roty', 'rotz', 'score', 'qx', 'qy', 'qz', 'qw', 'visibleRGB',
-    'visibleGated', 'visibleLidar', 'visibleRadar')
+STF_LABEL_COLUMNS = ('class', 'truncated', 'occlusion', 'alpha', 'x1', 'y1', 'x2', 'y2', 'h', 'w',
+                     'l', 'x', 'y', 'z', 'rotation_y', 'rotx', 'roty', 'rotz', 'score', 'qx', 'qy',
+                     'qz', 'qw', 'visibleRGB', 'visibleGated', 'visibleLidar', 'visibleRadar')
 BOX_COLUMNS = (4, 5, 6, 7)  # x1 y1 x2 y2, in pixels of the camera of the label folder
 
 CLASS_MAPS = dict(
@@ -49,8 +48,8 @@ CLASS_MAP_CATEGORIES = {k: map_categories(v) for k, v in CLASS_MAPS.items()}
 # Pinhole intrinsics from the official calibration (tools/DatasetViewer/calibs):
 # calib_cam_stereo_left.json and calib_gated_bwv.json.
 CAMERAS = dict(
-    cam_stereo_left=dict(fx=2355.722801, fy=2355.722801, cx=988.138054, cy=508.051838,
-                         width=1920, height=1024),
+    cam_stereo_left=dict(
+        fx=2355.722801, fy=2355.722801, cx=988.138054, cy=508.051838, width=1920, height=1024),
     gated=dict(fx=2322.4, fy=2322.4, cx=667.777, cy=261.144, width=1280, height=720))
 
 
@@ -90,13 +89,13 @@ def _is_number(token: str) -> bool:
     return True
 
 
-def parse_label_file(path: str,
-                     class_map: Dict[str, str],
-                     num_columns: int = 27,
-                     on_unknown: str = 'error',
-                     ignore_classes: Sequence[str] = IGNORE_CLASSES,
-                     known_classes: Sequence[str] = STF_KNOWN_CLASSES
-                     ) -> Tuple[List[dict], Counter]:
+def parse_label_file(
+        path: str,
+        class_map: Dict[str, str],
+        num_columns: int = 27,
+        on_unknown: str = 'error',
+        ignore_classes: Sequence[str] = IGNORE_CLASSES,
+        known_classes: Sequence[str] = STF_KNOWN_CLASSES) -> Tuple[List[dict], Counter]:
     """Read the 2D boxes of one STF label file.
 
     Class names may contain spaces (``Don't care region``, ``traffic ...``): a line with more
@@ -154,11 +153,16 @@ def parse_label_file(path: str,
             raise ValueError(f'{path}:{lineno}: box columns x1 y1 x2 y2 (4-7) must be numbers, '
                              f'got {[fields[i] for i in BOX_COLUMNS]} for class {raw_class!r}')
         if raw_class in ignore_classes:
-            objects.append(dict(name=None, raw_class=raw_class, bbox=bbox, ignore=True,
-                                line=lineno))
+            objects.append(
+                dict(name=None, raw_class=raw_class, bbox=bbox, ignore=True, line=lineno))
         elif raw_class in class_map:
-            objects.append(dict(name=class_map[raw_class], raw_class=raw_class, bbox=bbox,
-                                ignore=False, line=lineno))
+            objects.append(
+                dict(
+                    name=class_map[raw_class],
+                    raw_class=raw_class,
+                    bbox=bbox,
+                    ignore=False,
+                    line=lineno))
         elif raw_class in known_classes or raw_class.startswith(TRAFFIC_PREFIX):
             skipped[f'unmapped class {raw_class}'] += 1
         elif on_unknown == 'skip':
@@ -188,8 +192,13 @@ def scale_camera(cam: dict, scale: float) -> dict:
     """
     width, height = int(round(cam['width'] * scale)), int(round(cam['height'] * scale))
     sx, sy = width / cam['width'], height / cam['height']
-    return dict(fx=cam['fx'] * sx, fy=cam['fy'] * sy, cx=cam['cx'] * sx, cy=cam['cy'] * sy,
-                width=width, height=height)
+    return dict(
+        fx=cam['fx'] * sx,
+        fy=cam['fy'] * sy,
+        cx=cam['cx'] * sx,
+        cy=cam['cy'] * sy,
+        width=width,
+        height=height)
 
 
 def camera_window(src: dict, ref: dict) -> Tuple[float, float, float, float]:

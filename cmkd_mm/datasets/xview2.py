@@ -72,8 +72,13 @@ def scan_xview2_split(data_root: str, split: str) -> List[dict]:
             mask = osp.join(folder, 'masks', stem + '.png')
             labels[phase] = label if osp.isfile(label) else None
             masks[phase] = mask if osp.isfile(mask) else None
-        tiles.append(dict(tile_id=tile_id, split=split, modality_paths=dict(paths),
-                          label_paths=labels, mask_paths=masks))
+        tiles.append(
+            dict(
+                tile_id=tile_id,
+                split=split,
+                modality_paths=dict(paths),
+                label_paths=labels,
+                mask_paths=masks))
     return tiles
 
 
@@ -229,8 +234,12 @@ class XView2Dataset(BaseSegDataset):
         data_list = []
         for tile in tiles:
             self._check_tile(tile)
-            info = dict(tile, img_path=tile['modality_paths']['pre'], seg_fields=[],
-                        reduce_zero_label=False, label_map=self.label_map)
+            info = dict(
+                tile,
+                img_path=tile['modality_paths']['pre'],
+                seg_fields=[],
+                reduce_zero_label=False,
+                label_map=self.label_map)
             repeat = oversample_count(damage_classes(tile)) if self.oversample else 1
             data_list += [dict(info) for _ in range(repeat)]
         return data_list

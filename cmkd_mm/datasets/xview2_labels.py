@@ -29,8 +29,13 @@ from shapely.geometry import MultiPolygon, Polygon
 from .sample_lists import read_text
 
 #: Damage class of each ``subtype`` (``un-classified`` counts as no-damage, as in the seed).
-DAMAGE_VALUES = {'no-damage': 1, 'minor-damage': 2, 'major-damage': 3, 'destroyed': 4,
-                 'un-classified': 1}
+DAMAGE_VALUES = {
+    'no-damage': 1,
+    'minor-damage': 2,
+    'major-damage': 3,
+    'destroyed': 4,
+    'un-classified': 1
+}
 #: Value of ignored pixels in damage maps.
 IGNORE_INDEX = 255
 # Pixel coordinates beyond this are not pixel coordinates (and would overflow int32).
@@ -81,17 +86,18 @@ def parse_xview2_label(path: str) -> List[LabelItem]:
         except Exception as error:  # shapely raises several types for malformed WKT
             message = str(error).strip().splitlines()[-1][:80] if str(error).strip() else \
                 type(error).__name__
-            raise _fail(path, f'{where}: unparsable WKT ({message})',
-                        'Write the polygon as "POLYGON ((x y, ...))" in pixel coordinates.'
-                        ) from None
+            raise _fail(
+                path, f'{where}: unparsable WKT ({message})',
+                'Write the polygon as "POLYGON ((x y, ...))" in pixel coordinates.') from None
         if not isinstance(geometry, (Polygon, MultiPolygon)):
             raise _fail(path, f'{where} is a {geometry.geom_type}, not a Polygon or '
                         f'MultiPolygon', 'Buildings are areas; fix or remove that feature.')
         coords = _all_coords(geometry)
         if len(coords) and (not np.isfinite(coords).all() or np.abs(coords).max() > _MAX_COORD):
-            raise _fail(path, f'{where} has coordinates that are not finite pixel coordinates '
-                        f'(|value| up to {_MAX_COORD:g})',
-                        'Use the pixel-coordinate WKT of "features.xy", not another frame.')
+            raise _fail(
+                path, f'{where} has coordinates that are not finite pixel coordinates '
+                f'(|value| up to {_MAX_COORD:g})',
+                'Use the pixel-coordinate WKT of "features.xy", not another frame.')
         properties = feature.get('properties', {})
         if properties is None:
             properties = {}
@@ -197,7 +203,9 @@ def check_unclassified(unclassified: Union[int, str]) -> Union[int, str]:
     return int(unclassified)
 
 
-def label_to_mask(path: str, shape_hw: Tuple[int, int], kind: str = 'loc',
+def label_to_mask(path: str,
+                  shape_hw: Tuple[int, int],
+                  kind: str = 'loc',
                   unclassified: Union[int, str] = 1) -> np.ndarray:
     """Rasterise a label file: ``kind='loc'`` gives buildings = 1, ``'damage'`` the damage map.
 
@@ -212,9 +220,10 @@ def label_to_mask(path: str, shape_hw: Tuple[int, int], kind: str = 'loc',
         raise ValueError(f'kind must be "loc" or "damage", got {kind!r}')
     missing = [i for i, (_, s) in enumerate(items) if s is None]
     if missing:
-        raise _fail(path, f'feature {missing[0]} of "features.xy" has no damage "subtype" '
-                    f'({len(missing)} feature(s) without one)',
-                    'Damage maps come from post-disaster labels; is this a pre-disaster file?')
+        raise _fail(
+            path, f'feature {missing[0]} of "features.xy" has no damage "subtype" '
+            f'({len(missing)} feature(s) without one)',
+            'Damage maps come from post-disaster labels; is this a pre-disaster file?')
     return rasterize_polygons(shape_hw, items, lambda s: damage_value(s, unclassified))
 
 
@@ -223,5 +232,7 @@ def damage_classes_of(items: Sequence[LabelItem]) -> set:
     return {DAMAGE_VALUES[s] for _, s in items if s is not None}
 
 
-__all__ = ['DAMAGE_VALUES', 'IGNORE_INDEX', 'parse_xview2_label', 'rasterize_polygons',
-           'damage_value', 'check_unclassified', 'label_to_mask', 'damage_classes_of']
+__all__ = [
+    'DAMAGE_VALUES', 'IGNORE_INDEX', 'parse_xview2_label', 'rasterize_polygons', 'damage_value',
+    'check_unclassified', 'label_to_mask', 'damage_classes_of'
+]

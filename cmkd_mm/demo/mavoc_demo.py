@@ -33,8 +33,8 @@ VEHICLE_PARTS = {
 }
 SEMI_PARTS = [(0., 3.0, 2.5, 1.0), (3.3, 12.0, 2.5, 1.0)]  # 2024 class 9: semi truck w/ trailer
 OOD_PARTS = [(0., 7.0, 3.4, 0.6), (2.3, 2.6, 2.6, 1.0)]  # a tracked vehicle with a turret
-FOLDERS_2024 = ('sedan', 'SUV', 'pickup_truck', 'van', 'box_truck', 'motorcycle',
-                'flatbed_truck', 'bus', 'pickup_truck_w_trailer', 'semi_w_trailer')
+FOLDERS_2024 = ('sedan', 'SUV', 'pickup_truck', 'van', 'box_truck', 'motorcycle', 'flatbed_truck',
+                'bus', 'pickup_truck_w_trailer', 'semi_w_trailer')
 DEFAULT_SPLITS = dict(train=20, valid=5, test=5)
 _LONGEST = 16.  # metres spanned by 90 % of a chip side
 _MARKER = '.mavoc_demo_complete'
@@ -49,8 +49,8 @@ def _height_map(parts, size: int, heading: float, scale: float, shift) -> np.nda
     out = np.zeros((size, size), np.float32)
     for start, length, width, height in parts:
         u0, u1 = start - total / 2, start + length - total / 2
-        corners = np.array([[u0, -width / 2], [u1, -width / 2], [u1, width / 2],
-                            [u0, width / 2]]) * px
+        corners = np.array([[u0, -width / 2], [u1, -width / 2], [u1, width / 2], [u0, width / 2]
+                            ]) * px
         pts = (corners @ rot.T + centre) * 16  # 4 fractional bits
         mask = np.zeros((size, size), np.uint8)
         cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1, cv2.LINE_8, shift=4)
@@ -186,25 +186,29 @@ def make_mavoc_demo(root: str,
     if layout == '2021':
         _write_2021_lists(root, rows)
     elif 'valid' in rows:
-        _write_csv(osp.join(root, 'validation_reference.csv'), ['image_id', 'class', 'OOD_flag'],
-                   [[i, FOLDERS_2024[c] if c >= 0 else 'unknown', int(c < 0)]
-                    for i, c, _ in sorted(rows['valid'])])
+        _write_csv(
+            osp.join(root, 'validation_reference.csv'), ['image_id', 'class', 'OOD_flag'],
+            [[i, FOLDERS_2024[c] if c >= 0 else 'unknown',
+              int(c < 0)] for i, c, _ in sorted(rows['valid'])])
     open(osp.join(root, _MARKER), 'w').close()
     return root
 
 
 def _paths_2021(split: str, cls: int, image_id: int) -> Dict[str, str]:
     if split == 'train':
-        return dict(sar=f'train_images/{cls}/SAR_{image_id}.png',
-                    eo=f'train_images/{cls}/EO_{image_id}.png')
-    return dict(sar=f'{split}_images/{split}_sar/SAR_{image_id}.png',
-                eo=f'{split}_images/{split}_eo/EO_{image_id}.png')
+        return dict(
+            sar=f'train_images/{cls}/SAR_{image_id}.png',
+            eo=f'train_images/{cls}/EO_{image_id}.png')
+    return dict(
+        sar=f'{split}_images/{split}_sar/SAR_{image_id}.png',
+        eo=f'{split}_images/{split}_eo/EO_{image_id}.png')
 
 
 def _paths_2024(split: str, cls: int, image_id: int) -> Dict[str, str]:
     if split == 'train':
-        return dict(sar=f'SAR_Train/{FOLDERS_2024[cls]}/{image_id}.png',
-                    eo=f'EO_Train/{FOLDERS_2024[cls]}/{image_id}.png')
+        return dict(
+            sar=f'SAR_Train/{FOLDERS_2024[cls]}/{image_id}.png',
+            eo=f'EO_Train/{FOLDERS_2024[cls]}/{image_id}.png')
     if split == 'valid':
         return dict(sar=f'val/{image_id}.png')
     return dict(sar=f'test/Gotcha{image_id}.png')
@@ -217,11 +221,14 @@ def _write_2021_lists(root: str, rows: Dict[str, list]) -> None:
             folder = osp.join(root, f'kd_train_{prefix}')
             os.makedirs(folder, exist_ok=True)
             for _, _, files in rows['train']:
-                shutil.copyfile(osp.join(root, files[modality]),
-                                osp.join(folder, osp.basename(files[modality])))
-            _write_csv(osp.join(root, f'kd_train_{prefix}.csv'), ['img_name', 'class_id'],
-                       [[f'{prefix}_{i}.png', c] for i, c, _ in rows['train']])
+                shutil.copyfile(
+                    osp.join(root, files[modality]), osp.join(folder,
+                                                              osp.basename(files[modality])))
+            _write_csv(
+                osp.join(root, f'kd_train_{prefix}.csv'), ['img_name', 'class_id'],
+                [[f'{prefix}_{i}.png', c] for i, c, _ in rows['train']])
     for split in ('valid', 'test'):
         if split in rows:
-            _write_csv(osp.join(root, f'{split}_labels.csv'), ['image_id', 'class_id'],
-                       sorted((i, c) for i, c, _ in rows[split]))
+            _write_csv(
+                osp.join(root, f'{split}_labels.csv'), ['image_id', 'class_id'],
+                sorted((i, c) for i, c, _ in rows[split]))

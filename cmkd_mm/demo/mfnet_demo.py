@@ -40,8 +40,7 @@ def _scene(rng: np.random.Generator, size: Tuple[int, int], night: bool):
         else:
             for dx in (-6, 6):
                 cv2.circle(mask, (x + int(dx * s), y - int(5 * s)), int(5 * s), 1, 2)
-            cv2.line(mask, (x - int(6 * s), y - int(5 * s)), (x + int(6 * s), y - int(5 * s)),
-                     1, 2)
+            cv2.line(mask, (x - int(6 * s), y - int(5 * s)), (x + int(6 * s), y - int(5 * s)), 1, 2)
             colour, heat = (200, 30, 30), 100
         on = mask.astype(bool)
         label[on] = CLASSES[kind]

@@ -7,8 +7,12 @@ import cv2
 import numpy as np
 
 # Class id -> (RGB colour, thermal value): the survivor is warm, the others are near ambient.
-_OBJECTS = {1: ((200, 30, 30), 90), 2: ((40, 60, 160), 70), 3: ((230, 190, 20), 80),
-            4: ((150, 120, 100), 200)}
+_OBJECTS = {
+    1: ((200, 30, 30), 90),
+    2: ((40, 60, 160), 70),
+    3: ((230, 190, 20), 80),
+    4: ((150, 120, 100), 200)
+}
 
 
 def _frame(rng: np.random.Generator, size: Tuple[int, int]):

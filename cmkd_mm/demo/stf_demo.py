@@ -27,8 +27,12 @@ import numpy as np
 from cmkd_mm.datasets.stf_format import CAMERAS, camera_window, project_boxes, scale_camera
 from cmkd_mm.datasets.transforms.registration import warp_window
 
-DEFAULT_SPLITS = dict(train_clear_night=120, light_fog_night=40, val_clear_night=40,
-                      test_clear_night=24, dense_fog_night=16)
+DEFAULT_SPLITS = dict(
+    train_clear_night=120,
+    light_fog_night=40,
+    val_clear_night=40,
+    test_clear_night=24,
+    dense_fog_night=16)
 # Extinction coefficient (1/m) of visible light; the gated NIR camera sees half of it.
 FOG_BETA = dict(clear=0.004, light_fog=0.03, dense_fog=0.07)
 CAMERA_HEIGHT = 1.5  # m above the road
@@ -73,7 +77,11 @@ class _Canvas:
     def mask(self) -> np.ndarray:
         return np.zeros(self.depth.shape, np.uint8)
 
-    def paint(self, mask: np.ndarray, depth: float, nir: float, colour: np.ndarray,
+    def paint(self,
+              mask: np.ndarray,
+              depth: float,
+              nir: float,
+              colour: np.ndarray,
               obj_id: int = 0) -> None:
         """Put a surface at ``depth`` where ``mask`` is set (it hides what was there)."""
         x, y, w, h = cv2.boundingRect(mask)
@@ -91,8 +99,7 @@ class _Canvas:
               nir: float) -> None:
         """A disc light source: ``rgb`` in the RGB image, ``nir`` DN in every gated slice."""
         r = max(1, int(round(radius * 8)))
-        cv2.circle(self.emissive, _pt(centre), r, tuple(float(c) for c in rgb), -1,
-                   cv2.LINE_8, 3)
+        cv2.circle(self.emissive, _pt(centre), r, tuple(float(c) for c in rgb), -1, cv2.LINE_8, 3)
         cv2.circle(self.nir_emissive, _pt(centre), r, float(nir), -1, cv2.LINE_8, 3)
 
 
@@ -106,7 +113,11 @@ def _pt(p: Tuple[float, float]) -> Tuple[int, int]:
     return int(round(p[0] * 8)), int(round(p[1] * 8))
 
 
-def _person(canvas: _Canvas, rng: np.random.Generator, x: float, d: float, obj_id: int,
+def _person(canvas: _Canvas,
+            rng: np.random.Generator,
+            x: float,
+            d: float,
+            obj_id: int,
             height: float = PERSON_HEIGHT) -> List[float]:
     """Draw a person standing on the road at lateral ``x`` and depth ``d``; return its box."""
     cam = canvas.cam
@@ -117,12 +128,12 @@ def _person(canvas: _Canvas, rng: np.random.Generator, x: float, d: float, obj_i
     m = canvas.mask()
     thick = max(1, int(round(0.3 * w)))
     cv2.circle(m, _pt((u, foot - 0.91 * h)), int(round(0.09 * h * 8)), 1, -1, cv2.LINE_AA, 3)
-    cv2.ellipse(m, _pt((u, foot - 0.6 * h)), (int(0.4 * w * 8), int(0.24 * h * 8)), 0, 0, 360,
-                1, -1, cv2.LINE_AA, 3)
+    cv2.ellipse(m, _pt((u, foot - 0.6 * h)), (int(0.4 * w * 8), int(0.24 * h * 8)), 0, 0, 360, 1,
+                -1, cv2.LINE_AA, 3)
     for side in (-1, 1):
         spread = side * rng.uniform(0.05, 0.3) * w
-        cv2.line(m, _pt((u + side * 0.12 * w, foot - 0.42 * h)), _pt((u + spread, foot)), 1,
-                 thick, cv2.LINE_AA, 3)
+        cv2.line(m, _pt((u + side * 0.12 * w, foot - 0.42 * h)), _pt((u + spread, foot)), 1, thick,
+                 cv2.LINE_AA, 3)
     colour = rng.uniform(0.15, 0.5) * rng.uniform(0.6, 1.0, 3)
     canvas.paint(m, d, rng.uniform(0.4, 0.9), colour, obj_id)
     return [u - w / 2, foot - h, u + w / 2, foot]
@@ -136,8 +147,8 @@ def _car(canvas: _Canvas, rng: np.random.Generator, x: float, d: float, obj_id: 
     foot = cam['cy'] + cam['fy'] * CAMERA_HEIGHT / d
     h, w = cam['fy'] * 1.5 / d, cam['fx'] * width / d
     m = canvas.mask()
-    cv2.rectangle(m, _pt((u - w / 2, foot - 0.55 * h)), _pt((u + w / 2, foot)), 1, -1,
-                  cv2.LINE_AA, 3)
+    cv2.rectangle(m, _pt((u - w / 2, foot - 0.55 * h)), _pt((u + w / 2, foot)), 1, -1, cv2.LINE_AA,
+                  3)
     cv2.rectangle(m, _pt((u - 0.35 * w, foot - h)), _pt((u + 0.35 * w, foot - 0.5 * h)), 1, -1,
                   cv2.LINE_AA, 3)
     colour = rng.uniform(0.05, 0.6) * rng.uniform(0.5, 1.0, 3)
@@ -215,16 +226,32 @@ def _scene(rng: np.random.Generator, canvas: _Canvas) -> List[dict]:
     for _ in range(n_people):
         d, x = rng.uniform(7, 45), rng.uniform(-9, 9)
         members = rng.integers(2, 4) if rng.random() < 0.12 else 1
-        objects.append(dict(cls='Pedestrian_is_group' if members > 1 else 'Pedestrian', d=d,
-                            x=x, members=members, size=(PERSON_HEIGHT, 0.6 * members, 0.6)))
+        objects.append(
+            dict(
+                cls='Pedestrian_is_group' if members > 1 else 'Pedestrian',
+                d=d,
+                x=x,
+                members=members,
+                size=(PERSON_HEIGHT, 0.6 * members, 0.6)))
     for _ in range(n_cars):
         d = rng.uniform(8, 60)
         x = rng.choice([-7.0, -3.5, 0.0, 3.5, 7.0]) + rng.normal(0, 0.4)
-        objects.append(dict(cls='PassengerCar', d=d, x=x, members=1, size=(1.5, 1.8, 4.3),
-                            view_width=rng.uniform(1.8, 4.5)))  # seen from front to side
+        objects.append(
+            dict(
+                cls='PassengerCar',
+                d=d,
+                x=x,
+                members=1,
+                size=(1.5, 1.8, 4.3),
+                view_width=rng.uniform(1.8, 4.5)))  # seen from front to side
     if crowd:  # far people too small to label
-        objects.append(dict(cls='DontCare', d=rng.uniform(70, 110), x=rng.uniform(-6, 6),
-                            members=int(rng.integers(3, 7)), size=None))
+        objects.append(
+            dict(
+                cls='DontCare',
+                d=rng.uniform(70, 110),
+                x=rng.uniform(-6, 6),
+                members=int(rng.integers(3, 7)),
+                size=None))
 
     def draw(obj):
         boxes = []
@@ -234,8 +261,9 @@ def _scene(rng: np.random.Generator, canvas: _Canvas) -> List[dict]:
             step = 0.6 if obj['cls'] != 'DontCare' else 1.2
             for k in range(obj['members']):
                 dx = (k - (obj['members'] - 1) / 2) * step
-                boxes.append(_person(canvas, rng, obj['x'] + dx, obj['d'] + rng.normal(0, 0.2),
-                                     obj['id'], rng.uniform(1.6, 1.9) if k else PERSON_HEIGHT))
+                boxes.append(
+                    _person(canvas, rng, obj['x'] + dx, obj['d'] + rng.normal(0, 0.2), obj['id'],
+                            rng.uniform(1.6, 1.9) if k else PERSON_HEIGHT))
         boxes = np.array(boxes)
         obj['box'] = [boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()]
 
@@ -250,8 +278,12 @@ def _scene(rng: np.random.Generator, canvas: _Canvas) -> List[dict]:
 def _clip(box, width: int, height: int) -> Tuple[List[float], float]:
     """Clip a box to a frame; also return the fraction of its area outside."""
     x1, y1, x2, y2 = box
-    c = [min(max(x1, 0), width), min(max(y1, 0), height), min(max(x2, 0), width),
-         min(max(y2, 0), height)]
+    c = [
+        min(max(x1, 0), width),
+        min(max(y1, 0), height),
+        min(max(x2, 0), width),
+        min(max(y2, 0), height)
+    ]
     area = (x2 - x1) * (y2 - y1)
     inside = max(0.0, c[2] - c[0]) * max(0.0, c[3] - c[1])
     return c, 1.0 - inside / area if area > 0 else 1.0
@@ -341,9 +373,9 @@ def _render(canvas: _Canvas, gated_cam: dict, window: Tuple[float, ...], beta: f
         backscatter = 2500 * beta_nir * np.exp(-0.5 * ((6 - centre) / width)**2)
         slices.append(850 * nir * gate * falloff + backscatter + passive)
     # The padded region of interest holds every sample of the window, so no border is read.
-    warped = warp_window(np.dstack(slices).astype(np.float32),
-                         (x0 - left, y0 - top, x1 - left, y1 - top),
-                         (gated_cam['width'], gated_cam['height']))
+    warped = warp_window(
+        np.dstack(slices).astype(np.float32), (x0 - left, y0 - top, x1 - left, y1 - top),
+        (gated_cam['width'], gated_cam['height']))
     out = []
     for k in range(3):
         s = warped[..., k]
@@ -406,8 +438,11 @@ def make_stf_demo(root: str,
     rgb_cam = scale_camera(CAMERAS['cam_stereo_left'], scale)
     gated_cam = scale_camera(CAMERAS['gated'], scale)
     window = camera_window(rgb_cam, gated_cam)
-    result = dict(root=root, splits=splits, cameras=dict(cam_stereo_left=rgb_cam,
-                                                         gated=gated_cam), window=window)
+    result = dict(
+        root=root,
+        splits=splits,
+        cameras=dict(cam_stereo_left=rgb_cam, gated=gated_cam),
+        window=window)
     meta = dict(splits=splits, scale=scale, seed=seed, version=3)  # bump when output changes
     meta_file = osp.join(root, 'stf_demo.json')
     if osp.isfile(meta_file):
@@ -418,8 +453,10 @@ def make_stf_demo(root: str,
     for folder in (RGB_DIR, ) + GATED_DIRS + (RGB_LABELS, GATED_LABELS, 'splits'):
         os.makedirs(osp.join(root, folder), exist_ok=True)
     # Fast PNG settings (noisy images barely compress anyway); PNG encoding runs in threads.
-    png = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY,
-           cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY]
+    png = [
+        cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY,
+        cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY
+    ]
     recordings = 0
     with ThreadPoolExecutor(max_workers=2) as pool:
         writes = []  # the previous frame's image writes
@@ -449,4 +486,3 @@ def make_stf_demo(root: str,
     with open(meta_file, 'w') as f:
         json.dump(meta, f)
     return result
-

@@ -4,7 +4,6 @@ from typing import Dict, Optional
 from ..datasets.converters import convert_stf_to_coco
 from .stf_demo import make_stf_demo
 
-
 # COCO splits of the demo: train on clear and light-fog nights, test on clear and dense fog.
 DEMO_COCO_SPLITS = dict(
     train_night=['splits/train_clear_night.txt', 'splits/light_fog_night.txt'],
@@ -12,8 +11,10 @@ DEMO_COCO_SPLITS = dict(
     test_night=['splits/test_clear_night.txt', 'splits/dense_fog_night.txt'])
 
 
-def prepare_stf_demo(root: str, splits: Optional[Dict[str, int]] = None,
-                     verbose: bool = True, **kwargs) -> str:
+def prepare_stf_demo(root: str,
+                     splits: Optional[Dict[str, int]] = None,
+                     verbose: bool = True,
+                     **kwargs) -> str:
     """Write the STF demo (kept when present) and convert its splits to COCO json.
 
     Args:

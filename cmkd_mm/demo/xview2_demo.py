@@ -24,9 +24,9 @@ SUBTYPES = ('no-damage', 'minor-damage', 'major-damage', 'destroyed', 'un-classi
 SCENARIOS = ((0.9, 0.0, 0.0, 0.0, 0.1), (0.4, 0.3, 0.2, 0.1, 0.0), (0.3, 0.0, 0.3, 0.4, 0.0),
              (0.5, 0.5, 0.0, 0.0, 0.0), (0.2, 0.2, 0.2, 0.3, 0.1))
 METADATA_KEYS = ('sensor', 'provider_asset_type', 'gsd', 'capture_date', 'off_nadir_angle',
-                 'pan_resolution', 'sun_azimuth', 'sun_elevation', 'target_azimuth',
-                 'disaster', 'disaster_type', 'catalog_id', 'original_width',
-                 'original_height', 'width', 'height', 'id', 'img_name')
+                 'pan_resolution', 'sun_azimuth', 'sun_elevation', 'target_azimuth', 'disaster',
+                 'disaster_type', 'catalog_id', 'original_width', 'original_height', 'width',
+                 'height', 'id', 'img_name')
 
 
 def _building(rng: np.random.Generator, size: int) -> Polygon:
@@ -35,8 +35,7 @@ def _building(rng: np.random.Generator, size: int) -> Polygon:
     w, h = rng.uniform(14, 40) * s, rng.uniform(12, 34) * s
     shape = rng.choice(['rect', 'L', 'court'], p=[0.5, 0.3, 0.2])
     if shape == 'L':
-        poly = Polygon([(0, 0), (w, 0), (w, h * 0.45), (w * 0.45, h * 0.45), (w * 0.45, h),
-                        (0, h)])
+        poly = Polygon([(0, 0), (w, 0), (w, h * 0.45), (w * 0.45, h * 0.45), (w * 0.45, h), (0, h)])
     elif shape == 'court':
         w, h = max(w, 26 * s), max(h, 26 * s)
         poly = box(0, 0, w, h).difference(box(w * 0.3, h * 0.3, w * 0.7, h * 0.7))
@@ -110,6 +109,7 @@ def _tile(rng: np.random.Generator, size: int, empty: bool):
 
 
 def _wkt(poly: Polygon, fn=lambda x, y: (x, y)) -> str:
+
     def ring(r):
         return '(' + ', '.join('%.6f %.6f' % fn(x, y) for x, y in r.coords) + ')'
     return 'POLYGON (' + ', '.join([ring(poly.exterior)] + [ring(r) for r in poly.interiors]) \
@@ -130,14 +130,25 @@ def _label(buildings, phase: str, disaster: str, name: str, size: int, origin) -
         xy.append(dict(properties=dict(props), wkt=_wkt(poly)))
         lng_lat.append(dict(properties=dict(props), wkt=_wkt(poly, to_lng_lat)))
     meta = {k: '' for k in METADATA_KEYS}
-    meta.update(sensor='DEMO', provider_asset_type='DEMO', gsd=1.0, off_nadir_angle=0,
-                disaster=disaster, disaster_type=disaster.split('-')[-1], width=size,
-                height=size, original_width=size, original_height=size, img_name=name + '.png',
-                id=name)
+    meta.update(
+        sensor='DEMO',
+        provider_asset_type='DEMO',
+        gsd=1.0,
+        off_nadir_angle=0,
+        disaster=disaster,
+        disaster_type=disaster.split('-')[-1],
+        width=size,
+        height=size,
+        original_width=size,
+        original_height=size,
+        img_name=name + '.png',
+        id=name)
     return dict(features=dict(lng_lat=lng_lat, xy=xy), metadata=meta)
 
 
-def make_xview2_demo(root: str, splits: Optional[Dict[str, int]] = None, size: int = 256,
+def make_xview2_demo(root: str,
+                     splits: Optional[Dict[str, int]] = None,
+                     size: int = 256,
                      seed: int = 0) -> str:
     """Write the demo dataset (idempotent: a complete one is kept).
 

@@ -37,8 +37,9 @@ def _stats(values: List[Optional[float]]) -> Dict:
     finite = _finite(values)
     out = dict(values=values)
     if finite:
-        out.update(mean=float(np.mean(finite)),
-                   std=float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0)
+        out.update(
+            mean=float(np.mean(finite)),
+            std=float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0)
     return out
 
 
@@ -58,24 +59,29 @@ def report_table(recipe, runs: List[Dict[str, Dict]]) -> str:
     spec = dict(recipe.get('report') or {})
     stages = list(runs[0])
     rows = spec.get('rows') or {
-        s: s for s in stages if scalar_metrics(runs[0][s]) or runs[0][s]['type'] == 'Train'}
+        s: s
+        for s in stages if scalar_metrics(runs[0][s]) or runs[0][s]['type'] == 'Train'
+    }
     rows = {stage: label for stage, label in rows.items() if stage in runs[0]}
     columns = spec.get('columns')
     if columns is None:
         keys = sorted({k for s in rows for k in scalar_metrics(runs[0][s])})
-        columns = [dict(label=k, split=k.split('/', 1)[0], metric=k.split('/', 1)[1])
-                   for k in keys]
+        columns = [dict(label=k, split=k.split('/', 1)[0], metric=k.split('/', 1)[1]) for k in keys]
     show_time = spec.get('time', True)
     head = ['Stage' if not spec.get('rows') else 'Model'] + [c['label'] for c in columns]
     head += ['time (s)'] if show_time else []
-    lines = [f'{spec["title"]}\n' if spec.get('title') else '',
-             '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines = [
+        f'{spec["title"]}\n' if spec.get('title') else '', '| ' + ' | '.join(head) + ' |',
+        '|' + '---|' * len(head)
+    ]
     for stage, label in rows.items():
         cells = [label]
         for col in columns:
             key = f'{col["split"]}/{col["metric"]}'
-            values = [scalar_metrics(run[stage]).get(key, float('nan')) *
-                      col.get('scale', 1.0) for run in runs]
+            values = [
+                scalar_metrics(run[stage]).get(key, float('nan')) * col.get('scale', 1.0)
+                for run in runs
+            ]
             cells.append(_cell(values, col.get('fmt', '.1f')))
         if show_time:
             cells.append(_cell([run[stage]['wall_time_s'] for run in runs], '.0f'))
@@ -101,16 +107,19 @@ def write_results(work_dir: str, recipe, runs: List[Dict[str, Dict]],
     """
     table = report_table(recipe, runs)
     seed_note = f'seeds {list(seeds)}: mean ± std' if seeds else 'one run'
-    lines = [f'# Results of {osp.basename(recipe.filename or "recipe")} ({seed_note})', '',
-             table, '', '## Every stage', '']
+    lines = [
+        f'# Results of {osp.basename(recipe.filename or "recipe")} ({seed_note})', '', table, '',
+        '## Every stage', ''
+    ]
     stages: Dict[str, Dict] = {}
     for stage in runs[0]:
         keys = sorted({k for run in runs for k in scalar_metrics(run[stage])})
-        entry = dict(type=runs[0][stage]['type'],
-                     wall_time_s=_stats([run[stage]['wall_time_s'] for run in runs]),
-                     outputs=[run[stage]['outputs'] for run in runs],
-                     metrics={k: _stats([scalar_metrics(run[stage]).get(k) for run in runs])
-                              for k in keys})
+        entry = dict(
+            type=runs[0][stage]['type'],
+            wall_time_s=_stats([run[stage]['wall_time_s'] for run in runs]),
+            outputs=[run[stage]['outputs'] for run in runs],
+            metrics={k: _stats([scalar_metrics(run[stage]).get(k) for run in runs])
+                     for k in keys})
         stages[stage] = entry
         lines.append(f'- **{stage}** ({entry["type"]}, '
                      f'{_cell([run[stage]["wall_time_s"] for run in runs], ".0f")} s)' +
@@ -120,6 +129,9 @@ def write_results(work_dir: str, recipe, runs: List[Dict[str, Dict]],
     with open(md_path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     with open(json_path, 'w') as f:
-        json.dump(dict(recipe=recipe.filename, seeds=list(seeds) if seeds else None,
-                       stages=stages), f, indent=1, default=float)
+        json.dump(
+            dict(recipe=recipe.filename, seeds=list(seeds) if seeds else None, stages=stages),
+            f,
+            indent=1,
+            default=float)
     return table, (md_path, json_path)

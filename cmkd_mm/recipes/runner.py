@@ -30,8 +30,7 @@ from mmengine.logging import print_log
 
 from .registry import RECIPE_STEPS
 from .report import write_results
-from .stage_config import (merge_options, set_data_root, set_from_scratch,
-                           switch_off_missing_val)
+from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
 from .steps import BaseStep, Loop, split_reference
 
 MARKER = 'recipe_stage.json'
@@ -202,8 +201,8 @@ class RecipeRunner:
         seeds = self.seeds or [None]
         runs = []
         for seed in seeds:
-            work_dir = self.work_dir if self.seeds is None else osp.join(self.work_dir,
-                                                                         f'seed_{seed}')
+            work_dir = self.work_dir if self.seeds is None else osp.join(
+                self.work_dir, f'seed_{seed}')
             runs.append(self.run_once(work_dir, seed))
         table, paths = write_results(self.work_dir, self.recipe, runs, self.seeds)
         print(f'\n{table}\nresults in {paths[0]} and {paths[1]}')
@@ -230,9 +229,11 @@ class RecipeRunner:
             with open(marker) as f:
                 record = json.load(f)
             if record.get('inputs') != json.loads(json.dumps(inputs)):
-                print_log(f'{step.name}: finished before with other inputs '
-                          f'({record.get("inputs")}); kept. Delete {stage_dir} to run it again.',
-                          logger='current', level=30)
+                print_log(
+                    f'{step.name}: finished before with other inputs '
+                    f'({record.get("inputs")}); kept. Delete {stage_dir} to run it again.',
+                    logger='current',
+                    level=30)
             else:
                 print_log(f'{step.name}: finished before, skipped', logger='current')
             return record
@@ -240,9 +241,13 @@ class RecipeRunner:
         print_log(f'=== {step.name}: {step.describe()}', logger='current')
         start = time.time()
         result = step.run(ctx, stage_dir)
-        record = dict(stage=step.name, type=type(step).__name__, inputs=inputs,
-                      outputs=result['outputs'], metrics=result.get('metrics', {}),
-                      wall_time_s=time.time() - start)
+        record = dict(
+            stage=step.name,
+            type=type(step).__name__,
+            inputs=inputs,
+            outputs=result['outputs'],
+            metrics=result.get('metrics', {}),
+            wall_time_s=time.time() - start)
         record = json.loads(json.dumps(record, default=float))
         if not step.always_run:
             tmp = marker + '.tmp'

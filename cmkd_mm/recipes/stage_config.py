@@ -43,9 +43,9 @@ def set_data_root(cfg: Config, data_root: str) -> None:
         for dataset in _innermost_datasets(loader.dataset):
             old_root, ann_file = dataset.get('data_root') or '', dataset.get('ann_file')
             dataset.data_root = data_root
-            if isinstance(evaluator, dict) and ann_file and evaluator.get('ann_file') and (
-                    osp.normpath(evaluator.ann_file) == osp.normpath(osp.join(old_root,
-                                                                             ann_file))):
+            if isinstance(evaluator,
+                          dict) and ann_file and evaluator.get('ann_file') and (osp.normpath(
+                              evaluator.ann_file) == osp.normpath(osp.join(old_root, ann_file))):
                 evaluator.ann_file = osp.join(data_root, ann_file)
 
 
@@ -76,15 +76,19 @@ def route_options(cfg: Config, options: Dict[str, Any], name: str = '') -> Dict[
         if parts[0] != 'model' or len(parts) == 1 or parts[1] in model:
             routed[key] = value
             continue
-        targets = [part for part in ('architecture', 'teacher')
-                   if isinstance(model.get(part), dict) and parts[1] in model[part]]
+        targets = [
+            part for part in ('architecture', 'teacher')
+            if isinstance(model.get(part), dict) and parts[1] in model[part]
+        ]
         for part in targets:
             routed['.'.join(['model', part, *parts[1:]])] = value
         if not targets:
             skipped.append(key)
     if skipped:
-        print_log(f'{name or cfg.filename}: the model has no {", ".join(sorted(skipped))}; '
-                  'not applied to this stage', logger='current')
+        print_log(
+            f'{name or cfg.filename}: the model has no {", ".join(sorted(skipped))}; '
+            'not applied to this stage',
+            logger='current')
     return routed
 
 
@@ -114,8 +118,7 @@ def strip_pretrained(node: Any) -> int:
             if key == 'init_cfg' and _is_pretrained(value):
                 node[key] = None
                 count += 1
-            elif key == 'init_cfg' and isinstance(value, list) and any(map(_is_pretrained,
-                                                                            value)):
+            elif key == 'init_cfg' and isinstance(value, list) and any(map(_is_pretrained, value)):
                 node[key] = [v for v in value if not _is_pretrained(v)] or None
                 count += 1
             elif key == 'pretrained' and isinstance(value, str):
@@ -135,8 +138,8 @@ def set_from_scratch(cfg: Config) -> None:
         cfg.load_from = None
         count += 1
     if count:
-        print_log(f'--from-scratch: {count} pretrained initialisation(s) turned off',
-                  logger='current')
+        print_log(
+            f'--from-scratch: {count} pretrained initialisation(s) turned off', logger='current')
 
 
 def set_handover(cfg: Config, key: str, value: Any) -> None:
@@ -183,11 +186,12 @@ def switch_off_missing_val(cfg: Config, required: Iterable[str], name: str) -> b
     missing = [p for p in required if not osp.exists(osp.join(root, p))]
     if not missing:
         return False
-    print_log(f'{name}: no val data ({", ".join(osp.join(root, p) for p in missing)} missing), '
-              'validation switched off', logger='current')
+    print_log(
+        f'{name}: no val data ({", ".join(osp.join(root, p) for p in missing)} missing), '
+        'validation switched off',
+        logger='current')
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
     if checkpoint:
         checkpoint.save_best = None
     return True
-

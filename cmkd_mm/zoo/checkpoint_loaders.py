@@ -74,7 +74,6 @@ def load_from_torchvision(filename: str, map_location=None):
 
 
 CheckpointLoader.register_scheme(prefixes='cmkd://', loader=load_from_model_name, force=True)
-CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), loader=load_from_url,
-                                 force=True)
-CheckpointLoader.register_scheme(prefixes='torchvision://', loader=load_from_torchvision,
-                                 force=True)
+CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), loader=load_from_url, force=True)
+CheckpointLoader.register_scheme(
+    prefixes='torchvision://', loader=load_from_torchvision, force=True)

@@ -93,8 +93,14 @@ def _check(path: str, url: str) -> None:
 
 def _progress(total: Optional[int], initial: int, desc: str):
     from tqdm import tqdm
-    return tqdm(total=total, initial=initial, unit='B', unit_scale=True, unit_divisor=1024,
-                desc=desc, disable=os.environ.get('CMKD_NO_PROGRESS') == '1')
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit='B',
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=desc,
+        disable=os.environ.get('CMKD_NO_PROGRESS') == '1')
 
 
 def download(url: str, dest: str, progress: bool = True, timeout: float = 60.) -> str:

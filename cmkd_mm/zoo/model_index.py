@@ -41,10 +41,15 @@ def model_entries(path: Optional[str] = None) -> Dict[str, dict]:
         if model.name in entries:
             raise ValueError(f'model name "{model.name}" appears twice in the model index')
         entries[model.name] = dict(
-            name=model.name, collection=model.in_collection, config=model.config,
-            weights=model.weights, metadata=model.metadata.data if model.metadata else {},
-            results=[dict(task=r.task, dataset=r.dataset, metrics=r.metrics)
-                     for r in (model.results or [])])
+            name=model.name,
+            collection=model.in_collection,
+            config=model.config,
+            weights=model.weights,
+            metadata=model.metadata.data if model.metadata else {},
+            results=[
+                dict(task=r.task, dataset=r.dataset, metrics=r.metrics)
+                for r in (model.results or [])
+            ])
     return entries
 
 

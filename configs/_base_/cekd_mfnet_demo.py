@@ -9,8 +9,7 @@ demo_stream = dict(
     bot_cfg=dict(fmap_size=(8, 10), heads=4),  # layer4 input of a 120x160 image
     init_cfg=None)
 demo_decoder = dict(in_channels=(16, 16, 32, 64, 128), channels=16)
-demo_cenet = dict(
-    backbone=dict(main=demo_stream, aux=demo_stream), decode_head=demo_decoder)
+demo_cenet = dict(backbone=dict(main=demo_stream, aux=demo_stream), decode_head=demo_decoder)
 demo_eknet = dict(
     backbone=demo_stream, decode_head=demo_decoder, enhancement=dict(pool_size=(4, 5)))
 demo_loader = dict(
@@ -21,5 +20,4 @@ demo_param_scheduler = [
     dict(type='ExponentialLR', gamma=0.93, by_epoch=True, begin=0, end=demo_max_epochs)
 ]
 demo_train_cfg = dict(max_epochs=demo_max_epochs, val_interval=10)
-demo_default_hooks = dict(
-    logger=dict(interval=16), checkpoint=dict(interval=10, max_keep_ckpts=1))
+demo_default_hooks = dict(logger=dict(interval=16), checkpoint=dict(interval=10, max_keep_ckpts=1))

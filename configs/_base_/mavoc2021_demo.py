@@ -9,8 +9,7 @@ demo_net = dict(
     head=dict(in_channels=128, loss=dict(class_weight=None)))
 demo_kl_weights = dict(distiller=dict(distill_losses=dict(loss_kl=dict(class_weight=None))))
 demo_loader = dict(
-    batch_size=32, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=demo_data_root))
+    batch_size=32, num_workers=0, persistent_workers=False, dataset=dict(data_root=demo_data_root))
 demo_max_epochs = 12
 demo_optim_wrapper = dict(optimizer=dict(lr=0.05))
 demo_param_scheduler = [dict(type='StepLR', step_size=4, gamma=0.5, by_epoch=True)]

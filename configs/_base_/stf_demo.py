@@ -6,7 +6,8 @@
 # Demo data: the official STF layout at 1/4 of the real resolutions (RGB 480x256, gated 320x180),
 # written and converted by configs/recipes/cmkd_stf_demo.py, or by hand:
 #   python -c "from cmkd_mm.demo import make_stf_demo; make_stf_demo('data/demo/stf')"
-#   python tools/dataset_converters/stf_to_coco.py data/demo/stf --out-dir data/demo/stf/annotations \
+#   python tools/dataset_converters/stf_to_coco.py data/demo/stf \
+#       --out-dir data/demo/stf/annotations \
 #       --split train_night=splits/train_clear_night.txt,splits/light_fog_night.txt \
 #       --split val_night=splits/val_clear_night.txt \
 #       --split test_night=splits/test_clear_night.txt,splits/dense_fog_night.txt
@@ -22,8 +23,7 @@ demo_detector = dict(
         bbox_head=dict(in_channels=64, fc_out_channels=256)),
     # Fewer proposals and RoIs than the full model: the demo images are 320x180.
     train_cfg=dict(
-        rpn_proposal=dict(nms_pre=1000, max_per_img=300),
-        rcnn=dict(sampler=dict(num=128))),
+        rpn_proposal=dict(nms_pre=1000, max_per_img=300), rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 demo_fpn_channels = 64
 
@@ -34,8 +34,11 @@ _modalities = dict(
     gated2=dict(num_channels=1, bit_depth=10),
     rgb=dict(num_channels=3, bit_depth=8))
 demo_pipeline = [
-    dict(type='LoadModalities', modalities=_modalities, ref_modality='gated0',
-         same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
+    dict(
+        type='LoadModalities',
+        modalities=_modalities,
+        ref_modality='gated0',
+        same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     # camera_window of the intrinsics scaled by 1/4 (the official window / 4).
     dict(type='RegisterModalities', windows=dict(rgb=(77.695, 60.79, 402.285, 243.3725))),
@@ -43,10 +46,14 @@ demo_pipeline = [
     dict(type='PackMultiModalInputs', packer=dict(type='mmdet.PackDetInputs')),
 ]
 demo_train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(data_root=demo_data_root, pipeline=demo_pipeline))
 demo_val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(data_root=demo_data_root, pipeline=demo_pipeline))
 demo_test_dataloader = demo_val_dataloader
 demo_val_evaluator = dict(ann_file=demo_data_root + 'annotations/val_night.json')

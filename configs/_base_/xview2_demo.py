@@ -11,15 +11,27 @@ demo_pipeline_options = dict(
     XView2ContentCrop=dict(crop_size=demo_crop),
     MultiModalShiftScaleRotate=dict(shift=80, center_jitter=80))
 demo_encoder = dict(
-    type='UNetResNet', depth=18, stem_channels=16, base_channels=16, in_channels=3,
-    out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
-    style='pytorch', init_cfg=None)
+    type='UNetResNet',
+    depth=18,
+    stem_channels=16,
+    base_channels=16,
+    in_channels=3,
+    out_indices=(0, 1, 2, 3),
+    norm_cfg=dict(type='BN', requires_grad=True),
+    norm_eval=False,
+    style='pytorch',
+    init_cfg=None)
 demo_head = dict(in_channels=[16, 16, 32, 64, 128], decoder_channels=[16, 16, 24, 32, 64])
 demo_max_epochs = 60
 demo_optim_wrapper = dict(optimizer=dict(lr=1e-3))
 demo_param_scheduler = [
-    dict(type='MultiStepLR', milestones=[40, 52], gamma=0.5, by_epoch=True, begin=0,
-         end=demo_max_epochs)
+    dict(
+        type='MultiStepLR',
+        milestones=[40, 52],
+        gamma=0.5,
+        by_epoch=True,
+        begin=0,
+        end=demo_max_epochs)
 ]
 demo_train_cfg = dict(max_epochs=demo_max_epochs, val_interval=10)
 demo_default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10))
@@ -27,7 +39,6 @@ demo_default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10)
 # demo_pipeline_options applied to each transform).
 demo_loader = dict(num_workers=0, persistent_workers=False)
 demo_data = dict(data_root=demo_data_root, holdout=None, expect_size=demo_tile)
-demo_train_dataloader = dict(
-    demo_loader, batch_size=4, dataset=dict(demo_data, splits=('train', )))
+demo_train_dataloader = dict(demo_loader, batch_size=4, dataset=dict(demo_data, splits=('train', )))
 demo_val_dataloader = dict(demo_loader, dataset=dict(demo_data, splits=('hold', )))
 demo_test_dataloader = dict(demo_loader, dataset=dict(demo_data, splits=('test', )))

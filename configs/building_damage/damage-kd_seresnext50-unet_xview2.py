@@ -1,8 +1,8 @@
 # xView2 damage student, teacher-student mode (the seed's train_student with its experiment
 # script's setting `--mode T-S --LWF 1 --LFL 1 --alpha 0 --beta 1`): the siamese student UNet
 # (decoder widths halved) learns from the frozen, tuned damage teacher on pre + post:
-#   student: theta * -(log_softmax(s) * Y).mean()                       (SoftBCELoss, 5 classes)
-#            + 0.1 L0 + 0.1 L1 + 0.3 L2 + 0.3 L3 + 0.2 L4 + 11 CE        (always on, the tuning loss)
+#   student: theta * -(log_softmax(s) * Y).mean()                 (SoftBCELoss, 5 classes)
+#            + 0.1 L0 + 0.1 L1 + 0.3 L2 + 0.3 L3 + 0.2 L4 + 11 CE  (always on, the tuning loss)
 #   distill: beta * LWF = -(softmax(t) * log_softmax(s) * Y).mean()
 # with Y the one-hot damage target; theta = beta = 1; the feature term (alpha * LFL on the
 # concatenated pre/post layer4 features) is off as in the script (alpha = 0). The seed's
@@ -39,8 +39,9 @@ model = dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
             logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
-            gt=dict(type='MethodInputs',
-                    source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.loss_by_feat')),
+            gt=dict(
+                type='MethodInputs',
+                source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.loss_by_feat')),
         teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
         distill_losses=dict(
             loss_lwf=dict(type='TeacherWeightedLikelihoodLoss', loss_weight=1.0)),  # beta
@@ -59,8 +60,13 @@ val_cfg = dict(_delete_=True, type='mmrazor.CrossModalDistillValLoop', evaluate_
 max_epochs = 30
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', milestones=[5, 11, 17, 23, 29], gamma=0.5, by_epoch=True,
-         begin=0, end=max_epochs)
+    dict(
+        type='MultiStepLR',
+        milestones=[5, 11, 17, 23, 29],
+        gamma=0.5,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs)
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 default_hooks = dict(checkpoint=dict(save_best='score', rule='greater'))

@@ -10,8 +10,8 @@ _base_ = [
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 model = dict(
     _base_.xview2_damage_teacher,
-    decode_head=dict(_base_.xview2_damage_teacher.decode_head,
-                     loss_decode=_base_.xview2_damage_tune_loss))
+    decode_head=dict(
+        _base_.xview2_damage_teacher.decode_head, loss_decode=_base_.xview2_damage_tune_loss))
 train_dataloader = dict(_base_.damage_train_dataloader, batch_size=16)
 val_dataloader = _base_.damage_val_dataloader
 test_dataloader = _base_.damage_test_dataloader

@@ -28,8 +28,10 @@ model = dict(
         eval_teacher='damage',
         teachers=dict(
             damage=dict(model=_base_.xview2_damage_teacher, ckpt=None, view='damage'),
-            loc=dict(config='configs/building_damage/loc_seresnext50-unet_xview2.py',
-                     ckpt=None, view='pre'))),
+            loc=dict(
+                config='configs/building_damage/loc_seresnext50-unet_xview2.py',
+                ckpt=None,
+                view='pre'))),
     distiller=dict(
         teacher_recorders=dict(
             _delete_=True,
@@ -37,8 +39,11 @@ model = dict(
             loc_logits=dict(type='ModuleOutputs', source='loc.decode_head.conv_seg')),
         distill_losses=dict(
             loss_lwf=dict(loss_weight=1.0 - dual_teacher_m),  # (1 - m) beta
-            loss_loc_lwf=dict(type='TeacherWeightedLikelihoodLoss', five2two=True,
-                              temperature=2.0, loss_weight=dual_teacher_m * 0.5)),
+            loss_loc_lwf=dict(
+                type='TeacherWeightedLikelihoodLoss',
+                five2two=True,
+                temperature=2.0,
+                loss_weight=dual_teacher_m * 0.5)),
         loss_forward_mappings=dict(
             loss_loc_lwf=dict(
                 preds_S=dict(from_student=True, recorder='logits'),

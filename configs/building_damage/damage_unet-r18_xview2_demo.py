@@ -5,10 +5,12 @@ _base_ = ['./damage_seresnext50-unet_xview2.py', '../_base_/xview2_demo.py']
 model = dict(backbone=dict(_base_.demo_encoder, _delete_=True), decode_head=_base_.demo_head)
 train_dataloader = dict(
     _base_.demo_train_dataloader,
-    dataset=dict(_base_.demo_train_dataloader.dataset, pipeline=[
-        dict(t, **_base_.demo_pipeline_options.get(t['type'], {}))
-        for t in _base_.damage_train_pipeline
-    ]))
+    dataset=dict(
+        _base_.demo_train_dataloader.dataset,
+        pipeline=[
+            dict(t, **_base_.demo_pipeline_options.get(t['type'], {}))
+            for t in _base_.damage_train_pipeline
+        ]))
 val_dataloader = _base_.demo_val_dataloader
 test_dataloader = _base_.demo_test_dataloader
 optim_wrapper = _base_.demo_optim_wrapper

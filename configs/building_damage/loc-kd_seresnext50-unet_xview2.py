@@ -21,8 +21,7 @@ student = dict(
     decode_head=dict(
         _base_.xview2_loc_student.decode_head,
         loss_decode=[
-            dict(type='ComboLoss', weights=dict(dice=3.0, focal=10.0),
-                 temperature=kd_temperature),
+            dict(type='ComboLoss', weights=dict(dice=3.0, focal=10.0), temperature=kd_temperature),
             dict(type='SoftBCELoss', temperature=kd_temperature, loss_weight=1.0),  # theta
         ]))
 teacher_ckpt = None
@@ -40,12 +39,14 @@ model = dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
             logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
-            gt=dict(type='MethodInputs',
-                    source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.loss_by_feat')),
+            gt=dict(
+                type='MethodInputs',
+                source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.loss_by_feat')),
         teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
         distill_losses=dict(
-            loss_lwf=dict(type='TeacherWeightedLikelihoodLoss', temperature=kd_temperature,
-                          loss_weight=1.0)),  # beta
+            loss_lwf=dict(
+                type='TeacherWeightedLikelihoodLoss', temperature=kd_temperature,
+                loss_weight=1.0)),  # beta
         loss_forward_mappings=dict(
             loss_lwf=dict(
                 preds_S=dict(from_student=True, recorder='logits'),
@@ -61,8 +62,13 @@ val_cfg = dict(_delete_=True, type='mmrazor.CrossModalDistillValLoop', evaluate_
 max_epochs = 30
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', milestones=[4, 6, 8, 10, 12, 14, 15, 16, 17, 18, 19, 20],
-         gamma=0.5, by_epoch=True, begin=0, end=max_epochs)
+    dict(
+        type='MultiStepLR',
+        milestones=[4, 6, 8, 10, 12, 14, 15, 16, 17, 18, 19, 20],
+        gamma=0.5,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs)
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 default_hooks = dict(checkpoint=dict(save_best='localization_f1', rule='greater'))

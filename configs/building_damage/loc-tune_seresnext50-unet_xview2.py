@@ -10,8 +10,7 @@ _base_ = [
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 model = _base_.xview2_loc_teacher
 train_dataloader = dict(
-    _base_.loc_train_dataloader,
-    dataset=dict(_base_.loc_train_dataloader['dataset'], holdout=None))
+    _base_.loc_train_dataloader, dataset=dict(_base_.loc_train_dataloader['dataset'], holdout=None))
 val_dataloader = dict(
     _base_.loc_val_dataloader,
     dataset=dict(_base_.loc_test_dataloader['dataset'], splits=('hold', )))

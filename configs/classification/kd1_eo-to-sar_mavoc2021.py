@@ -2,7 +2,6 @@
 # classification track). Same loss and schedule as kd1_sar-to-eo_mavoc2021.py.
 _base_ = ['./kd1_sar-to-eo_mavoc2021.py']
 # The EO model (baseline_resnet34_eo_mavoc2021.py) via --cfg-options model.teacher_ckpt=...
-model = dict(
-    data_preprocessor=dict(views=dict(student=['sar'], teacher=['eo'])))
+model = dict(data_preprocessor=dict(views=dict(student=['sar'], teacher=['eo'])))
 # The SAR student trains with the SAR train transform (crop, rotation, flips).
 train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))

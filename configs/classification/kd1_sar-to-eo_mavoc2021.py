@@ -3,8 +3,10 @@
 #   loss = 0.8 * CE_w,mix(s, y) + 0.2 * T^2 * KL(softmax(t/T) || softmax(s/T)),  T = 2
 # with the KL averaged over all B x 10 elements as the seed does (reduction='mean'; 'batchmean'
 # is 10x larger for 10 classes). 120 epochs, SGD 0.01, StepLR(20, 0.5).
-_base_ = ['../_base_/models/resnet34_1ch_mavoc.py', '../_base_/datasets/mavoc_2021.py',
-          '../_base_/schedules/mavoc_sgd_step.py']
+_base_ = [
+    '../_base_/models/resnet34_1ch_mavoc.py', '../_base_/datasets/mavoc_2021.py',
+    '../_base_/schedules/mavoc_sgd_step.py'
+]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 
 # The SAR model (baseline_resnet34_sar_mavoc2021.py), e.g. --cfg-options
@@ -14,8 +16,8 @@ student_view, teacher_view = 'eo', 'sar'
 kd_alpha = 0.2
 student = dict(
     _base_.classifier,
-    head=dict(_base_.classifier.head, loss=dict(_base_.classifier.head.loss,
-                                                 loss_weight=1 - kd_alpha)))
+    head=dict(
+        _base_.classifier.head, loss=dict(_base_.classifier.head.loss, loss_weight=1 - kd_alpha)))
 logits = dict(logits=dict(type='ModuleOutputs', source='head.fc'))
 model = dict(
     _scope_='mmrazor',

@@ -1,7 +1,6 @@
 # kd2_eo-step_mavoc2021.py at demo size (configs/recipes/ntire2021_mavoc2021_demo.py).
 _base_ = ['./kd2_eo-step_mavoc2021.py', '../_base_/mavoc2021_demo.py']
-model = dict(
-    architecture=_base_.demo_net, teacher=_base_.demo_net, **_base_.demo_kl_weights)
+model = dict(architecture=_base_.demo_net, teacher=_base_.demo_net, **_base_.demo_kl_weights)
 train_dataloader = _base_.demo_loader
 val_dataloader = _base_.demo_loader
 test_dataloader = _base_.demo_loader

@@ -43,8 +43,7 @@ model = dict(
         student_recorders=feat,
         teacher_recorders=feat,
         distill_losses=dict(
-            loss_kl=dict(type='KLDivergence', tau=kl_tau, reduction='batchmean',
-                         loss_weight=1.0)),
+            loss_kl=dict(type='KLDivergence', tau=kl_tau, reduction='batchmean', loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_kl=dict(
                 preds_S=dict(from_student=True, recorder='feat', data_idx=0),

@@ -56,24 +56,41 @@ tta_pipeline = [
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='ApplyToModalities', modalities=_sar, keep_size=False,
-                     transforms=[dict(type='mmpretrain.Resize', scale=(224, 224))])
+                dict(
+                    type='ApplyToModalities',
+                    modalities=_sar,
+                    keep_size=False,
+                    transforms=[dict(type='mmpretrain.Resize', scale=(224, 224))])
             ],
             [
-                dict(type='ApplyToModalities', modalities=_sar,
-                     transforms=[dict(type='mmpretrain.RandomFlip', prob=0.)]),
-                dict(type='ApplyToModalities', modalities=_sar,
-                     transforms=[dict(type='mmpretrain.RandomFlip', prob=1.,
-                                      direction='horizontal')]),
+                dict(
+                    type='ApplyToModalities',
+                    modalities=_sar,
+                    transforms=[dict(type='mmpretrain.RandomFlip', prob=0.)]),
+                dict(
+                    type='ApplyToModalities',
+                    modalities=_sar,
+                    transforms=[
+                        dict(type='mmpretrain.RandomFlip', prob=1., direction='horizontal')
+                    ]),
             ],
             [
-                dict(type='ApplyToModalities', modalities=_sar,
-                     transforms=[dict(type='mmpretrain.RandomFlip', prob=0.)]),
+                dict(
+                    type='ApplyToModalities',
+                    modalities=_sar,
+                    transforms=[dict(type='mmpretrain.RandomFlip', prob=0.)]),
             ] + [
-                dict(type='ApplyToModalities', modalities=_sar,
-                     transforms=[dict(type='mmpretrain.Rotate', angle=angle, prob=1.,
-                                      random_negative_prob=0., pad_val=0)])
-                for angle in (90., 180., 270.)
+                dict(
+                    type='ApplyToModalities',
+                    modalities=_sar,
+                    transforms=[
+                        dict(
+                            type='mmpretrain.Rotate',
+                            angle=angle,
+                            prob=1.,
+                            random_negative_prob=0.,
+                            pad_val=0)
+                    ]) for angle in (90., 180., 270.)
             ],
             [_pack],
         ])

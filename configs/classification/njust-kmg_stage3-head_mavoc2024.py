@@ -15,8 +15,7 @@ _base_ = ['./njust-kmg_stage3-full_mavoc2024.py']
 
 model = dict(backbone=dict(frozen_stages=_base_.encoder.num_stages))
 optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'backbone': dict(lr_mult=0., decay_mult=0.),
-            'neck': dict(lr_mult=0., decay_mult=0.)
-        }))
+    paramwise_cfg=dict(custom_keys={
+        'backbone': dict(lr_mult=0., decay_mult=0.),
+        'neck': dict(lr_mult=0., decay_mult=0.)
+    }))

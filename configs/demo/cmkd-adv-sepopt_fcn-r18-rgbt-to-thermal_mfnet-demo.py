@@ -14,5 +14,4 @@ param_scheduler = dict(
         dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=40, end=400, by_epoch=False)
     ],
     distiller=dict(type='ConstantLR', factor=1.0, by_epoch=False))
-model_wrapper_cfg = dict(
-    type='mmrazor.DistillDistributedDataParallel', find_unused_parameters=True)
+model_wrapper_cfg = dict(type='mmrazor.DistillDistributedDataParallel', find_unused_parameters=True)

@@ -14,8 +14,11 @@ model = dict(
                 grl_lambda=0.3,
                 loss_weight=1.0,
                 discriminator=dict(
-                    type='FeatureDiscriminator', in_channels=128, channels=64,
-                    pool_size=(4, 4), fc_channels=32))),
+                    type='FeatureDiscriminator',
+                    in_channels=128,
+                    channels=64,
+                    pool_size=(4, 4),
+                    fc_channels=32))),
         loss_forward_mappings=dict(
             loss_adv=dict(
                 preds_S=dict(from_student=True, recorder='feat'),

@@ -13,5 +13,4 @@ model = dict(
         modalities=_base_.modality_stats,
         views=dict(student=_base_.student_modalities),
         base=dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)))
-default_hooks = dict(
-    visualization=dict(type='MultiModalDetVisualizationHook', modalities=['rgb']))
+default_hooks = dict(visualization=dict(type='MultiModalDetVisualizationHook', modalities=['rgb']))

@@ -1,4 +1,5 @@
-# baseline_faster-rcnn_r50_fpn_rgb_stf.py at demo size: narrow random-init detector, demo data, short schedule.
+# baseline_faster-rcnn_r50_fpn_rgb_stf.py at demo size: narrow random-init detector, demo data,
+# short schedule.
 _base_ = ['./baseline_faster-rcnn_r50_fpn_rgb_stf.py', '../_base_/stf_demo.py']
 
 model = _base_.demo_detector

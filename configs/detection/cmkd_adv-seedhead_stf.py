@@ -14,16 +14,24 @@ seed_heads = {
     3: dict(maxpool_after=(False, False), flatten_dim=432),
 }
 random_conv1 = dict(
-    type='InflatedPretrained', checkpoint=_base_.coco_detector_ckpt, inflate='random',
+    type='InflatedPretrained',
+    checkpoint=_base_.coco_detector_ckpt,
+    inflate='random',
     reset=('backbone.conv1.', ))
 model = dict(
     architecture=dict(init_cfg=random_conv1),
     teacher=dict(init_cfg=random_conv1),
     distiller=dict(
         distill_losses={
-            f'loss_adv_p{lvl + 2}': dict(
+            f'loss_adv_p{lvl + 2}':
+            dict(
                 discriminator=dict(
-                    type='FeatureDiscriminator', in_channels=256, channels=128, pool_size=None,
-                    fc_channels=108, dropout=0.5, **head))
+                    type='FeatureDiscriminator',
+                    in_channels=256,
+                    channels=128,
+                    pool_size=None,
+                    fc_channels=108,
+                    dropout=0.5,
+                    **head))
             for lvl, head in seed_heads.items()
         }))

@@ -8,18 +8,26 @@ _base_ = ['./cmkd_mse_stf.py']
 
 levels = (0, 1, 2, 3)
 discriminator = dict(
-    type='FeatureDiscriminator', in_channels=256, channels=128, pool_size=(16, 16),
-    fc_channels=108, dropout=0.5)
+    type='FeatureDiscriminator',
+    in_channels=256,
+    channels=128,
+    pool_size=(16, 16),
+    fc_channels=108,
+    dropout=0.5)
 model = dict(
     distiller=dict(
         distill_losses={
-            f'loss_adv_p{lvl + 2}': dict(
-                type='AdversarialFeatureLoss', discriminator=discriminator, grl_lambda=0.3,
+            f'loss_adv_p{lvl + 2}':
+            dict(
+                type='AdversarialFeatureLoss',
+                discriminator=discriminator,
+                grl_lambda=0.3,
                 loss_weight=1.0 / len(levels))
             for lvl in levels
         },
         loss_forward_mappings={
-            f'loss_adv_p{lvl + 2}': dict(
+            f'loss_adv_p{lvl + 2}':
+            dict(
                 preds_S=dict(from_student=True, recorder='fpn', data_idx=lvl),
                 preds_T=dict(from_student=False, recorder='fpn', data_idx=lvl))
             for lvl in levels

@@ -13,7 +13,8 @@ train_cfg = _base_.demo_train_cfg
 log_processor = _base_.demo_log_processor
 default_hooks = _base_.demo_default_hooks
 # The discriminators see the demo's 64-channel FPN maps.
-model['distiller'] = dict(distill_losses={
-    f'loss_adv_p{lvl + 2}': dict(discriminator=dict(in_channels=_base_.demo_fpn_channels))
-    for lvl in _base_.levels
-})
+model['distiller'] = dict(
+    distill_losses={
+        f'loss_adv_p{lvl + 2}': dict(discriminator=dict(in_channels=_base_.demo_fpn_channels))
+        for lvl in _base_.levels
+    })

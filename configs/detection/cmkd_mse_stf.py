@@ -33,12 +33,13 @@ model = dict(
         student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         distill_losses={
-            f'loss_mse_p{lvl + 2}': dict(
-                type='L2Loss', normalize=False, div_element=True, loss_weight=0.5 / len(levels))
+            f'loss_mse_p{lvl + 2}':
+            dict(type='L2Loss', normalize=False, div_element=True, loss_weight=0.5 / len(levels))
             for lvl in levels
         },
         loss_forward_mappings={
-            f'loss_mse_p{lvl + 2}': dict(
+            f'loss_mse_p{lvl + 2}':
+            dict(
                 s_feature=dict(from_student=True, recorder='fpn', data_idx=lvl),
                 t_feature=dict(from_student=False, recorder='fpn', data_idx=lvl))
             for lvl in levels

@@ -1,4 +1,5 @@
-# teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py at demo size: narrow random-init detector, demo data, short schedule.
+# teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py at demo size: narrow random-init detector, demo
+# data, short schedule.
 _base_ = ['./teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py', '../_base_/stf_demo.py']
 
 model = _base_.demo_detector

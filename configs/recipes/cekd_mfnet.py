@@ -7,20 +7,23 @@
 _evaluate = ['val', 'test']
 stages = dict(
     teacher=dict(
-        type='Train', config='configs/segmentation/teacher_cenet_r50-bot_rgbt_mfnet.py',
+        type='Train',
+        config='configs/segmentation/teacher_cenet_r50-bot_rgbt_mfnet.py',
         evaluate=_evaluate),
     baseline=dict(
-        type='Train', config='configs/segmentation/baseline_eknet_r50-bot_thermal_mfnet.py',
+        type='Train',
+        config='configs/segmentation/baseline_eknet_r50-bot_thermal_mfnet.py',
         evaluate=_evaluate),
     cekd=dict(
-        type='Train', config='configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py',
-        inputs={'model.teacher_ckpt': 'teacher.best'}, extract_student=True,
+        type='Train',
+        config='configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py',
+        inputs={'model.teacher_ckpt': 'teacher.best'},
+        extract_student=True,
         evaluate=_evaluate))
 report = dict(
     title='CEKD on MFNet, mIoU (%)',
     rows=dict(
-        teacher='CENet teacher (RGB + T)', baseline='EKNet baseline (T)',
-        cekd='CEKD EKNet (T)'),
+        teacher='CENet teacher (RGB + T)', baseline='EKNet baseline (T)', cekd='CEKD EKNet (T)'),
     columns=[
         dict(label='val', split='val', metric='mIoU'),
         dict(label='test', split='test', metric='mIoU'),

@@ -12,22 +12,30 @@ _evaluate = ['val', 'test']
 _teacher = {'model.teacher_ckpt': 'teacher.best'}
 stages = dict(
     teacher=dict(
-        type='Train', config='configs/demo/teacher_fcn-r18-rgbt_mfnet-demo.py',
-        evaluate=_evaluate),
+        type='Train', config='configs/demo/teacher_fcn-r18-rgbt_mfnet-demo.py', evaluate=_evaluate),
     baseline=dict(
-        type='Train', config='configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py',
+        type='Train',
+        config='configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py',
         evaluate=_evaluate),
     cmkd=dict(
-        type='Train', config='configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
-        inputs=_teacher, extract_student=True, evaluate=_evaluate),
+        type='Train',
+        config='configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
+        inputs=_teacher,
+        extract_student=True,
+        evaluate=_evaluate),
     cmkd_adv=dict(
-        type='Train', config='configs/demo/cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
-        inputs=_teacher, extract_student=True, evaluate=_evaluate))
+        type='Train',
+        config='configs/demo/cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
+        inputs=_teacher,
+        extract_student=True,
+        evaluate=_evaluate))
 report = dict(
     title='RGB-thermal segmentation demo (MFNet layout), mIoU over 9 classes (%)',
     rows=dict(
-        teacher='Teacher (RGB + thermal)', baseline='Baseline (thermal)',
-        cmkd='CMKD (thermal)', cmkd_adv='CMKD-Adv (thermal)'),
+        teacher='Teacher (RGB + thermal)',
+        baseline='Baseline (thermal)',
+        cmkd='CMKD (thermal)',
+        cmkd_adv='CMKD-Adv (thermal)'),
     columns=[
         dict(label='val mIoU', split='val', metric='mIoU'),
         dict(label='test mIoU', split='test', metric='mIoU'),

@@ -25,16 +25,24 @@ stages = dict(
         config='configs/detection/baseline_faster-rcnn_r50_fpn_rgb_stf.py',
         evaluate=_evaluate),
     cmkd_mse=dict(
-        type='Train', config='configs/detection/cmkd_mse_stf.py', inputs=_teacher,
-        extract_student=True, evaluate=_evaluate),
+        type='Train',
+        config='configs/detection/cmkd_mse_stf.py',
+        inputs=_teacher,
+        extract_student=True,
+        evaluate=_evaluate),
     cmkd_adv=dict(
-        type='Train', config='configs/detection/cmkd_adv_stf.py', inputs=_teacher,
-        extract_student=True, evaluate=_evaluate))
+        type='Train',
+        config='configs/detection/cmkd_adv_stf.py',
+        inputs=_teacher,
+        extract_student=True,
+        evaluate=_evaluate))
 report = dict(
     title='Seeing Through Fog (night), COCO bbox mAP (%)',
     rows=dict(
-        teacher='Teacher (RGB + 3 gated)', baseline='Baseline (RGB)',
-        cmkd_mse='CMKD-MSE (RGB)', cmkd_adv='CMKD-Adv (RGB)'),
+        teacher='Teacher (RGB + 3 gated)',
+        baseline='Baseline (RGB)',
+        cmkd_mse='CMKD-MSE (RGB)',
+        cmkd_adv='CMKD-Adv (RGB)'),
     columns=[
         dict(label='val mAP', split='val', metric='coco/bbox_mAP', scale=100),
         dict(label='test mAP', split='test', metric='coco/bbox_mAP', scale=100),

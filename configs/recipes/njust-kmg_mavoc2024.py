@@ -17,25 +17,36 @@ _cls = 'configs/classification/'
 optional_val = ['val', 'validation_reference.csv']
 # cluster_order='numeric' / tie_break='smallest' give the deterministic alternative.
 _postprocess = dict(
-    ood_score='energy', energy_t=1.0, cluster='id-gap', id_gap=100, cluster_order='name',
-    tie_break='seed', vote_threshold=0.95)
+    ood_score='energy',
+    energy_t=1.0,
+    cluster='id-gap',
+    id_gap=100,
+    cluster_order='name',
+    tie_break='seed',
+    vote_threshold=0.95)
 stages = dict(
     stage1_eo=dict(type='Train', config=_cls + 'njust-kmg_stage1-eo_mavoc2024.py'),
     stage2_kl=dict(
-        type='Train', config=_cls + 'njust-kmg_stage2-kl_mavoc2024.py',
-        inputs={'model.teacher_ckpt': 'stage1_eo.best'}, extract_student=True),
+        type='Train',
+        config=_cls + 'njust-kmg_stage2-kl_mavoc2024.py',
+        inputs={'model.teacher_ckpt': 'stage1_eo.best'},
+        extract_student=True),
     stage3_head_from_kl=dict(
-        type='Train', config=_cls + 'njust-kmg_stage3-head_mavoc2024.py',
+        type='Train',
+        config=_cls + 'njust-kmg_stage3-head_mavoc2024.py',
         inputs={'model.init_cfg.checkpoint': 'stage2_kl.student'}),
     inference_kl_head=dict(
         type='MAVOCInference',
         inputs=dict(config='stage3_head_from_kl.config', checkpoint='stage3_head_from_kl.best'),
         postprocess=_postprocess),
     stage2_joint=dict(
-        type='Train', config=_cls + 'njust-kmg_stage2-joint_mavoc2024.py',
-        inputs={'model.teacher_ckpt': 'stage1_eo.best'}, extract_student=True),
+        type='Train',
+        config=_cls + 'njust-kmg_stage2-joint_mavoc2024.py',
+        inputs={'model.teacher_ckpt': 'stage1_eo.best'},
+        extract_student=True),
     stage3_full_from_joint=dict(
-        type='Train', config=_cls + 'njust-kmg_stage3-full_mavoc2024.py',
+        type='Train',
+        config=_cls + 'njust-kmg_stage3-full_mavoc2024.py',
         inputs={'model.init_cfg.checkpoint': 'stage2_joint.student'}),
     inference_joint_full=dict(
         type='MAVOCInference',
@@ -44,8 +55,7 @@ stages = dict(
         postprocess=_postprocess))
 report = dict(
     title='NJUST-KMG (PBVS 2024), SAR val with OOD chips',
-    rows=dict(
-        inference_kl_head='KL + head (README)', inference_joint_full='joint + full (code)'),
+    rows=dict(inference_kl_head='KL + head (README)', inference_joint_full='joint + full (code)'),
     columns=[
         dict(label='top-1 %', split='val', metric='accuracy/top1'),
         dict(label='AUROC', split='val', metric='auroc', fmt='.3f'),

@@ -17,10 +17,12 @@ _balancing = dict(k=85, classes=(0, 1, 2, 3))
 stages = dict(
     eo=dict(type='Train', config=_cls + 'baseline_resnet34_eo_mavoc2021.py'),
     sar=dict(
-        type='Train', config=_cls + 'baseline_resnet34_sar_mavoc2021.py',
+        type='Train',
+        config=_cls + 'baseline_resnet34_sar_mavoc2021.py',
         inputs={'load_from': 'eo.best'}),
     kd1=dict(
-        type='Train', config=_cls + 'kd1_sar-to-eo_mavoc2021.py',
+        type='Train',
+        config=_cls + 'kd1_sar-to-eo_mavoc2021.py',
         inputs={
             'model.teacher_ckpt': 'sar.best',
             'model.architecture.init_cfg.checkpoint': 'eo.best'
@@ -31,7 +33,9 @@ stages = dict(
         carry=dict(eo='eo.best', eo_config='eo.config', sar='sar.best'),
         body=dict(
             eo_step=dict(
-                type='Train', config=_cls + 'kd2_eo-step_mavoc2021.py', extract_student=True,
+                type='Train',
+                config=_cls + 'kd2_eo-step_mavoc2021.py',
+                extract_student=True,
                 inputs={
                     'model.teacher_ckpt': 'kd2.sar',
                     'model.architecture.init_cfg.checkpoint': 'kd2.eo'
@@ -41,7 +45,9 @@ stages = dict(
                 },
                 update=dict(eo='student', eo_config='student_config')),
             sar_step=dict(
-                type='Train', config=_cls + 'kd2_sar-step_mavoc2021.py', extract_student=True,
+                type='Train',
+                config=_cls + 'kd2_sar-step_mavoc2021.py',
+                extract_student=True,
                 inputs={
                     'model.teacher_ckpt': 'kd2.eo',
                     'model.architecture.init_cfg.checkpoint': 'kd2.sar'
@@ -51,18 +57,25 @@ stages = dict(
                 },
                 update=dict(sar='student')))),
     baseline_eval=dict(
-        type='Evaluate', inputs=dict(config='eo.config', checkpoint='eo.best'),
-        val_evaluator=_val, test_evaluator=_test),
+        type='Evaluate',
+        inputs=dict(config='eo.config', checkpoint='eo.best'),
+        val_evaluator=_val,
+        test_evaluator=_test),
     kd1_eval=dict(
-        type='Evaluate', inputs=dict(config='kd1.config', checkpoint='kd1.best'),
-        val_evaluator=_val, test_evaluator=_test),
+        type='Evaluate',
+        inputs=dict(config='kd1.config', checkpoint='kd1.best'),
+        val_evaluator=_val,
+        test_evaluator=_test),
     kd1_pp_eval=dict(
-        type='Evaluate', inputs=dict(config='kd1.config', checkpoint='kd1.best'),
+        type='Evaluate',
+        inputs=dict(config='kd1.config', checkpoint='kd1.best'),
         val_evaluator=dict(_val, balancing=_balancing),
         test_evaluator=dict(_test, balancing=_balancing)),
     kd2_eval=dict(
-        type='Evaluate', inputs=dict(config='kd2.eo_config', checkpoint='kd2.eo'),
-        val_evaluator=_val, test_evaluator=_test))
+        type='Evaluate',
+        inputs=dict(config='kd2.eo_config', checkpoint='kd2.eo'),
+        val_evaluator=_val,
+        test_evaluator=_test))
 report = dict(
     title='NTIRE 2021 MAVOC, top-1 of the final EO model (%)',
     rows=dict(

@@ -22,37 +22,73 @@ _evaluate = ['val', 'test']
 _profile = dict(shape=(1024, 1024), iters=3, onnx=False)
 _transfer = {'model.architecture.init_cfg.checkpoint': 'loc_kd.student'}
 _damage_teacher = {'model.teacher_ckpt': 'damage_tune.best'}
-_two_teachers = {'model.teacher.teachers.damage.ckpt': 'damage_tune.best',
-                 'model.teacher.teachers.loc.ckpt': 'loc_tune.best'}
+_two_teachers = {
+    'model.teacher.teachers.damage.ckpt': 'damage_tune.best',
+    'model.teacher.teachers.loc.ckpt': 'loc_tune.best'
+}
 stages = dict(
     loc=dict(type='Train', config=_cfg + 'loc_seresnext50-unet_xview2.py', evaluate=_evaluate),
-    loc_tune=dict(type='Train', config=_cfg + 'loc-tune_seresnext50-unet_xview2.py',
-                  inputs={'load_from': 'loc.best'}, evaluate=_evaluate, profile=_profile),
-    damage=dict(type='Train', config=_cfg + 'damage_seresnext50-unet_xview2.py',
-                evaluate=_evaluate),
-    damage_tune=dict(type='Train', config=_cfg + 'damage-tune_seresnext50-unet_xview2.py',
-                     inputs={'load_from': 'damage.best'}, evaluate=_evaluate, profile=_profile),
-    loc_student=dict(type='Train', config=_cfg + 'loc-student_seresnext50-unet_xview2.py',
-                     evaluate=_evaluate, profile=_profile),
-    loc_kd=dict(type='Train', config=_cfg + 'loc-kd_seresnext50-unet_xview2.py',
-                inputs={'model.teacher_ckpt': 'loc_tune.best'}, extract_student=True,
-                evaluate=_evaluate, profile=_profile),
-    damage_student=dict(type='Train', config=_cfg + 'damage-student_seresnext50-unet_xview2.py',
-                        evaluate=_evaluate, profile=_profile),
+    loc_tune=dict(
+        type='Train',
+        config=_cfg + 'loc-tune_seresnext50-unet_xview2.py',
+        inputs={'load_from': 'loc.best'},
+        evaluate=_evaluate,
+        profile=_profile),
+    damage=dict(
+        type='Train', config=_cfg + 'damage_seresnext50-unet_xview2.py', evaluate=_evaluate),
+    damage_tune=dict(
+        type='Train',
+        config=_cfg + 'damage-tune_seresnext50-unet_xview2.py',
+        inputs={'load_from': 'damage.best'},
+        evaluate=_evaluate,
+        profile=_profile),
+    loc_student=dict(
+        type='Train',
+        config=_cfg + 'loc-student_seresnext50-unet_xview2.py',
+        evaluate=_evaluate,
+        profile=_profile),
+    loc_kd=dict(
+        type='Train',
+        config=_cfg + 'loc-kd_seresnext50-unet_xview2.py',
+        inputs={'model.teacher_ckpt': 'loc_tune.best'},
+        extract_student=True,
+        evaluate=_evaluate,
+        profile=_profile),
+    damage_student=dict(
+        type='Train',
+        config=_cfg + 'damage-student_seresnext50-unet_xview2.py',
+        evaluate=_evaluate,
+        profile=_profile),
     damage_student_transfer=dict(
-        type='Train', config=_cfg + 'damage-student_seresnext50-unet_xview2.py',
-        inputs={'model.init_cfg.checkpoint': 'loc_kd.student'}, evaluate=_evaluate),
-    damage_kd=dict(type='Train', config=_cfg + 'damage-kd_seresnext50-unet_xview2.py',
-                   inputs=_damage_teacher, extract_student=True, evaluate=_evaluate,
-                   profile=_profile),
+        type='Train',
+        config=_cfg + 'damage-student_seresnext50-unet_xview2.py',
+        inputs={'model.init_cfg.checkpoint': 'loc_kd.student'},
+        evaluate=_evaluate),
+    damage_kd=dict(
+        type='Train',
+        config=_cfg + 'damage-kd_seresnext50-unet_xview2.py',
+        inputs=_damage_teacher,
+        extract_student=True,
+        evaluate=_evaluate,
+        profile=_profile),
     damage_kd_transfer=dict(
-        type='Train', config=_cfg + 'damage-kd_seresnext50-unet_xview2.py',
-        inputs=dict(_damage_teacher, **_transfer), extract_student=True, evaluate=_evaluate),
-    damage_two=dict(type='Train', config=_cfg + 'damage-twoteacher_seresnext50-unet_xview2.py',
-                    inputs=_two_teachers, extract_student=True, evaluate=_evaluate),
+        type='Train',
+        config=_cfg + 'damage-kd_seresnext50-unet_xview2.py',
+        inputs=dict(_damage_teacher, **_transfer),
+        extract_student=True,
+        evaluate=_evaluate),
+    damage_two=dict(
+        type='Train',
+        config=_cfg + 'damage-twoteacher_seresnext50-unet_xview2.py',
+        inputs=_two_teachers,
+        extract_student=True,
+        evaluate=_evaluate),
     damage_two_transfer=dict(
-        type='Train', config=_cfg + 'damage-twoteacher_seresnext50-unet_xview2.py',
-        inputs=dict(_two_teachers, **_transfer), extract_student=True, evaluate=_evaluate))
+        type='Train',
+        config=_cfg + 'damage-twoteacher_seresnext50-unet_xview2.py',
+        inputs=dict(_two_teachers, **_transfer),
+        extract_student=True,
+        evaluate=_evaluate))
 _columns = [
     dict(label='score', split='test', metric='score', scale=100),
     dict(label='F1_loc', split='test', metric='localization_f1', scale=100),

@@ -14,43 +14,74 @@ data_root = 'data/demo/xview2'
 seed = 0
 prepare = dict(
     _delete_=True,
-    data=dict(type='DemoData', kind='xview2', options=dict(
-        splits=dict(train=48, hold=16, test=16), size=256)),
+    data=dict(
+        type='DemoData',
+        kind='xview2',
+        options=dict(splits=dict(train=48, hold=16, test=16), size=256)),
     masks=dict(type='XView2Masks', splits=['train', 'hold', 'test']))
 _cfg = 'configs/building_damage/'
 _evaluate = ['val', 'test']
 _profile = dict(shape=(256, 256), iters=5, onnx=False)
 stages = dict(
     _delete_=True,
-    loc=dict(type='Train', config=_cfg + 'loc_unet-r18_xview2_demo.py', evaluate=_evaluate,
-             profile=_profile),
-    loc_student=dict(type='Train', config=_cfg + 'loc-student_unet-r18_xview2_demo.py',
-                     evaluate=_evaluate, profile=_profile),
-    loc_kd=dict(type='Train', config=_cfg + 'loc-kd_unet-r18_xview2_demo.py',
-                inputs={'model.teacher_ckpt': 'loc.best'}, extract_student=True,
-                evaluate=_evaluate, profile=_profile),
-    damage=dict(type='Train', config=_cfg + 'damage_unet-r18_xview2_demo.py',
-                evaluate=_evaluate, profile=_profile),
-    damage_student=dict(type='Train', config=_cfg + 'damage-student_unet-r18_xview2_demo.py',
-                        evaluate=_evaluate, profile=_profile),
+    loc=dict(
+        type='Train',
+        config=_cfg + 'loc_unet-r18_xview2_demo.py',
+        evaluate=_evaluate,
+        profile=_profile),
+    loc_student=dict(
+        type='Train',
+        config=_cfg + 'loc-student_unet-r18_xview2_demo.py',
+        evaluate=_evaluate,
+        profile=_profile),
+    loc_kd=dict(
+        type='Train',
+        config=_cfg + 'loc-kd_unet-r18_xview2_demo.py',
+        inputs={'model.teacher_ckpt': 'loc.best'},
+        extract_student=True,
+        evaluate=_evaluate,
+        profile=_profile),
+    damage=dict(
+        type='Train',
+        config=_cfg + 'damage_unet-r18_xview2_demo.py',
+        evaluate=_evaluate,
+        profile=_profile),
+    damage_student=dict(
+        type='Train',
+        config=_cfg + 'damage-student_unet-r18_xview2_demo.py',
+        evaluate=_evaluate,
+        profile=_profile),
     damage_kd=dict(
-        type='Train', config=_cfg + 'damage-kd_unet-r18_xview2_demo.py',
-        inputs={'model.teacher_ckpt': 'damage.best',
-                'model.architecture.init_cfg.checkpoint': 'loc_kd.student'},
-        extract_student=True, evaluate=_evaluate, profile=_profile),
+        type='Train',
+        config=_cfg + 'damage-kd_unet-r18_xview2_demo.py',
+        inputs={
+            'model.teacher_ckpt': 'damage.best',
+            'model.architecture.init_cfg.checkpoint': 'loc_kd.student'
+        },
+        extract_student=True,
+        evaluate=_evaluate,
+        profile=_profile),
     damage_two=dict(
-        type='Train', config=_cfg + 'damage-twoteacher_unet-r18_xview2_demo.py',
-        inputs={'model.teacher.teachers.damage.ckpt': 'damage.best',
-                'model.teacher.teachers.loc.ckpt': 'loc.best'},
-        extract_student=True, evaluate=_evaluate, profile=_profile))
+        type='Train',
+        config=_cfg + 'damage-twoteacher_unet-r18_xview2_demo.py',
+        inputs={
+            'model.teacher.teachers.damage.ckpt': 'damage.best',
+            'model.teacher.teachers.loc.ckpt': 'loc.best'
+        },
+        extract_student=True,
+        evaluate=_evaluate,
+        profile=_profile))
 report = dict(
     _delete_=True,
     title='xView2 building damage demo (xBD layout, 256x256 tiles), test split (%); CPU ms '
     'at 256x256',
     rows=dict(
-        loc='Localisation teacher (pre)', loc_student='Localisation student alone (onlyS)',
-        loc_kd='Localisation student, T-S', damage='Damage teacher (pre + post)',
+        loc='Localisation teacher (pre)',
+        loc_student='Localisation student alone (onlyS)',
+        loc_kd='Localisation student, T-S',
+        damage='Damage teacher (pre + post)',
         damage_student='Damage student alone (onlyS)',
-        damage_kd='Damage student, T-S, transfer', damage_two='Damage student, TwoTeacher'),
+        damage_kd='Damage student, T-S, transfer',
+        damage_two='Damage student, TwoTeacher'),
     columns=_base_._columns,
     time=True)

@@ -14,8 +14,6 @@ custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 # model.teacher_ckpt=work_dirs/teacher_cenet_r50-bot_rgbt_mfnet/best_mIoU_epoch_N.pth
 teacher_ckpt = None
 
-
-
 recorders = dict(
     feat=dict(type='ModuleOutputs', source='backbone'),  # outputs[-1]: (fused) layer4
     logits=dict(type='ModuleOutputs', source='decode_head.deconv1'),

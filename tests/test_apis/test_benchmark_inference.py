@@ -8,7 +8,6 @@ import torch
 from cmkd_mm.apis.benchmark_inference import (count_flops, format_table, inference_models,
                                               profile_model)
 from cmkd_mm.apis.onnx_export import NormalizedModel, load_deployable
-
 from ..conftest import ROOT, load_tool
 
 CFG = osp.join(ROOT, 'configs')
@@ -32,8 +31,9 @@ def test_flops_match_a_hand_count():
     x = torch.zeros(1, 1, 64, 64)
     total = count_flops(wrapped, x)
     conv1 = model.backbone.conv1
-    hand = (conv1.kernel_size[0] * conv1.kernel_size[1] * conv1.in_channels * conv1.out_channels
-            * 32 * 32)
+    hand = (
+        conv1.kernel_size[0] * conv1.kernel_size[1] * conv1.in_channels * conv1.out_channels * 32 *
+        32)
     from mmengine.analysis import FlopAnalyzer
     by_module = FlopAnalyzer(wrapped, (x, )).by_module()
     assert by_module['model.backbone.conv1'] == hand
@@ -46,9 +46,13 @@ def test_flops_match_a_hand_count():
 
 def test_profile_and_table():
     models = inference_models(DAMAGE_KD)
-    rows = [dict(config='c.py', role=role, shape=(64, 64),
-                 **profile_model(model, (64, 64), iters=2, warmup=0))
-            for role, model in models.items()]
+    rows = [
+        dict(
+            config='c.py',
+            role=role,
+            shape=(64, 64),
+            **profile_model(model, (64, 64), iters=2, warmup=0)) for role, model in models.items()
+    ]
     for row, model in zip(rows, models.values()):
         assert row['params'] == sum(p.numel() for p in model.model.parameters())
         assert row['eager_ms'] > 0 and row['ort_ms'] > 0 and row['flops'] > 0
@@ -61,8 +65,8 @@ def test_profile_and_table():
 def test_command_line(tmp_path, capsys):
     tool = load_tool('analysis_tools/benchmark_inference.py')
     out = str(tmp_path / 'rows.json')
-    rows, table = tool.main([KD1, '--shape', '52', '52', '--iters', '1', '--warmup', '0',
-                             '--no-onnx', '--out', out])
+    rows, table = tool.main(
+        [KD1, '--shape', '52', '52', '--iters', '1', '--warmup', '0', '--no-onnx', '--out', out])
     assert len(rows) == 2 and osp.isfile(out)
     assert 'onnxruntime' in capsys.readouterr().out
 

@@ -17,7 +17,6 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
 from cmkd_mm.apis import mavoc_postprocess, mavoc_val_metrics
 from cmkd_mm.apis.mavoc_inference import mavoc_inference
-
 from ..conftest import ROOT
 
 CONFIG = osp.join(ROOT, 'configs', 'classification', 'njust-kmg_stage3-full_mavoc2024.py')
@@ -42,15 +41,20 @@ def test_config_tta_copies_are_flips_and_rotations(mavoc2024_demo_root):
 
 
 def _pred():
-    probs = np.array([[0.97, 0.02, 0.01], [0.01, 0.98, 0.01], [0.96, 0.03, 0.01],
-                      [0.1, 0.2, 0.7], [0.0, 0.99, 0.01], [0.5, 0.3, 0.2]])
+    probs = np.array([[0.97, 0.02, 0.01], [0.01, 0.98, 0.01], [0.96, 0.03, 0.01], [0.1, 0.2, 0.7],
+                      [0.0, 0.99, 0.01], [0.5, 0.3, 0.2]])
     offsets = np.arange(1., 7.)
     with np.errstate(divide='ignore'):
         logits = np.maximum(np.log(probs), -50) + offsets[:, None]
     feats = np.array([[1., 0.], [1., .1], [.9, 0.], [0., 1.], [1., -.1], [.1, 1.]])
     # id clusters (gap <= 100): {10, 50, 140}, {400, 420}, {1000}
-    return dict(image_id=np.array(['10', '50', '140', '400', '420', '1000']), logits=logits,
-                probs=probs, feats=feats, gt_label=np.full(6, -1), ood=None), offsets
+    return dict(
+        image_id=np.array(['10', '50', '140', '400', '420', '1000']),
+        logits=logits,
+        probs=probs,
+        feats=feats,
+        gt_label=np.full(6, -1),
+        ood=None), offsets
 
 
 def _post(pred, ood_score, **kwargs):
@@ -65,10 +69,12 @@ def test_postprocess_scores_and_cluster_voting():
     assert plain['class_id'].tolist() == [0, 1, 0, 2, 1, 0]
     # softmax(logits) = probs, so logsumexp(logits) = offset + log(sum(probs)) = offset
     assert np.allclose(plain['score'], offsets, atol=1e-9)
-    assert np.allclose(_post(pred, 'max_logit', cluster='none')['score'],
-                       np.log([0.97, 0.98, 0.96, 0.7, 0.99, 0.5]) + offsets)
-    assert np.allclose(_post(pred, 'energy', energy_t=2., cluster='none')['score'],
-                       2 * np.log((np.exp(pred['logits'] / 2)).sum(1)))
+    assert np.allclose(
+        _post(pred, 'max_logit', cluster='none')['score'],
+        np.log([0.97, 0.98, 0.96, 0.7, 0.99, 0.5]) + offsets)
+    assert np.allclose(
+        _post(pred, 'energy', energy_t=2., cluster='none')['score'], 2 * np.log(
+            (np.exp(pred['logits'] / 2)).sum(1)))
 
     # confident samples (> 0.95) of an id cluster take the majority label and the (smallest)
     # modal confidence; the others keep theirs
@@ -92,8 +98,13 @@ def test_postprocess_seed_order_and_tie_break():
     # ids 95 and 1000 / 1050: by name '1000' < '1050' < '95', so the seed walks 1000, 1050, 95
     # and 95 (|95 - 1050| > 100) is alone; numerically 95 is far from 1000 as well
     probs = np.array([[0.01, 0.98, 0.01], [0.01, 0.01, 0.98], [0.98, 0.01, 0.01]])
-    pred = dict(image_id=np.array(['1050', '95', '1000']), logits=np.log(probs), probs=probs,
-                feats=None, gt_label=np.full(3, -1), ood=None)
+    pred = dict(
+        image_id=np.array(['1050', '95', '1000']),
+        logits=np.log(probs),
+        probs=probs,
+        feats=None,
+        gt_label=np.full(3, -1),
+        ood=None)
     # cluster {1000, 1050}: labels 0 (1000) and 1 (1050) tie; the seed lists them in name order
     # [0, 1] -> set {0, 1} -> 0 first; smallest -> 0 as well
     seed = mavoc_postprocess(pred, 'max_softmax')
@@ -101,12 +112,16 @@ def test_postprocess_seed_order_and_tie_break():
     # ids 1 and 9 tie in one cluster: the seed's set holds 9 before 1 when 9 is listed first
     probs = np.full((2, 10), 0.001)
     probs[0, 9] = probs[1, 1] = 0.991
-    pred = dict(image_id=np.array(['20', '3']), logits=np.log(probs), probs=probs, feats=None,
-                gt_label=np.full(2, -1), ood=None)
+    pred = dict(
+        image_id=np.array(['20', '3']),
+        logits=np.log(probs),
+        probs=probs,
+        feats=None,
+        gt_label=np.full(2, -1),
+        ood=None)
     # name order '20' < '3': labels listed [9, 1] -> 9 wins; numeric order [1, 9] -> 1 wins
     assert mavoc_postprocess(pred, 'energy')['class_id'].tolist() == [9, 9]
-    assert mavoc_postprocess(pred, 'energy', cluster_order='numeric')['class_id'].tolist() == [
-        1, 1]
+    assert mavoc_postprocess(pred, 'energy', cluster_order='numeric')['class_id'].tolist() == [1, 1]
     assert mavoc_postprocess(pred, 'energy', tie_break='smallest')['class_id'].tolist() == [1, 1]
 
 
@@ -115,8 +130,14 @@ def test_val_metrics_formula(tmp_path):
     out = dict(class_id=np.array([0, 1, 0, 3, 1]), score=np.array([0.9, 0.8, 0.7, 0.78, 0.75]))
     metrics = mavoc_val_metrics(pred, out, str(tmp_path))
     # 2 of the 4 in-distribution chips right; the OOD chip (0.78) is below 2 of the 4 ID scores
-    assert {k: metrics[k] for k in ('accuracy/top1', 'auroc', 'pbvs_total')} == pytest.approx(
-        {'accuracy/top1': 50., 'auroc': 0.5, 'pbvs_total': 0.75 * 0.5 + 0.25 * 0.5})
+    assert {
+        k: metrics[k]
+        for k in ('accuracy/top1', 'auroc', 'pbvs_total')
+    } == pytest.approx({
+        'accuracy/top1': 50.,
+        'auroc': 0.5,
+        'pbvs_total': 0.75 * 0.5 + 0.25 * 0.5
+    })
     # per class: sedan 1 of 2, SUV 1 of 1, pickup truck 0 of 1; and the confusion matrix
     assert metrics['per_class_accuracy/sedan'] == 50.
     assert metrics['per_class_accuracy/SUV'] == 100.
@@ -143,8 +164,11 @@ def test_inference_writes_one_row_per_test_chip(tmp_path, mavoc2024_demo_root):
         loader.update(num_workers=0, persistent_workers=False, batch_size=8)
         loader.dataset.data_root = mavoc2024_demo_root
     run_cfg.tta_pipeline[1].transforms[2] = run_cfg.tta_pipeline[1].transforms[2][:1]  # no turn
-    summary = mavoc_inference(run_cfg, checkpoint, str(tmp_path / 'inference'),
-                              postprocess=dict(ood_score='energy', cluster='none'))
+    summary = mavoc_inference(
+        run_cfg,
+        checkpoint,
+        str(tmp_path / 'inference'),
+        postprocess=dict(ood_score='energy', cluster='none'))
 
     with open(summary['results'], newline='') as f:
         rows = list(csv.reader(f))

@@ -11,7 +11,6 @@ from mmengine.registry import MODELS, init_default_scope
 
 from cmkd_mm.apis.onnx_export import (NormalizedModel, export_onnx, load_deployable,
                                       onnx_max_abs_diff, random_view)
-
 from ..conftest import ROOT, load_tool
 
 CFG = osp.join(ROOT, 'configs')
@@ -101,8 +100,10 @@ def test_detectors_are_refused():
 def test_command_line(tmp_path, capsys):
     tool = load_tool('deployment/pytorch2onnx.py')
     out = str(tmp_path / 'loc.onnx')
-    result = tool.main([LOC, '--output-file', out, '--shape', '64', '64', '--dynamic-shape',
-                        '--verify-shape', '96', '64'])
+    result = tool.main([
+        LOC, '--output-file', out, '--shape', '64', '64', '--dynamic-shape', '--verify-shape', '96',
+        '64'
+    ])
     printed = capsys.readouterr().out
     assert 'onnx.checker passed' in printed and 'max abs difference' in printed
     assert result['max_abs_diff'] < TOL and osp.getsize(out) > 0

@@ -12,11 +12,9 @@ from PIL import Image
 
 from cmkd_mm.apis.xview2_inference import build_model, model_probs, predict_tiles
 from cmkd_mm.apis.xview2_score import score_folders
-from cmkd_mm.datasets.transforms import (LoadModalities, LoadXView2Masks,
-                                         PackMultiModalInputs)
+from cmkd_mm.datasets.transforms import LoadModalities, LoadXView2Masks, PackMultiModalInputs
 from cmkd_mm.datasets.xview2 import XView2Dataset
 from cmkd_mm.evaluation.functional.xview2_postprocess import submission_maps
-
 from ..conftest import ROOT, load_tool
 
 LOC_CFG = osp.join(ROOT, 'configs', 'building_damage', 'loc_unet-r18_xview2_demo.py')
@@ -66,17 +64,22 @@ def _check_pngs(out_dir, prefix, tiles, size=(64, 64)):
     assert set(os.listdir(out_dir)) == names
 
 
-def test_predict_tiles_writes_every_tile_and_scores_as_score_folders(
-        xview2_demo_root, checkpoints, tmp_path):
+def test_predict_tiles_writes_every_tile_and_scores_as_score_folders(xview2_demo_root, checkpoints,
+                                                                     tmp_path):
     loc = [(LOC_CFG, checkpoints['loc'])]
     dmg = [(DMG_CFG, checkpoints['dmg1']), (DMG_CFG, checkpoints['dmg2'])]
     # the test split (test_{pre,post}_<id>.png naming) with TTA, and without TTA a larger
     # split (one tile without buildings) under the hold prefix
     for split, prefix, tta in (('test', 'test', True), ('train', 'hold', False)):
         out_dir, targets = str(tmp_path / f'pred_{split}'), str(tmp_path / f'gt_{split}')
-        scores = predict_tiles(loc, dmg, data_root=xview2_demo_root, split=split,
-                               out_dir=out_dir, tta=tta,
-                               prefix=None if split == 'test' else prefix)
+        scores = predict_tiles(
+            loc,
+            dmg,
+            data_root=xview2_demo_root,
+            split=split,
+            out_dir=out_dir,
+            tta=tta,
+            prefix=None if split == 'test' else prefix)
         _check_pngs(out_dir, prefix, _tiles(xview2_demo_root, split))
         _write_targets(xview2_demo_root, split, prefix, targets)
         want = score_folders(out_dir, targets, size=None)
@@ -87,11 +90,14 @@ def test_predict_tiles_writes_every_tile_and_scores_as_score_folders(
         assert 0 <= scores['score'] <= 1
 
 
-def test_damage_only_ensemble_uses_one_minus_background(xview2_demo_root, checkpoints,
-                                                        tmp_path):
+def test_damage_only_ensemble_uses_one_minus_background(xview2_demo_root, checkpoints, tmp_path):
     out_dir = str(tmp_path / 'pred')
-    predict_tiles((), [(DMG_CFG, checkpoints['dmg1'])], data_root=xview2_demo_root,
-                  split='test', out_dir=out_dir, tta=False, thresholds=(0.5, 0.5, 0.5),
+    predict_tiles((), [(DMG_CFG, checkpoints['dmg1'])],
+                  data_root=xview2_demo_root,
+                  split='test',
+                  out_dir=out_dir,
+                  tta=False,
+                  thresholds=(0.5, 0.5, 0.5),
                   seed_precedence=True)
     tile = _tiles(xview2_demo_root, 'test')[0]
     load = LoadModalities(modalities=MODALITIES, same_size=True)
@@ -99,8 +105,7 @@ def test_damage_only_ensemble_uses_one_minus_background(xview2_demo_root, checkp
     probs = model_probs(build_model(DMG_CFG, checkpoints['dmg1']), packed, 'damage', tta=False)
     assert probs.shape == (5, 64, 64)
     assert np.allclose(probs.sum(axis=0), 1, atol=1e-5)
-    want_loc, want_dmg = submission_maps(1 - probs[0], probs, (0.5, 0.5, 0.5),
-                                         seed_precedence=True)
+    want_loc, want_dmg = submission_maps(1 - probs[0], probs, (0.5, 0.5, 0.5), seed_precedence=True)
     for kind, want in (('localization', want_loc), ('damage', want_dmg)):
         path = osp.join(out_dir, f'test_{kind}_{tile["tile_id"]}_prediction.png')
         assert np.array_equal(np.array(Image.open(path)), want)
@@ -111,21 +116,27 @@ def test_unlabeled_split_gives_no_score_and_the_cli(xview2_demo_root, checkpoint
     shutil.copytree(osp.join(xview2_demo_root, 'test', 'images'), root / 'test' / 'images')
     tool = load_tool('analysis_tools/xview2_predict.py')
     out_dir = str(tmp_path / 'pred')
-    args = ['--loc', LOC_CFG, checkpoints['loc'], '--damage', DMG_CFG, checkpoints['dmg1'],
-            '--data-root', str(root), '--split', 'test', '--out-dir', out_dir, '--no-tta']
+    args = [
+        '--loc', LOC_CFG, checkpoints['loc'], '--damage', DMG_CFG, checkpoints['dmg1'],
+        '--data-root',
+        str(root), '--split', 'test', '--out-dir', out_dir, '--no-tta'
+    ]
     assert tool.main(args) is None
     _check_pngs(out_dir, 'test', _tiles(str(root), 'test'))
     # labelled: the score is printed and written
     out = str(tmp_path / 'metrics.json')
-    scores = tool.main(args[:6] + ['--data-root', xview2_demo_root, '--split', 'test',
-                                    '--out-dir', out_dir, '--thresholds', '0.4', '0.2', '0.2',
-                                    '--seed-precedence', '--out', out])
+    scores = tool.main(args[:6] + [
+        '--data-root', xview2_demo_root, '--split', 'test', '--out-dir', out_dir, '--thresholds',
+        '0.4', '0.2', '0.2', '--seed-precedence', '--out', out
+    ])
     assert scores['num_tiles'] == 1 and osp.isfile(out)
     with pytest.raises(SystemExit):
         tool.parse_args(['--data-root', 'x', '--out-dir', 'y'])  # no damage model
     with pytest.raises(SystemExit):
-        tool.parse_args(['--damage', 'c', 'k', '--data-root', 'x', '--out-dir', 'y',
-                         '--split', 'train'])  # train needs --prefix
+        tool.parse_args(
+            ['--damage', 'c', 'k', '--data-root', 'x', '--out-dir', 'y', '--split',
+             'train'])  # train needs --prefix
     with pytest.raises(ValueError, match='at least one damage model'):
-        predict_tiles([(LOC_CFG, checkpoints['loc'])], [], data_root=xview2_demo_root,
+        predict_tiles([(LOC_CFG, checkpoints['loc'])], [],
+                      data_root=xview2_demo_root,
                       out_dir=out_dir)

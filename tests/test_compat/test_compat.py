@@ -12,10 +12,12 @@ def test_mmrazor_models_import_needs_the_shim():
     code = 'import mmrazor.models'
     bare = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert bare.returncode != 0 and 'torch>=1.13' in bare.stderr
-    patched = subprocess.run(
-        [sys.executable, '-c', 'import cmkd_mm; ' + code +
-         '; from mmrazor.models import SingleTeacherDistill, ConfigurableDistiller'],
-        capture_output=True, text=True)
+    patched = subprocess.run([
+        sys.executable, '-c', 'import cmkd_mm; ' + code +
+        '; from mmrazor.models import SingleTeacherDistill, ConfigurableDistiller'
+    ],
+                             capture_output=True,
+                             text=True)
     assert patched.returncode == 0, patched.stderr
 
 

@@ -7,13 +7,12 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from cmkd_mm.models.architectures import TeacherGroup
-
 from ..conftest import ROOT, tiny_cfg
 
 # Model configs; recipes (configs/recipes/) are checked by tests/test_recipes/test_plan.py.
 CONFIGS = sorted(
-    osp.relpath(p, ROOT) for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                                            recursive=True)
+    osp.relpath(p, ROOT)
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p and osp.sep + 'recipes' + osp.sep not in p)
 
 

@@ -9,7 +9,6 @@ import re
 import modelindex
 
 from cmkd_mm.zoo import TORCHVISION_URLS, expected_hash, model_entries
-
 from ..conftest import ROOT
 
 INDEX = osp.join(ROOT, 'model-index.yml')
@@ -17,8 +16,8 @@ INDEX = osp.join(ROOT, 'model-index.yml')
 
 def _configs():
     files = glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-    return sorted(osp.relpath(f, ROOT) for f in files
-                  if '/_base_/' not in f and '/recipes/' not in f)
+    return sorted(
+        osp.relpath(f, ROOT) for f in files if '/_base_/' not in f and '/recipes/' not in f)
 
 
 def test_mim_reader_loads_the_index():
@@ -51,8 +50,10 @@ def test_weights_follow_the_openmmlab_name_convention():
 
 def _strings(path):
     """String constants of a config file (implicitly concatenated literals joined)."""
-    return [node.value for node in ast.walk(ast.parse(open(path).read()))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return [
+        node.value for node in ast.walk(ast.parse(open(path).read()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
 
 
 def test_every_pretrained_reference_resolves():

@@ -113,8 +113,7 @@ def test_stage2_kl_trains_the_sar_encoder_only(mavoc2024_demo_root, tmp_path):
 
 
 @pytest.mark.parametrize('mode', ['head', 'full'])
-def test_stage3_head_freezes_the_encoder_and_full_trains_it(mode, mavoc2024_demo_root,
-                                                            tmp_path):
+def test_stage3_head_freezes_the_encoder_and_full_trains_it(mode, mavoc2024_demo_root, tmp_path):
     cfg, model, loader = _setup(f'stage3-{mode}', mavoc2024_demo_root, tmp_path)
     assert cfg.model.head.loss.type == 'SoftmaxFocalLoss'
     assert cfg.train_dataloader.sampler.type == 'ClassBalancedSampler'
@@ -168,20 +167,27 @@ def _openai_visual(width=64, layers=2, mlp=256, out=32, patch=32, grid=7):
         'conv1.weight': rand(width, 3, patch, patch, std=0.02),
         'class_embedding': rand(width),
         'positional_embedding': rand(grid * grid + 1, width),
-        'ln_pre.weight': 1 + rand(width), 'ln_pre.bias': rand(width),
-        'ln_post.weight': 1 + rand(width), 'ln_post.bias': rand(width),
+        'ln_pre.weight': 1 + rand(width),
+        'ln_pre.bias': rand(width),
+        'ln_post.weight': 1 + rand(width),
+        'ln_post.bias': rand(width),
         'proj': rand(width, out),
     }
     for i in range(layers):
         p = f'transformer.resblocks.{i}.'
         state.update({
-            p + 'ln_1.weight': 1 + rand(width), p + 'ln_1.bias': rand(width),
+            p + 'ln_1.weight': 1 + rand(width),
+            p + 'ln_1.bias': rand(width),
             p + 'attn.in_proj_weight': rand(3 * width, width),
             p + 'attn.in_proj_bias': rand(3 * width),
-            p + 'attn.out_proj.weight': rand(width, width), p + 'attn.out_proj.bias': rand(width),
-            p + 'ln_2.weight': 1 + rand(width), p + 'ln_2.bias': rand(width),
-            p + 'mlp.c_fc.weight': rand(mlp, width), p + 'mlp.c_fc.bias': rand(mlp),
-            p + 'mlp.c_proj.weight': rand(width, mlp), p + 'mlp.c_proj.bias': rand(width),
+            p + 'attn.out_proj.weight': rand(width, width),
+            p + 'attn.out_proj.bias': rand(width),
+            p + 'ln_2.weight': 1 + rand(width),
+            p + 'ln_2.bias': rand(width),
+            p + 'mlp.c_fc.weight': rand(mlp, width),
+            p + 'mlp.c_fc.bias': rand(mlp),
+            p + 'mlp.c_proj.weight': rand(width, mlp),
+            p + 'mlp.c_proj.bias': rand(width),
         })
     return {'visual.' + k: v for k, v in state.items()}
 
@@ -190,8 +196,10 @@ def _clip_forward(state, img, heads):
     """OpenAI CLIP's image encoder written out: patches, class token, pre-LN blocks, proj."""
     w = {k[len('visual.'):]: v for k, v in state.items()}
     width = w['class_embedding'].numel()
-    ln = lambda x, name: F.layer_norm(x, (width, ), w[name + '.weight'], w[name + '.bias'],  # noqa
-                                      1e-5)
+
+    def ln(x, name):
+        return F.layer_norm(x, (width, ), w[name + '.weight'], w[name + '.bias'], 1e-5)
+
     x = F.conv2d(img, w['conv1.weight'], stride=w['conv1.weight'].shape[-1])
     x = x.flatten(2).transpose(1, 2)
     cls = w['class_embedding'].expand(len(x), 1, width)
@@ -202,7 +210,10 @@ def _clip_forward(state, img, heads):
         p = f'transformer.resblocks.{i}.'
         h = ln(x, p + 'ln_1')
         q, k, v = (h @ w[p + 'attn.in_proj_weight'].t() + w[p + 'attn.in_proj_bias']).chunk(3, -1)
-        split = lambda t: t.reshape(len(t), -1, heads, width // heads).transpose(1, 2)  # noqa
+
+        def split(t):
+            return t.reshape(len(t), -1, heads, width // heads).transpose(1, 2)
+
         att = (split(q) @ split(k).transpose(-1, -2) / (width // heads)**0.5).softmax(-1)
         h = (att @ split(v)).transpose(1, 2).reshape(len(x), -1, width)
         x = x + h @ w[p + 'attn.out_proj.weight'].t() + w[p + 'attn.out_proj.bias']
@@ -214,8 +225,9 @@ def _clip_forward(state, img, heads):
 
 
 def _mmpretrain_clip_converter():
-    path = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'model_converters',
-                    'openai-clip_to_mmpretrain-clip.py')
+    path = osp.join(
+        osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'model_converters',
+        'openai-clip_to_mmpretrain-clip.py')
     if not osp.isfile(path):
         pytest.skip('mmpretrain was installed without its tools/')
     spec = importlib.util.spec_from_file_location('openai_clip_to_mmpretrain', path)
@@ -232,8 +244,7 @@ def test_clip_encoder_loads_converted_openai_weights(tmp_path):
     checkpoint = str(tmp_path / 'clip_mmpretrain.pth')
     torch.save(_mmpretrain_clip_converter()(openai), checkpoint)
     encoder = _clip_encoder()
-    encoder.backbone.arch = dict(embed_dims=64, num_layers=2, num_heads=2,
-                                 feedforward_channels=256)
+    encoder.backbone.arch = dict(embed_dims=64, num_layers=2, num_heads=2, feedforward_channels=256)
     encoder.backbone.init_cfg.checkpoint = checkpoint
     encoder.neck.update(in_channels=64, out_channels=32)
     encoder.neck.init_cfg.checkpoint = checkpoint

@@ -21,8 +21,11 @@ SIZE = 64
 
 def _batch(n=2, seed=0):
     g = torch.Generator().manual_seed(seed)
-    inputs = {m: [torch.randint(0, 256, (3, SIZE, SIZE), generator=g, dtype=torch.uint8)
-                  for _ in range(n)] for m in ('pre', 'post')}
+    inputs = {
+        m:
+        [torch.randint(0, 256, (3, SIZE, SIZE), generator=g, dtype=torch.uint8) for _ in range(n)]
+        for m in ('pre', 'post')
+    }
     samples = []
     for _ in range(n):
         labels = torch.randint(0, 5, (1, SIZE, SIZE), generator=g)
@@ -104,7 +107,6 @@ def test_dual_teacher_loss_weights_match_hand_formulas(two_teacher):
 def test_teacher_student_config_weights():
     cfg = Config.fromfile(TS)
     assert cfg.model.distiller.distill_losses.loss_lwf.loss_weight == 1.0
-    soft = [x for x in cfg.model.architecture.decode_head.loss_decode
-            if x['type'] == 'SoftBCELoss']
+    soft = [x for x in cfg.model.architecture.decode_head.loss_decode if x['type'] == 'SoftBCELoss']
     assert [x['loss_weight'] for x in soft] == [1.0]
     assert cfg.model.teacher_view == cfg.model.student_view == 'damage'

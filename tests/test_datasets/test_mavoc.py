@@ -20,8 +20,17 @@ from cmkd_mm.models.data_preprocessors.multimodal_data_preprocessor import \
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPLITS = dict(train=3, valid=2, test=1)  # chips per class
-OFFICIAL_2024 = dict(sedan=0, SUV=1, pickup_truck=2, van=3, box_truck=4, motorcycle=5,
-                     flatbed_truck=6, bus=7, pickup_truck_w_trailer=8, semi_w_trailer=9)
+OFFICIAL_2024 = dict(
+    sedan=0,
+    SUV=1,
+    pickup_truck=2,
+    van=3,
+    box_truck=4,
+    motorcycle=5,
+    flatbed_truck=6,
+    bus=7,
+    pickup_truck_w_trailer=8,
+    semi_w_trailer=9)
 
 
 @pytest.fixture(scope='module')
@@ -72,8 +81,8 @@ def test_2021_train_pairs_and_labels(root21):
         assert info['img_path'] == sar
         assert osp.basename(sar) == f'SAR_{info["image_id"]}.png'
         assert osp.basename(eo) == f'EO_{info["image_id"]}.png'
-        assert osp.dirname(sar) == osp.dirname(eo) == osp.join(
-            root21, 'train_images', str(info['gt_label']))
+        assert osp.dirname(sar) == osp.dirname(eo) == osp.join(root21, 'train_images',
+                                                               str(info['gt_label']))
         assert isinstance(info['image_id'], str) and info['image_id'].isdigit()
         assert 'ood' not in info
     ids = [int(i['image_id']) for i in infos]
@@ -85,13 +94,15 @@ def test_2021_valid_and_test_unlabeled(root21):
         infos = _infos(MAVOCDataset(data_root=root21, split=split))
         assert len(infos) == n
         assert all('gt_label' not in i for i in infos)
-        assert all(osp.basename(osp.dirname(i['modality_paths']['eo'])) == f'{split}_eo'
-                   for i in infos)
+        assert all(
+            osp.basename(osp.dirname(i['modality_paths']['eo'])) == f'{split}_eo' for i in infos)
 
 
 def test_2021_valid_with_label_file(root21):
-    rows = {r['image_id']: int(r['class_id'])
-            for r in _read_csv(osp.join(root21, 'valid_labels.csv'))}
+    rows = {
+        r['image_id']: int(r['class_id'])
+        for r in _read_csv(osp.join(root21, 'valid_labels.csv'))
+    }
     ds = MAVOCDataset(data_root=root21, split='val', label_file='valid_labels.csv')
     assert {i['image_id']: i['gt_label'] for i in _infos(ds)} == rows
     assert ds.get_gt_labels().tolist() == [rows[i['image_id']] for i in _infos(ds)]
@@ -217,8 +228,7 @@ def test_2024_unpaired_chip(copy24, monkeypatch):
     assert 'skipped 1 sample(s)' in logged[0]
 
 
-@pytest.mark.parametrize('layout,folder', [('2021', 'train_images/10'),
-                                           ('2024', 'SAR_Train/tank')])
+@pytest.mark.parametrize('layout,folder', [('2021', 'train_images/10'), ('2024', 'SAR_Train/tank')])
 def test_unknown_class_folder(copy21, copy24, layout, folder):
     root = copy21 if layout == '2021' else copy24
     os.makedirs(osp.join(root, folder))
@@ -227,8 +237,9 @@ def test_unknown_class_folder(copy21, copy24, layout, folder):
 
 
 def test_2024_class_folder_names_are_exact(copy24):
-    os.rename(osp.join(copy24, 'SAR_Train', 'semi_w_trailer'),
-              osp.join(copy24, 'SAR_Train', 'semi truck w trailer'))
+    os.rename(
+        osp.join(copy24, 'SAR_Train', 'semi_w_trailer'),
+        osp.join(copy24, 'SAR_Train', 'semi truck w trailer'))
     with pytest.raises(ValueError, match='is not one of the 2024 classes'):
         MAVOCDataset(data_root=copy24, layout='2024')
 
@@ -260,24 +271,29 @@ def test_unreadable_csv_line(copy21, line, message):
         f.write(line + '\n')
     dirs = dict(sar='kd_train_SAR', eo='kd_train_EO')
     with pytest.raises(ValueError, match=re.escape(f'{path}:{n + 1}') + '.*' + message):
-        MAVOCDataset(data_root=copy21, split=None, ann_file='kd_train_EO.csv',
-                     modality_dirs=dirs)
+        MAVOCDataset(data_root=copy21, split=None, ann_file='kd_train_EO.csv', modality_dirs=dirs)
 
 
 def test_csv_without_id_column(copy21):
     with open(osp.join(copy21, 'list.csv'), 'w') as f:
         f.write('file,label\nEO_1.png,3\n')
     with pytest.raises(ValueError, match='list.csv: header .* no img_name or image_id'):
-        MAVOCDataset(data_root=copy21, split=None, ann_file='list.csv',
-                     modality_dirs=dict(sar='kd_train_SAR', eo='kd_train_EO'))
+        MAVOCDataset(
+            data_root=copy21,
+            split=None,
+            ann_file='list.csv',
+            modality_dirs=dict(sar='kd_train_SAR', eo='kd_train_EO'))
 
 
 def test_csv_row_without_chip(copy21, monkeypatch):
     row = _read_csv(osp.join(copy21, 'kd_train_EO.csv'))[0]
     missing = osp.join(copy21, 'kd_train_SAR', row['img_name'].replace('EO_', 'SAR_'))
     os.remove(missing)
-    kwargs = dict(data_root=copy21, split=None, ann_file='kd_train_EO.csv',
-                  modality_dirs=dict(sar='kd_train_SAR', eo='kd_train_EO'))
+    kwargs = dict(
+        data_root=copy21,
+        split=None,
+        ann_file='kd_train_EO.csv',
+        modality_dirs=dict(sar='kd_train_SAR', eo='kd_train_EO'))
     with pytest.raises(FileNotFoundError, match=re.escape(missing)):
         MAVOCDataset(**kwargs)
     logged = _warnings(monkeypatch)
@@ -289,7 +305,7 @@ def test_label_file_problems(copy21):
     rows = _read_csv(path)
     with open(path, 'w') as f:
         f.write('image_id,class_id\n' + ''.join(f'{r["image_id"]},{r["class_id"]}\n'
-                                               for r in rows[1:]))
+                                                for r in rows[1:]))
     with pytest.raises(ValueError, match=f'SAR_{rows[0]["image_id"]}.png: no line for image id'):
         MAVOCDataset(data_root=copy21, split='valid', label_file='valid_labels.csv')
     with pytest.raises(FileNotFoundError, match='nothere.csv: CSV file not found'):
@@ -308,8 +324,11 @@ def test_empty_folder(tmp_path):
 
 
 def test_corrupt_png_named_at_load(copy21):
-    ds = MAVOCDataset(data_root=copy21, split='test', test_mode=True,
-                      pipeline=[dict(type='LoadModalities', modalities=dict(sar={}, eo={}))])
+    ds = MAVOCDataset(
+        data_root=copy21,
+        split='test',
+        test_mode=True,
+        pipeline=[dict(type='LoadModalities', modalities=dict(sar={}, eo={}))])
     eo = ds.get_data_info(0)['modality_paths']['eo']
     with open(eo, 'wb') as f:
         f.write(b'\x89PNG\r\n\x1a\n truncated')
@@ -341,7 +360,8 @@ def test_2021_config_pipeline(root21):
         assert tuple(sample.img_shape) == (48, 48)  # the reference modality (sar)
     assert cfg.modality_stats == dict(sar='auto', eo='auto')  # measured before training
     pre = MultiModalDataPreprocessor(
-        modalities=cfg.seed_modality_stats, views=dict(student=['eo'], teacher=['sar']),
+        modalities=cfg.seed_modality_stats,
+        views=dict(student=['eo'], teacher=['sar']),
         base=dict(type='mmpretrain.ClsDataPreprocessor'))
     batch = pre(pseudo_collate(samples), training=True)
     assert batch['inputs']['student'].shape == (4, 1, 30, 30)

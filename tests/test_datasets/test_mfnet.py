@@ -94,11 +94,12 @@ def test_split_names_missing_file(root):
 
 
 def test_test_samples_tagged_day_or_night(mfnet_demo_root):
-    day, night = (set(open(osp.join(mfnet_demo_root, f)).read().split())
-                  for f in ('test_day.txt', 'test_night.txt'))
+    day, night = (
+        set(open(osp.join(mfnet_demo_root, f)).read().split())
+        for f in ('test_day.txt', 'test_night.txt'))
     assert day and night
-    ds = MFNetDataset(data_root=mfnet_demo_root, ann_file='test.txt',
-                      pipeline=copy.deepcopy(CFG.test_pipeline))
+    ds = MFNetDataset(
+        data_root=mfnet_demo_root, ann_file='test.txt', pipeline=copy.deepcopy(CFG.test_pipeline))
     assert len(ds) == len(day) + len(night)
     for i in range(len(ds)):
         name = ds.get_data_info(i)['sample_name']
@@ -111,10 +112,14 @@ def test_test_samples_tagged_day_or_night(mfnet_demo_root):
     untagged = MFNetDataset(data_root=mfnet_demo_root, ann_file='test.txt', subsets=None)
     assert 'subset' not in untagged.get_data_info(0)
     # A subset file that does not exist is skipped.
-    custom = MFNetDataset(data_root=mfnet_demo_root, ann_file='test.txt',
-                          subsets=dict(night='test_night.txt', fog='test_fog.txt'))
-    tags = {custom.get_data_info(i)['sample_name']: custom.get_data_info(i).get('subset')
-            for i in range(len(custom))}
+    custom = MFNetDataset(
+        data_root=mfnet_demo_root,
+        ann_file='test.txt',
+        subsets=dict(night='test_night.txt', fog='test_fog.txt'))
+    tags = {
+        custom.get_data_info(i)['sample_name']: custom.get_data_info(i).get('subset')
+        for i in range(len(custom))
+    }
     assert tags == {n: ('night' if n in night else None) for n in day | night}
 
 

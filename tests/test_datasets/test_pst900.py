@@ -24,15 +24,15 @@ def root(tmp_path):
 def test_layout_and_metainfo(root):
     ds = PST900Dataset(data_root=root, split='train')
     assert len(ds) == 3
-    assert ds.metainfo['classes'] == ('background', 'fire_extinguisher', 'backpack',
-                                      'hand_drill', 'survivor')
+    assert ds.metainfo['classes'] == ('background', 'fire_extinguisher', 'backpack', 'hand_drill',
+                                      'survivor')
     assert len(ds.metainfo['palette']) == 5
     info = ds.get_data_info(0)
     name = info['sample_name']
     assert name.startswith('31_bag1a_rect_rgb_frame')
-    assert info['modality_paths'] == dict(rgb=osp.join(root, 'train', 'rgb', name + '.png'),
-                                          thermal=osp.join(root, 'train', 'thermal',
-                                                           name + '.png'))
+    assert info['modality_paths'] == dict(
+        rgb=osp.join(root, 'train', 'rgb', name + '.png'),
+        thermal=osp.join(root, 'train', 'thermal', name + '.png'))
     assert info['seg_map_path'] == osp.join(root, 'train', 'labels', name + '.png')
     listed = [ds.get_data_info(i)['sample_name'] for i in range(len(ds))]
     from_file = PST900Dataset(data_root=root, split='train', ann_file='train.txt')

@@ -6,13 +6,12 @@ import pytest
 from mmengine.config import Config
 
 from cmkd_mm.datasets import STFDataset
-
 from ..conftest import ROOT
 
 
 def _dataset(root, split='train_night', pipeline=(), **kwargs):
-    return STFDataset(data_root=root, ann_file=f'annotations/{split}.json',
-                      pipeline=list(pipeline), **kwargs)
+    return STFDataset(
+        data_root=root, ann_file=f'annotations/{split}.json', pipeline=list(pipeline), **kwargs)
 
 
 def test_every_modality_of_a_frame_by_name(stf_demo_root):
@@ -56,8 +55,8 @@ def test_seed_layout_folders(stf_demo_root, tmp_path):
                      ('gated1_10bit', 'gated1'), ('gated2_10bit', 'gated2')]:
         shutil.copytree(osp.join(stf_demo_root, src), osp.join(root, dst))
     shutil.copytree(osp.join(stf_demo_root, 'annotations'), osp.join(root, 'annotations'))
-    ds = _dataset(root, modality_dirs=dict(rgb='images', gated0='gated0', gated1='gated1',
-                                           gated2='gated2'))
+    ds = _dataset(
+        root, modality_dirs=dict(rgb='images', gated0='gated0', gated1='gated1', gated2='gated2'))
     assert len(ds) == 4
     paths = ds[0]['modality_paths']
     assert paths['rgb'] == osp.join(root, 'images', ds[0]['sample'] + '.png')

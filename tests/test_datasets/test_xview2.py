@@ -17,8 +17,7 @@ SPLITS = dict(train=6, hold=3, test=3)
 
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory):
-    return make_xview2_demo(str(tmp_path_factory.mktemp('xview2')), splits=SPLITS, size=64,
-                            seed=3)
+    return make_xview2_demo(str(tmp_path_factory.mktemp('xview2')), splits=SPLITS, size=64, seed=3)
 
 
 @pytest.fixture
@@ -39,19 +38,20 @@ def test_layout(demo):
     ds = build(demo, splits=['train', 'hold'])
     items = infos(ds)
     assert len(items) == 9
-    assert ds.metainfo['classes'] == ('background', 'no-damage', 'minor-damage',
-                                      'major-damage', 'destroyed')
+    assert ds.metainfo['classes'] == ('background', 'no-damage', 'minor-damage', 'major-damage',
+                                      'destroyed')
     files = sorted(os.listdir(osp.join(demo, 'train', 'images')))
     assert [i['tile_id'] for i in items if i['split'] == 'train'] == \
         sorted({f.rsplit('_', 2)[0] for f in files})
     for info in items:
         base = osp.join(demo, info['split'])
         stem = {p: f'{info["tile_id"]}_{p}_disaster' for p in ('pre', 'post')}
-        assert info['modality_paths'] == {p: osp.join(base, 'images', stem[p] + '.png')
-                                          for p in stem}
+        assert info['modality_paths'] == {
+            p: osp.join(base, 'images', stem[p] + '.png')
+            for p in stem
+        }
         assert info['img_path'] == info['modality_paths']['pre']
-        assert info['label_paths'] == {p: osp.join(base, 'labels', stem[p] + '.json')
-                                       for p in stem}
+        assert info['label_paths'] == {p: osp.join(base, 'labels', stem[p] + '.json') for p in stem}
         assert info['mask_paths'] == dict(pre=None, post=None)
         assert info['seg_fields'] == [] and info['reduce_zero_label'] is False
 
@@ -61,16 +61,17 @@ def test_test_naming(demo):
     assert [i['tile_id'] for i in items] == ['00009', '00010', '00011']
     assert items[0]['modality_paths']['post'] == osp.join(demo, 'test', 'images',
                                                           'test_post_00009.png')
-    assert items[0]['label_paths']['pre'] == osp.join(demo, 'test', 'labels',
-                                                      'test_pre_00009.json')
+    assert items[0]['label_paths']['pre'] == osp.join(demo, 'test', 'labels', 'test_pre_00009.json')
 
 
 def test_pairing_errors(root):
     images = osp.join(root, 'train', 'images')
     pre = sorted(f for f in os.listdir(images) if '_pre_' in f)
     os.remove(osp.join(images, pre[0].replace('_pre_', '_post_')))
-    with pytest.raises(ValueError, match=r'(?s)' + pre[0] + r': pre-disaster image without '
-                       r'its post-disaster partner .*' + pre[0].replace('_pre_', '_post_')):
+    with pytest.raises(
+            ValueError,
+            match=r'(?s)' + pre[0] + r': pre-disaster image without '
+            r'its post-disaster partner .*' + pre[0].replace('_pre_', '_post_')):
         build(root)
     os.remove(osp.join(images, pre[0]))
     os.remove(osp.join(images, pre[1]))
@@ -123,10 +124,10 @@ def test_holdout(demo, seed):
     parts = {}
     for part in ('train', 'val'):
         holdout = dict(fraction=0.25, seed=seed, part=part)
-        ids = [(i['split'], i['tile_id']) for i in infos(build(demo, splits=splits,
-                                                                holdout=holdout))]
-        again = [(i['split'], i['tile_id']) for i in infos(build(demo, splits=splits,
-                                                                  holdout=holdout))]
+        ids = [(i['split'], i['tile_id'])
+               for i in infos(build(demo, splits=splits, holdout=holdout))]
+        again = [(i['split'], i['tile_id'])
+                 for i in infos(build(demo, splits=splits, holdout=holdout))]
         assert ids == again  # deterministic
         parts[part] = ids
     assert not set(parts['train']) & set(parts['val'])
@@ -178,8 +179,10 @@ def test_tile_list_and_expect_size(root):
     with pytest.raises(ValueError, match=r'keep\.txt: 1 tile id\(s\) are in none'):
         build(root, tile_list='keep.txt')
     assert len(infos(build(root, expect_size=(64, 64)))) == len(items)
-    with pytest.raises(ValueError, match=r'_pre_disaster\.png: image is 64x64 \(w x h\), '
-                       r'expect_size is 1024x1024'):
+    with pytest.raises(
+            ValueError,
+            match=r'_pre_disaster\.png: image is 64x64 \(w x h\), '
+            r'expect_size is 1024x1024'):
         build(root, expect_size=(1024, 1024))
 
 

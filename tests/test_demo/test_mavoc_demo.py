@@ -31,8 +31,9 @@ def _csv(path):
 
 
 def _files(root):
-    return sorted(osp.relpath(osp.join(d, f), root) for d, _, fs in os.walk(root) for f in fs
-                  if f.endswith('.png'))
+    return sorted(
+        osp.relpath(osp.join(d, f), root) for d, _, fs in os.walk(root) for f in fs
+        if f.endswith('.png'))
 
 
 def test_defaults():
@@ -60,10 +61,15 @@ def test_2021_layout(root21):
     for prefix in ('SAR', 'EO'):
         rows = _csv(osp.join(root21, f'kd_train_{prefix}.csv'))
         assert rows[0] == ['img_name', 'class_id']
-        assert {r[0]: int(r[1]) for r in rows[1:]} == {f'{prefix}_{i}.png': c
-                                                        for i, c in ids.items()}
-        assert sorted(os.listdir(osp.join(root21, f'kd_train_{prefix}'))) == sorted(
-            r[0] for r in rows[1:])
+        assert {
+            r[0]: int(r[1])
+            for r in rows[1:]
+        } == {
+            f'{prefix}_{i}.png': c
+            for i, c in ids.items()
+        }
+        assert sorted(os.listdir(osp.join(root21,
+                                          f'kd_train_{prefix}'))) == sorted(r[0] for r in rows[1:])
 
 
 def test_2021_chips_are_8bit_grey_of_real_sizes(root21):
@@ -109,8 +115,9 @@ def test_idempotent_and_deterministic(root21, tmp_path):
     first = _files(again)
     assert first and all(p.startswith(('train_images', 'kd_train')) for p in first)
     other = make_mavoc_demo(str(tmp_path / 'other'), '2021', splits=dict(train=1), seed=0)
-    assert all(open(osp.join(again, p), 'rb').read() == open(osp.join(other, p), 'rb').read()
-               for p in first)
+    assert all(
+        open(osp.join(again, p), 'rb').read() == open(osp.join(other, p), 'rb').read()
+        for p in first)
 
 
 def test_bad_arguments(tmp_path):

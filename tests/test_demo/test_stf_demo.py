@@ -33,8 +33,12 @@ def _lines(root, folder, sample):
 
 
 def test_defaults():
-    assert DEFAULT_SPLITS == dict(train_clear_night=120, light_fog_night=40, val_clear_night=40,
-                                  test_clear_night=24, dense_fog_night=16)
+    assert DEFAULT_SPLITS == dict(
+        train_clear_night=120,
+        light_fog_night=40,
+        val_clear_night=40,
+        test_clear_night=24,
+        dense_fog_night=16)
 
 
 def test_layout_and_return(demo):
@@ -59,8 +63,8 @@ def test_images(demo):
     root = demo['root']
     top = 0
     for sample in _samples(demo)[:6]:
-        img = cv2.imread(osp.join(root, 'cam_stereo_left_lut', sample + '.png'),
-                         cv2.IMREAD_UNCHANGED)
+        img = cv2.imread(
+            osp.join(root, 'cam_stereo_left_lut', sample + '.png'), cv2.IMREAD_UNCHANGED)
         assert img.dtype == np.uint8 and img.shape == (256, 480, 3)
         for k in range(3):
             path = osp.join(root, f'gated{k}_10bit', sample + '.png')
@@ -108,14 +112,15 @@ def test_gates_follow_distance(demo):
     root = demo['root']
     checked = 0
     for sample in _samples(demo, 'train_clear_night'):
-        slices = [cv2.imread(osp.join(root, f'gated{k}_10bit', sample + '.png'), -1)
-                  for k in range(3)]
+        slices = [
+            cv2.imread(osp.join(root, f'gated{k}_10bit', sample + '.png'), -1) for k in range(3)
+        ]
         for row in _lines(root, GATED_LABELS, sample):
             if row[0] != 'Pedestrian' or row[1] != '0.00' or row[2] != '0':
                 continue
             x1, y1, x2, y2 = (int(round(float(v))) for v in row[4:8])
-            response = sorted((np.exp(-0.5 * ((float(row[13]) - c) / w)**2), k)
-                              for k, (c, w) in enumerate(GATES))
+            response = sorted(
+                (np.exp(-0.5 * ((float(row[13]) - c) / w)**2), k) for k, (c, w) in enumerate(GATES))
             if response[-1][0] < 1.3 * response[-2][0]:
                 continue  # between two gates
             means = [s[y1:y2, x1:x2].mean() for s in slices]
@@ -130,7 +135,8 @@ def test_fog_veils_rgb(demo):
     def mean(split):
         return np.mean([
             np.asarray(Image.open(osp.join(root, 'cam_stereo_left_lut', s + '.png')),
-                       np.float64).mean((0, 1)) for s in _samples(demo, split)], 0)
+                       np.float64).mean((0, 1)) for s in _samples(demo, split)
+        ], 0)
 
     fog, clear = mean('dense_fog_night'), mean('train_clear_night')
     assert fog.mean() > clear.mean() + 3

@@ -18,11 +18,15 @@ NAMES = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl')
 KEYS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
 # Ground truth, x1 y1 x2 y2 in pixels. COCO sizes: small < 32^2 <= medium < 96^2 <= large.
 GT = {
-    1: [(10, 10, 110, 150),  # large (14000 px)
+    1: [
+        (10, 10, 110, 150),  # large (14000 px)
         (150, 40, 190, 100),  # medium (2400 px)
-        (250, 20, 270, 40)],  # small (400 px)
-    2: [(40, 60, 90, 120),  # medium (3000 px), found only with a shifted box
-        (200, 100, 224, 124)],  # small (576 px), missed
+        (250, 20, 270, 40)
+    ],  # small (400 px)
+    2: [
+        (40, 60, 90, 120),  # medium (3000 px), found only with a shifted box
+        (200, 100, 224, 124)
+    ],  # small (576 px), missed
     3: [],  # an image without objects
     4: [(100, 30, 220, 170)],  # large (16800 px)
 }
@@ -53,10 +57,15 @@ def _write_coco(path) -> str:
         boxes = [(b, 0) for b in GT[img_id]] + [(b, 1) for b in CROWD.get(img_id, [])]
         for box, crowd in boxes:
             xywh = _xywh(box)
-            anns.append(dict(id=len(anns) + 1, image_id=img_id, category_id=1, bbox=xywh,
-                             area=xywh[2] * xywh[3], iscrowd=crowd))
-    coco = dict(images=images, annotations=anns,
-                categories=[dict(id=1, name='pedestrian')])
+            anns.append(
+                dict(
+                    id=len(anns) + 1,
+                    image_id=img_id,
+                    category_id=1,
+                    bbox=xywh,
+                    area=xywh[2] * xywh[3],
+                    iscrowd=crowd))
+    coco = dict(images=images, annotations=anns, categories=[dict(id=1, name='pedestrian')])
     path.write_text(json.dumps(coco))
     return str(path)
 
@@ -69,11 +78,14 @@ def _with_mmdet(ann_file: str, preds) -> dict:
     for img_id in GT:
         mine = [(box, score) for i, box, score in preds if i == img_id]
         bboxes = torch.tensor([box for box, _ in mine], dtype=torch.float32).reshape(-1, 4)
-        samples.append(dict(
-            img_id=img_id, ori_shape=(H, W),
-            pred_instances=dict(
-                bboxes=bboxes, scores=torch.tensor([s for _, s in mine]),
-                labels=torch.zeros(len(mine), dtype=torch.long))))
+        samples.append(
+            dict(
+                img_id=img_id,
+                ori_shape=(H, W),
+                pred_instances=dict(
+                    bboxes=bboxes,
+                    scores=torch.tensor([s for _, s in mine]),
+                    labels=torch.zeros(len(mine), dtype=torch.long))))
     metric.process({}, samples)
     results = metric.evaluate(len(samples))
     return {name: results[f'coco/{key}'] for name, key in zip(NAMES, KEYS)}
@@ -84,8 +96,7 @@ def _with_pycocotools(ann_file: str, preds) -> dict:
     with contextlib.redirect_stdout(io.StringIO()):
         coco_gt = COCO(ann_file)
         dets = coco_gt.loadRes([
-            dict(image_id=i, category_id=1, bbox=_xywh(box), score=score)
-            for i, box, score in preds
+            dict(image_id=i, category_id=1, bbox=_xywh(box), score=score) for i, box, score in preds
         ])
         coco_eval = COCOeval(coco_gt, dets, 'bbox')
         coco_eval.evaluate()

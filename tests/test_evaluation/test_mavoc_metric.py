@@ -44,11 +44,11 @@ def pairwise_auroc(scores, positive) -> float:
 
 # six labelled or unlabelled samples, no OOD flags
 CLOSED_SET = [
-    ([3., 0., 0.], 0, 'EO_1'),    # correct
-    ([0., 2., 0.], 0, 'EO_2'),    # sedan predicted as SUV
-    ([0., 4., 1.], 1, 'EO_3'),    # correct
-    ([0., 0., 1.], 2, 'EO_4'),    # correct
-    ([5., 0., 0.], -1, 'EO_5'),   # unlabelled (-1)
+    ([3., 0., 0.], 0, 'EO_1'),  # correct
+    ([0., 2., 0.], 0, 'EO_2'),  # sedan predicted as SUV
+    ([0., 4., 1.], 1, 'EO_3'),  # correct
+    ([0., 0., 1.], 2, 'EO_4'),  # correct
+    ([5., 0., 0.], -1, 'EO_5'),  # unlabelled (-1)
     ([0., 0., 2.], None, 'EO_6'),  # unlabelled (no gt_label)
 ]
 
@@ -63,7 +63,7 @@ def test_build_from_registry():
 def test_accuracy_per_class_and_unlabelled_samples(tmp_path):
     path = str(tmp_path / 'results.csv')
     metric = MAVOCMetric(submission_file=path)
-    metrics = run(metric, [sample(l, g, i) for l, g, i in CLOSED_SET])
+    metrics = run(metric, [sample(lab, g, i) for lab, g, i in CLOSED_SET])
     assert metrics['accuracy/top1'] == pytest.approx(75.0)  # 3 of the 4 labelled samples
     assert metrics['per_class_accuracy/sedan'] == pytest.approx(50.0)
     assert metrics['per_class_accuracy/SUV'] == pytest.approx(100.0)
@@ -80,9 +80,11 @@ def test_accuracy_per_class_and_unlabelled_samples(tmp_path):
 def test_class_without_samples_is_left_out_of_the_mean_and_prefix():
     metric = MAVOCMetric(prefix='eo')
     metrics = run(metric, [sample([3., 0., 0.], 0), sample([0., 3., 0.], 0)])
-    assert metrics == {'eo/accuracy/top1': pytest.approx(50.0),
-                       'eo/per_class_accuracy/sedan': pytest.approx(50.0),
-                       'eo/mean_class_accuracy': pytest.approx(50.0)}
+    assert metrics == {
+        'eo/accuracy/top1': pytest.approx(50.0),
+        'eo/per_class_accuracy/sedan': pytest.approx(50.0),
+        'eo/mean_class_accuracy': pytest.approx(50.0)
+    }
 
 
 def test_data_samples_and_image_id_fallbacks():
@@ -98,12 +100,12 @@ def test_data_samples_and_image_id_fallbacks():
 # in-distribution and OOD samples, PBVS 2024 style
 OPEN_SET = [
     # logits, gt, image id, ood
-    ([4., 0., 0.], 0, 'Gotcha1.png', False),     # correct, max softmax .965
-    ([0., 3., 0.], 1, 'Gotcha2.png', False),     # correct, .909
-    ([2., 0., 1.], 2, 'Gotcha3.png', False),     # wrong (sedan), .665
-    ([0., 1.2, 0.], 1, 'Gotcha4.png', False),    # correct, .624
-    ([1., .5, 0.], None, 'Gotcha5.png', True),   # OOD, .506
-    ([0., 0., 3.5], 2, 'Gotcha6.png', True),     # OOD with a label: not in the accuracy, .943
+    ([4., 0., 0.], 0, 'Gotcha1.png', False),  # correct, max softmax .965
+    ([0., 3., 0.], 1, 'Gotcha2.png', False),  # correct, .909
+    ([2., 0., 1.], 2, 'Gotcha3.png', False),  # wrong (sedan), .665
+    ([0., 1.2, 0.], 1, 'Gotcha4.png', False),  # correct, .624
+    ([1., .5, 0.], None, 'Gotcha5.png', True),  # OOD, .506
+    ([0., 0., 3.5], 2, 'Gotcha6.png', True),  # OOD with a label: not in the accuracy, .943
 ]
 
 
@@ -131,8 +133,8 @@ def test_ood_auroc_and_pbvs_total(tmp_path):
     np.testing.assert_allclose(result['score'], scores, rtol=1e-6)
     # without logits the max softmax comes from pred_score: same numbers
     metric = MAVOCMetric()
-    assert run(metric, [sample(*row, store_logits=False) for row in OPEN_SET]) == pytest.approx(
-        metrics)
+    assert run(metric,
+               [sample(*row, store_logits=False) for row in OPEN_SET]) == pytest.approx(metrics)
 
 
 @pytest.mark.parametrize('ood_score', ['energy', 'max_logit'])
@@ -183,8 +185,9 @@ def test_no_out_dir_writes_nothing(tmp_path, monkeypatch):
 def test_balancing_moves_the_least_confident_predictions_before_scoring(tmp_path):
     """k=1 for class 0: of three class-0 predictions only the most confident stays."""
     logits = [[5., 1., 0.], [3., 2., 0.], [4., 0., 1.], [0., 3., 0.]]
-    samples = [sample(x, gt=g, image_id=str(i)) for i, (x, g) in
-               enumerate(zip(logits, [0, 1, 2, 1]))]
+    samples = [
+        sample(x, gt=g, image_id=str(i)) for i, (x, g) in enumerate(zip(logits, [0, 1, 2, 1]))
+    ]
     out = tmp_path / 'results.csv'
     metric = MAVOCMetric(balancing=dict(k=1, classes=(0, )), submission_file=str(out))
     metrics = run(metric, samples, classes=('a', 'b', 'c'))

@@ -48,12 +48,13 @@ def test_balancing_keeps_every_sample_tied_with_the_kth_score():
 
 
 def test_balancing_chains_moves_and_never_returns_to_a_left_class():
-    probs = [[0.5, 0.3, 0.2],   # A: moves 0 -> 1, then 1 -> 2 (class 0 is closed)
-             [0.6, 0.1, 0.3],   # B: the kept prediction of class 0
-             [0.1, 0.6, 0.3]]   # C: the kept prediction of class 1
+    probs = [
+        [0.5, 0.3, 0.2],  # A: moves 0 -> 1, then 1 -> 2 (class 0 is closed)
+        [0.6, 0.1, 0.3],  # B: the kept prediction of class 0
+        [0.1, 0.6, 0.3]
+    ]  # C: the kept prediction of class 1
     for mode in ('softmax', 'seed'):
-        pred, moved = confidence_balancing(logits_of(probs), k=1, classes=(0, 1),
-                                           second_best=mode)
+        pred, moved = confidence_balancing(logits_of(probs), k=1, classes=(0, 1), second_best=mode)
         assert pred.tolist() == [2, 0, 1]
         assert moved == {0: 1, 1: 1}
     # classes not listed are left alone
@@ -144,8 +145,7 @@ def test_energy_score_is_minus_the_pytorch_ood_energy(T):
 
 def test_max_softmax_and_max_logit_scores():
     logits = np.array([[2., 0., 0.], [1., 1., 1.]])
-    np.testing.assert_allclose(max_softmax_score(logits),
-                               [np.exp(2) / (np.exp(2) + 2), 1 / 3])
+    np.testing.assert_allclose(max_softmax_score(logits), [np.exp(2) / (np.exp(2) + 2), 1 / 3])
     np.testing.assert_allclose(max_logit_score(torch.tensor(logits)), [2., 1.])
 
 
@@ -175,8 +175,7 @@ def test_auroc_matches_sklearn():
     metrics = pytest.importorskip('sklearn.metrics')
     rng = np.random.default_rng(3)
     scores, positive = rng.integers(0, 10, 50).astype(float), rng.random(50) < 0.5
-    assert binary_auroc(scores, positive) == pytest.approx(
-        metrics.roc_auc_score(positive, scores))
+    assert binary_auroc(scores, positive) == pytest.approx(metrics.roc_auc_score(positive, scores))
 
 
 # ------------------------------------------------------------------ clustering and voting
@@ -211,8 +210,10 @@ def _seed_name_cluster(names, threshold=100):
 
 
 def test_cluster_by_id_gap_name_order_is_the_seeds():
-    names = ['Gotcha2.png', 'Gotcha1000.png', 'Gotcha1.png', 'Gotcha150.png', 'Gotcha99.png',
-             'Gotcha1040.png', 'Gotcha101.png', 'Gotcha23.png']
+    names = [
+        'Gotcha2.png', 'Gotcha1000.png', 'Gotcha1.png', 'Gotcha150.png', 'Gotcha99.png',
+        'Gotcha1040.png', 'Gotcha101.png', 'Gotcha23.png'
+    ]
     # string order: 1, 1000, 101, 1040, 150, 2, 23, 99 -> clusters {1}, {1000}, {101}, {1040},
     # {150}, {2, 23, 99}; numerically {1, 2, 23, 99, 101, 150}, {1000, 1040}
     by_name = cluster_by_id_gap(names, 100)
@@ -229,8 +230,8 @@ def test_cluster_vote_relabels_only_the_confident_samples():
     clusters = [0, 0, 0, 0, 1, 1, 1, 2, 2, 3]
     labels = [3, 3, 5, 1, 2, 2, 4, 7, 4, 9]
     scores = [0.99, 0.97, 0.98, 0.5, 0.96, 0.999, 0.96, 0.96, 0.97, 0.95]
-    new_labels, new_scores = cluster_vote(labels, scores, clusters, threshold=0.95,
-                                          tie_break='smallest')
+    new_labels, new_scores = cluster_vote(
+        labels, scores, clusters, threshold=0.95, tie_break='smallest')
     # cluster 0: voters 3, 3, 5 -> 3; distinct scores -> the smallest, 0.97; the 0.5 keeps
     # cluster 1: 2, 2, 4 -> 2; 0.96 appears twice -> 0.96
     # cluster 2: a 7-4 tie -> 4; cluster 3: 0.95 is not > 0.95 -> unchanged

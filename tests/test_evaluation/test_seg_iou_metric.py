@@ -52,11 +52,10 @@ def mmseg_per_class(samples, ignore_index=255):
     """Per-class IoU and Acc (%) from mmseg's own area accumulation."""
     areas = [
         IoUMetric.intersect_and_union(s['pred_sem_seg']['data'].squeeze(),
-                                      s['gt_sem_seg']['data'].squeeze(), len(CLASSES),
-                                      ignore_index) for s in samples
+                                      s['gt_sem_seg']['data'].squeeze(), len(CLASSES), ignore_index)
+        for s in samples
     ]
-    ret = IoUMetric.total_area_to_metrics(*[sum(a[i] for a in areas) for i in range(4)],
-                                          ['mIoU'])
+    ret = IoUMetric.total_area_to_metrics(*[sum(a[i] for a in areas) for i in range(4)], ['mIoU'])
     return ret['IoU'] * 100, ret['Acc'] * 100
 
 
@@ -91,17 +90,15 @@ def test_absent_class(nan_to_zero):
         assert ours['mIoU'] == pytest.approx(ref['mIoU'], abs=0.011)
         assert ours['mRecall'] == pytest.approx(ref['mAcc'], abs=0.011)
         assert np.isnan(ours[f'IoU.{CLASSES[5]}'])
-    assert ours['mIoU'] != pytest.approx(np.nanmean(iou) if nan_to_zero else
-                                         np.nan_to_num(iou).mean(), abs=0.5)
+    assert ours['mIoU'] != pytest.approx(
+        np.nanmean(iou) if nan_to_zero else np.nan_to_num(iou).mean(), abs=0.5)
 
 
 # 3x3 image, classes 0 (unlabeled), 1, 2.
 GT = np.array([[0, 1, 1], [1, 2, 2], [2, 2, 0]])
 PRED = np.array([[1, 1, 0], [1, 2, 1], [2, 0, 0]])
 # rows: ground truth, columns: prediction, counted by hand from GT/PRED above
-CONFUSION = np.array([[1, 1, 0],
-                      [1, 2, 0],
-                      [1, 1, 2]])
+CONFUSION = np.array([[1, 1, 0], [1, 2, 0], [1, 1, 2]])
 
 
 def test_confusion_matrix_by_hand():
@@ -147,13 +144,14 @@ def test_subsets_equal_metric_on_each_subset():
     assert 'subset "day"' in logged and 'subset "night"' in logged and 'car_stop' in logged
 
     def plain(samples):
-        return run(SegIoUMetric(), [{k: v for k, v in s.items() if k != 'subset'}
-                                    for s in samples])
+        return run(SegIoUMetric(), [{k: v for k, v in s.items() if k != 'subset'} for s in samples])
 
     for prefix, part in (('', day + night), ('day/', day), ('night/', night)):
         alone = plain(part)
-        assert set(alone) == {'aAcc', 'mIoU', 'mRecall'} | {
-            f'{m}.{c}' for m in ('IoU', 'Recall') for c in CLASSES}
+        assert set(alone) == {'aAcc', 'mIoU', 'mRecall'
+                              } | {f'{m}.{c}'
+                                   for m in ('IoU', 'Recall')
+                                   for c in CLASSES}
         for key, value in alone.items():
             assert ours[prefix + key] == value, prefix + key
     assert ours['day/mIoU'] != ours['night/mIoU']
@@ -180,7 +178,8 @@ def test_build_from_config_and_bad_arguments():
     with pytest.raises(ValueError, match='mDice'):
         SegIoUMetric(iou_metrics=['mIoU', 'mDice'])
     with pytest.raises(ValueError, match='unlabeled_index=7'):
-        run(SegIoUMetric(include_unlabeled=False, unlabeled_index=7), [sample(PRED, GT)],
+        run(
+            SegIoUMetric(include_unlabeled=False, unlabeled_index=7), [sample(PRED, GT)],
             ('unlabeled', 'a', 'b'))
     with pytest.raises(ValueError, match='num_classes'):
         run(SegIoUMetric(), [sample(PRED + 1, GT)], ('unlabeled', 'a', 'b'))
@@ -191,6 +190,8 @@ def test_label_of_another_size_says_which_pipeline_order_to_use():
     label = np.zeros((2, 3), np.int64)  # resized with the image by a wrong test pipeline
     metric = SegIoUMetric()
     metric.dataset_meta = dict(classes=CLASSES)
-    with pytest.raises(ValueError, match=r'lab.png: the prediction is \(4, 6\).*label \(2, 3\)'
-                       r'.*after any Resize'):
+    with pytest.raises(
+            ValueError,
+            match=r'lab.png: the prediction is \(4, 6\).*label \(2, 3\)'
+            r'.*after any Resize'):
         metric.process({}, [sample(pred, label, seg_map_path='lab.png')])

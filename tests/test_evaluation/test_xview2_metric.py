@@ -63,8 +63,11 @@ def reference_scores(tiles, presence_rule=False):
     lf1 = _f1(ltp, lfp, lfn)
     f1s = [_f1(dtp[c], dfp[c], dfn[c]) for c in range(1, 5)]
     df1 = 4 / sum(1 / (f + 1e-6) for f in f1s)
-    out = dict(score=0.3 * lf1 + 0.7 * df1, damage_f1=df1, localization_f1=lf1,
-               localization_iou=ltp / (ltp + lfp + lfn) if ltp else 0.0)
+    out = dict(
+        score=0.3 * lf1 + 0.7 * df1,
+        damage_f1=df1,
+        localization_f1=lf1,
+        localization_iou=ltp / (ltp + lfp + lfn) if ltp else 0.0)
     out.update({f'damage_f1_{n}': f for n, f in zip(NAMES, f1s)})
     return out
 
@@ -149,8 +152,8 @@ def test_functional_matches_reference():
     scores = xview2_scores(accumulate(counts))
     assert_close(scores, expected)
     assert list(scores)[:7] == [
-        'score', 'damage_f1', 'localization_f1', 'damage_f1_no_damage',
-        'damage_f1_minor_damage', 'damage_f1_major_damage', 'damage_f1_destroyed'
+        'score', 'damage_f1', 'localization_f1', 'damage_f1_no_damage', 'damage_f1_minor_damage',
+        'damage_f1_major_damage', 'damage_f1_destroyed'
     ]
     # A sequence of per-tile counts is accumulated by xview2_scores itself.
     assert xview2_scores(counts) == scores
@@ -186,15 +189,16 @@ def test_random_tiles_match_reference():
         dp = rng.integers(0, 5, (H, W))
         tiles.append((lp, dp, lt, dt))
     for rule in (False, True):
-        assert_close(xview2_scores([tile_counts(*t) for t in tiles], presence_rule=rule),
-                     reference_scores(tiles, presence_rule=rule))
+        assert_close(
+            xview2_scores([tile_counts(*t) for t in tiles], presence_rule=rule),
+            reference_scores(tiles, presence_rule=rule))
 
 
 def test_f1_zero_cases_and_epsilon():
     assert precision_recall_f1(0, 0, 0) == (0.0, 0.0, 0.0)  # 0/0 is 0, never NaN
     assert precision_recall_f1(0, 5, 3) == (0.0, 0.0, 0.0)
     assert precision_recall_f1(3, 1, 0) == (0.75, 1.0, pytest.approx(6 / 7))
-    assert harmonic_mean([1, 1, 1, 1]) == pytest.approx(1 / (1 + 1e-6) ** -1)
+    assert harmonic_mean([1, 1, 1, 1]) == pytest.approx(1 / (1 + 1e-6)**-1)
     assert harmonic_mean([1, 1, 1, 0]) == pytest.approx(4 / (3 / (1 + 1e-6) + 1e6))
     # Perfect prediction except that one class never appears: damage F1 ~ 4e-6.
     dt = np.zeros((H, W), np.int64)
@@ -270,8 +274,7 @@ def test_metric_loc_task():
     assert scores['xview2/localization_f1'] == pytest.approx(expected['localization_f1'])
     assert scores['xview2/localization_iou'] == pytest.approx(expected['localization_iou'])
     # gt_sem_seg fallback for the loc task: > 0 is a building.
-    fallback = run(XView2Metric(task='loc'),
-                   [sample(lp, gt_sem_seg=lt) for lp, _, lt, _ in tiles])
+    fallback = run(XView2Metric(task='loc'), [sample(lp, gt_sem_seg=lt) for lp, _, lt, _ in tiles])
     assert fallback['localization_f1'] == pytest.approx(expected['localization_f1'])
 
 

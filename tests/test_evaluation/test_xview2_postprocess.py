@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from cmkd_mm.evaluation.functional.xview2_postprocess import (FLIPS, ensemble_average,
-                                                              flip_tta_average,
-                                                              submission_maps)
+                                                              flip_tta_average, submission_maps)
 
 
 def test_flip_tta_of_a_flip_equivariant_function_is_the_function():
@@ -60,31 +59,19 @@ def test_ensemble_average_is_the_equal_weight_mean():
 
 # The hand-made 6x6 tile: the damage argmax (classes 1-4), the building probability, and the
 # expected maps under the default thresholds (0.38, 0.13, 0.14) with a 5x5 dilation.
-ARGMAX = np.array([[2, 1, 1, 1, 1, 1],
-                   [1, 3, 1, 1, 1, 1],
-                   [1, 1, 4, 1, 1, 1],
-                   [1, 1, 1, 1, 1, 1],
-                   [4, 2, 3, 4, 3, 1],
-                   [1, 1, 1, 1, 1, 1]])
+ARGMAX = np.array([[2, 1, 1, 1, 1, 1], [1, 3, 1, 1, 1, 1], [1, 1, 4, 1, 1, 1], [1, 1, 1, 1, 1, 1],
+                   [4, 2, 3, 4, 3, 1], [1, 1, 1, 1, 1, 1]])
 LOC_PROB = np.full((6, 6), 0.9)
 # row 4: destroyed at 0.2 (> t2), minor / major at 0.135 (> t1), destroyed at 0.135 (< t2),
 # major at 0.12 (< t1), no-damage at 0.3 (< t0); and a no-damage pixel at 0.
 LOC_PROB[4] = [0.2, 0.135, 0.135, 0.135, 0.12, 0.3]
 LOC_PROB[5, 5] = 0.0
 LOC = np.array([[1, 1, 1, 1, 1, 1]] * 4 + [[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 0]])
-MASKED = np.array([[2, 1, 1, 1, 1, 1],
-                   [1, 3, 1, 1, 1, 1],
-                   [1, 1, 4, 1, 1, 1],
-                   [1, 1, 1, 1, 1, 1],
-                   [4, 2, 3, 0, 0, 0],
-                   [1, 1, 1, 1, 1, 0]])
+MASKED = np.array([[2, 1, 1, 1, 1, 1], [1, 3, 1, 1, 1, 1], [1, 1, 4, 1, 1, 1], [1, 1, 1, 1, 1, 1],
+                   [4, 2, 3, 0, 0, 0], [1, 1, 1, 1, 1, 0]])
 # Minor pixels (0, 0) and (4, 1) grown by 5x5: rows 0-2 x cols 0-2 and rows 2-5 x cols 0-3.
-CORRECT = np.array([[2, 2, 2, 1, 1, 1],
-                    [2, 3, 2, 1, 1, 1],
-                    [2, 2, 4, 2, 1, 1],
-                    [2, 2, 2, 2, 1, 1],
-                    [4, 2, 3, 0, 0, 0],
-                    [2, 2, 2, 2, 1, 0]])
+CORRECT = np.array([[2, 2, 2, 1, 1, 1], [2, 3, 2, 1, 1, 1], [2, 2, 4, 2, 1, 1], [2, 2, 2, 2, 1, 1],
+                    [4, 2, 3, 0, 0, 0], [2, 2, 2, 2, 1, 0]])
 SEED = CORRECT.copy()
 SEED[1, 1] = 2  # major damage inside the grown region becomes minor too
 SEED[4, 2] = 2
@@ -109,8 +96,7 @@ def test_submission_maps_follow_the_rule_on_a_hand_made_tile():
     loc0, dmg0 = submission_maps(LOC_PROB, _damage_probs(ARGMAX), dilate=0)
     assert np.array_equal(loc0, LOC) and np.array_equal(dmg0, MASKED)
     # a 1x1 square grows nothing: the minor pixels have no no-damage pixel to take
-    assert np.array_equal(submission_maps(LOC_PROB, _damage_probs(ARGMAX), dilate=1)[1],
-                          MASKED)
+    assert np.array_equal(submission_maps(LOC_PROB, _damage_probs(ARGMAX), dilate=1)[1], MASKED)
 
 
 def test_seed_precedence_relabels_classes_1_and_3_in_the_grown_region():
@@ -135,8 +121,9 @@ def test_seed_precedence_relabels_classes_1_and_3_in_the_grown_region():
 def test_submission_thresholds():
     probs = _damage_probs(np.array([[1, 2, 3, 4]]))
     # no-damage needs t0; minor / major need t1 (or t2); destroyed needs t2
-    for value, want in ((0.39, [1, 1, 1, 1]), (0.37, [0, 1, 1, 1]), (0.135, [0, 1, 1, 0]),
-                        (0.125, [0, 0, 0, 0])):
+    for value, want in ((0.39, [1, 1, 1, 1]), (0.37, [0, 1, 1,
+                                                      1]), (0.135, [0, 1, 1,
+                                                                    0]), (0.125, [0, 0, 0, 0])):
         loc, dmg = submission_maps(np.full((1, 4), value), probs, dilate=0)
         assert loc.tolist() == [want], value
         assert dmg.tolist() == [[c * w for c, w in zip([1, 2, 3, 4], want)]]

@@ -36,37 +36,49 @@ def n_params(module):
 
 def hand_decoder_count(e, d):
     """The nine 3x3 convs with bias: conv6, conv6_2, conv7, conv7_2 ... conv9_2, conv10."""
+
     def conv(cin, cout):
         return 9 * cin * cout + cout
-    return (conv(e[4], d[4]) + conv(d[4] + e[3], d[4])      # dec6  (stride 16)
-            + conv(d[4], d[3]) + conv(d[3] + e[2], d[3])    # dec7  (stride 8)
-            + conv(d[3], d[2]) + conv(d[2] + e[1], d[2])    # dec8  (stride 4)
-            + conv(d[2], d[1]) + conv(d[1] + e[0], d[1])    # dec9  (stride 2)
-            + conv(d[1], d[0]))                             # dec10 (stride 1)
+
+    return (conv(e[4], d[4]) + conv(d[4] + e[3], d[4])  # dec6  (stride 16)
+            + conv(d[4], d[3]) + conv(d[3] + e[2], d[3])  # dec7  (stride 8)
+            + conv(d[3], d[2]) + conv(d[2] + e[1], d[2])  # dec8  (stride 4)
+            + conv(d[2], d[1]) + conv(d[1] + e[0], d[1])  # dec9  (stride 2)
+            + conv(d[1], d[0]))  # dec10 (stride 1)
 
 
 def loc_model(dec=DEMO_DEC, taps=DEMO_TAPS, encoder=DEMO_ENCODER):
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='EncoderDecoder',
-        backbone=encoder,
-        decode_head=dict(
-            type='XView2UNetHead', in_channels=taps, decoder_channels=dec, num_classes=2,
-            out_channels=1, threshold=0.5,
-            loss_decode=dict(type='ComboLoss', weights=dict(dice=1.0, focal=10.0))),
-        test_cfg=ConfigDict(mode='whole')))
+    return MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=encoder,
+            decode_head=dict(
+                type='XView2UNetHead',
+                in_channels=taps,
+                decoder_channels=dec,
+                num_classes=2,
+                out_channels=1,
+                threshold=0.5,
+                loss_decode=dict(type='ComboLoss', weights=dict(dice=1.0, focal=10.0))),
+            test_cfg=ConfigDict(mode='whole')))
 
 
 def damage_model(dec=DEMO_DEC, taps=DEMO_TAPS, encoder=DEMO_ENCODER):
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='SiameseEncoderDecoder',
-        split=[3, 3],
-        backbone=encoder,
-        decode_head=dict(
-            type='XView2UNetHead', in_channels=taps, decoder_channels=dec, num_views=2,
-            num_classes=5, loss_decode=dict(type='DamageComboLoss')),
-        test_cfg=ConfigDict(mode='whole')))
+    return MODELS.build(
+        dict(
+            type='SiameseEncoderDecoder',
+            split=[3, 3],
+            backbone=encoder,
+            decode_head=dict(
+                type='XView2UNetHead',
+                in_channels=taps,
+                decoder_channels=dec,
+                num_views=2,
+                num_classes=5,
+                loss_decode=dict(type='DamageComboLoss')),
+            test_cfg=ConfigDict(mode='whole')))
 
 
 def samples(n, num_classes, ignore_some=True):
@@ -120,22 +132,25 @@ def test_ceil_mode_pool_is_the_seeds():
     x = torch.rand(1, 3, H, W)
     with torch.no_grad():
         stem = enc.forward_stem(x)
-        torch.testing.assert_close(enc(x)[1], enc.layer1(F.max_pool2d(stem, 3, 2,
-                                                                      ceil_mode=True)))
+        torch.testing.assert_close(enc(x)[1], enc.layer1(F.max_pool2d(stem, 3, 2, ceil_mode=True)))
     assert not UNetResNet(depth=18).maxpool.ceil_mode
 
 
 # ------------------------------------------------------------------ decoder layout and size
 def test_decoder_layout():
-    head = XView2UNetHead(in_channels=SE50_TAPS, decoder_channels=TEACHER, num_classes=2,
-                          out_channels=1, threshold=0.5,
-                          loss_decode=dict(type='ComboLoss'))
+    head = XView2UNetHead(
+        in_channels=SE50_TAPS,
+        decoder_channels=TEACHER,
+        num_classes=2,
+        out_channels=1,
+        threshold=0.5,
+        loss_decode=dict(type='ComboLoss'))
     convs = [m for m in head.modules() if isinstance(m, torch.nn.Conv2d)]
     shapes = [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs
               if c is not head.conv_seg]
     # conv6, conv6_2, conv7, conv7_2, conv8, conv8_2, conv9, conv9_2, conv10 of the seed
-    assert shapes == [(2048, 256, 3), (1280, 256, 3), (256, 128, 3), (640, 128, 3),
-                      (128, 64, 3), (320, 64, 3), (64, 48, 3), (112, 48, 3), (48, 32, 3)]
+    assert shapes == [(2048, 256, 3), (1280, 256, 3), (256, 128, 3), (640, 128, 3), (128, 64, 3),
+                      (320, 64, 3), (64, 48, 3), (112, 48, 3), (48, 32, 3)]
     assert (head.conv_seg.in_channels, head.conv_seg.out_channels) == (32, 1)
     assert all(c.bias is not None for c in convs)
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in head.modules())
@@ -144,8 +159,13 @@ def test_decoder_layout():
 
 @pytest.mark.parametrize('widths,digest', [(TEACHER, 9.1e6), (STUDENT, 4.2e6)])
 def test_decoder_parameter_counts(widths, digest):
-    head = XView2UNetHead(in_channels=SE50_TAPS, decoder_channels=widths, num_classes=2,
-                          out_channels=1, threshold=0.5, loss_decode=dict(type='ComboLoss'))
+    head = XView2UNetHead(
+        in_channels=SE50_TAPS,
+        decoder_channels=widths,
+        num_classes=2,
+        out_channels=1,
+        threshold=0.5,
+        loss_decode=dict(type='ComboLoss'))
     decoder = n_params(head) - n_params(head.conv_seg)
     hand = hand_decoder_count(SE50_TAPS, widths)
     assert decoder == hand  # 9,048,832 teacher; 4,223,168 student
@@ -174,8 +194,8 @@ def test_config_models_and_sizes():
         assert damage(torch.rand(1, 6, H, W), mode='tensor').shape == (1, 5, H, W)
     r34 = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/xview2_resnet34_unet.py'))
     r34_loc = MODELS.build(r34.xview2_r34_loc)
-    assert n_params(r34_loc.decode_head) == hand_decoder_count(
-        [64, 64, 128, 256, 512], [48, 64, 96, 160, 320]) + 49
+    assert n_params(r34_loc.decode_head) == hand_decoder_count([64, 64, 128, 256, 512],
+                                                               [48, 64, 96, 160, 320]) + 49
     MODELS.build(r34.xview2_r34_damage)
 
 
@@ -210,8 +230,8 @@ def test_loc_model_modes():
     assert logits.shape == (2, 1, H, W)
     for i, pred in enumerate(preds):
         assert pred.pred_sem_seg.data.shape == (1, H, W)
-        torch.testing.assert_close(pred.pred_sem_seg.data,
-                                   (logits[i].sigmoid() > 0.5).to(pred.pred_sem_seg.data))
+        torch.testing.assert_close(pred.pred_sem_seg.data, (logits[i].sigmoid()
+                                                            > 0.5).to(pred.pred_sem_seg.data))
     model.train()
     losses = model(x, samples(2, 2), mode='loss')
     assert set(losses) == {'decode.loss_combo', 'decode.acc_seg'}
@@ -237,16 +257,19 @@ def test_damage_model_modes_and_test_step():
     assert torch.isfinite(losses['decode.loss_damage'])
     losses['decode.loss_damage'].backward()
     # test_step through the cross-modal preprocessor: views pre + post -> 6 channels
-    model.data_preprocessor = MODELS.build(dict(
-        type='MultiModalDataPreprocessor',
-        modalities=dict(pre=dict(mean=[127.] * 3, std=[127.] * 3),
-                        post=dict(mean=[127.] * 3, std=[127.] * 3)),
-        views=dict(damage=['pre', 'post']),
-        base=dict(type='mmseg.SegDataPreProcessor', size_divisor=32, seg_pad_val=255)))
+    model.data_preprocessor = MODELS.build(
+        dict(
+            type='MultiModalDataPreprocessor',
+            modalities=dict(
+                pre=dict(mean=[127.] * 3, std=[127.] * 3),
+                post=dict(mean=[127.] * 3, std=[127.] * 3)),
+            views=dict(damage=['pre', 'post']),
+            base=dict(type='mmseg.SegDataPreProcessor', size_divisor=32, seg_pad_val=255)))
     model.eval()
     data = dict(
-        inputs=dict(pre=[torch.randint(0, 256, (3, H, W), dtype=torch.uint8)],
-                    post=[torch.randint(0, 256, (3, H, W), dtype=torch.uint8)]),
+        inputs=dict(
+            pre=[torch.randint(0, 256, (3, H, W), dtype=torch.uint8)],
+            post=[torch.randint(0, 256, (3, H, W), dtype=torch.uint8)]),
         data_samples=samples(1, 5))
     out = model.test_step(data)
     assert out[0].pred_sem_seg.data.shape == (1, H, W)
@@ -264,7 +287,7 @@ def test_siamese_weights_are_shared():
         feats = model.extract_feat(torch.cat([pre, post], 1))
         feats2 = model.extract_feat(torch.cat([pre, post * 0.5 + 0.3], 1))
         for a, b, ref in zip(feats[0], feats2[0], model.backbone(pre)):
-            torch.testing.assert_close(a, b)   # the pre branch does not see the post image
+            torch.testing.assert_close(a, b)  # the pre branch does not see the post image
             torch.testing.assert_close(a, ref)
         assert not torch.allclose(feats[1][-1], feats2[1][-1])
         dec = model.decode_head.forward_features(feats)
@@ -291,7 +314,7 @@ def reference_combo(logits, target, w_dice, w_focal, eps=1e-6, gamma=2.0):
     dice = 1 - (2 * (p * t).sum() + eps) / (p.sum() + t.sum() + eps)
     pc, tc = p.clamp(eps, 1 - eps), t.clamp(eps, 1 - eps)
     pt = (1 - tc) * (1 - pc) + tc * pc
-    focal = (-(1 - pt) ** gamma * torch.log(pt)).mean()
+    focal = (-(1 - pt)**gamma * torch.log(pt)).mean()
     return w_dice * dice + w_focal * focal
 
 
@@ -315,11 +338,11 @@ def test_combo_terms_match_mmseg():
     torch.testing.assert_close(ours(logits, target), mm_dice(logits, target))
     # per batch (the seed's): mmseg's DiceLoss on the pooled pixels
     pooled = ComboLoss(weights=dict(dice=1.0))(logits, target)
-    torch.testing.assert_close(pooled, mm_dice(logits.reshape(1, 1, -1, 1),
-                                               target.reshape(1, 1, -1, 1)))
+    torch.testing.assert_close(pooled,
+                               mm_dice(logits.reshape(1, 1, -1, 1), target.reshape(1, 1, -1, 1)))
     # focal: mmseg's sigmoid focal with alpha 0.5 is half of it (no clamp at these logits)
-    focal = ComboLoss(weights=dict(focal=1.0)).terms(logits.reshape(2, -1), target.reshape(2, -1),
-                                                      valid)['focal']
+    focal = ComboLoss(weights=dict(focal=1.0)).terms(
+        logits.reshape(2, -1), target.reshape(2, -1), valid)['focal']
     mm_focal = py_sigmoid_focal_loss(logits.reshape(-1, 1), target.reshape(-1, 1), alpha=0.5)
     torch.testing.assert_close(focal, 2 * mm_focal)
 
@@ -348,10 +371,8 @@ def test_double_sigmoid_option():
     buggy = ComboLoss(weights=dict(dice=3.0, focal=10.0), temperature=2.0, double_sigmoid=True)
     # the seed: soft_s = sigmoid(out / 2), then ComboLoss(soft_s, m) applies sigmoid again
     soft = torch.sigmoid(logits / 2)
-    close(buggy(logits, target),
-                               reference_combo(soft, target, 3.0, 10.0))
-    close(fixed(logits, target),
-                               reference_combo(logits / 2, target, 3.0, 10.0))
+    close(buggy(logits, target), reference_combo(soft, target, 3.0, 10.0))
+    close(fixed(logits, target), reference_combo(logits / 2, target, 3.0, 10.0))
     assert not torch.allclose(buggy(logits, target), fixed(logits, target))
 
 
@@ -362,13 +383,12 @@ def test_damage_combo_loss_weighting(weights, ce):
     logits = torch.randn(2, 5, 8, 8) * 2
     target = torch.randint(0, 5, (2, 8, 8))
     target[0, 0] = 255
-    loss = DamageComboLoss(channel_weights=weights, combo=dict(dice=0.5, focal=2.0),
-                           ce_weight=ce)
+    loss = DamageComboLoss(channel_weights=weights, combo=dict(dice=0.5, focal=2.0), ce_weight=ce)
     keep = target != 255
     expected = 0
     for k, w in enumerate(weights):
-        expected = expected + w * reference_combo(
-            logits[:, k][keep], (target[keep] == k).long(), 0.5, 2.0)
+        expected = expected + w * reference_combo(logits[:, k][keep],
+                                                  (target[keep] == k).long(), 0.5, 2.0)
     expected = expected + ce * F.cross_entropy(logits.double(), target, ignore_index=255)
     close(loss(logits, target), expected)
     assert loss.loss_name == 'loss_damage'
@@ -384,4 +404,4 @@ def test_init_weights_as_the_seed():
         assert torch.count_nonzero(conv.bias) == 0
     conv6 = head.blocks[0].up_conv[0]
     fan_in = conv6.in_channels * 9
-    assert abs(float(conv6.weight.std()) / (2 / fan_in) ** 0.5 - 1) < 0.1  # Kaiming fan-in
+    assert abs(float(conv6.weight.std()) / (2 / fan_in)**0.5 - 1) < 0.1  # Kaiming fan-in

@@ -8,7 +8,6 @@ from mmengine.config import Config
 
 from cmkd_mm.recipes import RecipeRunner
 from cmkd_mm.recipes.report import report_table
-
 from ..conftest import ROOT
 
 RECIPES = sorted(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py')))
@@ -40,54 +39,76 @@ def _recipe(**stages):
 def test_a_typo_in_a_handover_fails_before_training():
     teacher = dict(type='Train', config='configs/detection/teacher_stf_demo.py')
     with pytest.raises(KeyError, match="names stage 'teachr'"):
-        RecipeRunner(_recipe(teacher=teacher, student=dict(
-            type='Train', config='configs/detection/cmkd_adv_stf_demo.py',
-            inputs={'model.teacher_ckpt': 'teachr.best'})))
+        RecipeRunner(
+            _recipe(
+                teacher=teacher,
+                student=dict(
+                    type='Train',
+                    config='configs/detection/cmkd_adv_stf_demo.py',
+                    inputs={'model.teacher_ckpt': 'teachr.best'})))
     with pytest.raises(KeyError, match="has no output 'student'"):
-        RecipeRunner(_recipe(teacher=teacher, student=dict(
-            type='Train', config='configs/detection/cmkd_adv_stf_demo.py',
-            inputs={'model.teacher_ckpt': 'teacher.student'})))
+        RecipeRunner(
+            _recipe(
+                teacher=teacher,
+                student=dict(
+                    type='Train',
+                    config='configs/detection/cmkd_adv_stf_demo.py',
+                    inputs={'model.teacher_ckpt': 'teacher.student'})))
     with pytest.raises(KeyError, match='does not come before'):  # no forward references
-        RecipeRunner(_recipe(student=dict(
-            type='Train', config='x.py', inputs={'load_from': 'teacher.best'}), teacher=teacher))
+        RecipeRunner(
+            _recipe(
+                student=dict(type='Train', config='x.py', inputs={'load_from': 'teacher.best'}),
+                teacher=teacher))
 
 
 def test_loop_expands_with_the_latest_models_and_per_iteration_values():
     runner = RecipeRunner(osp.join(ROOT, 'configs', 'recipes', 'ntire2021_mavoc2021.py'))
     steps = {s.name: s for s in runner.steps}
-    assert [n for n in steps if n.startswith('kd2_iter')] == [
-        f'kd2_iter{i}_{r}_step' for i in range(5) for r in ('eo', 'sar')]
+    assert [n for n in steps if n.startswith('kd2_iter')
+            ] == [f'kd2_iter{i}_{r}_step' for i in range(5) for r in ('eo', 'sar')]
     first, second = steps['kd2_iter0_eo_step'], steps['kd2_iter0_sar_step']
-    assert first.inputs == {'model.teacher_ckpt': 'sar.best',
-                            'model.architecture.init_cfg.checkpoint': 'eo.best'}
-    assert second.inputs == {'model.teacher_ckpt': 'kd2_iter0_eo_step.student',
-                             'model.architecture.init_cfg.checkpoint': 'sar.best'}
+    assert first.inputs == {
+        'model.teacher_ckpt': 'sar.best',
+        'model.architecture.init_cfg.checkpoint': 'eo.best'
+    }
+    assert second.inputs == {
+        'model.teacher_ckpt': 'kd2_iter0_eo_step.student',
+        'model.architecture.init_cfg.checkpoint': 'sar.best'
+    }
     assert steps['kd2_iter1_eo_step'].inputs == {
         'model.teacher_ckpt': 'kd2_iter0_sar_step.student',
-        'model.architecture.init_cfg.checkpoint': 'kd2_iter0_eo_step.student'}
-    lrs = [steps[f'kd2_iter{i}_eo_step'].cfg_options['optim_wrapper.optimizer.lr']
-           for i in range(5)]
+        'model.architecture.init_cfg.checkpoint': 'kd2_iter0_eo_step.student'
+    }
+    lrs = [
+        steps[f'kd2_iter{i}_eo_step'].cfg_options['optim_wrapper.optimizer.lr'] for i in range(5)
+    ]
     assert lrs == pytest.approx([0.01, 0.005, 0.0025, 0.00125, 0.000625])
     # after the loop, kd2.eo is the last EO student
     assert steps['kd2_eval'].inputs == dict(config='kd2.eo_config', checkpoint='kd2.eo')
-    assert runner.aliases['kd2'] == dict(eo='kd2_iter4_eo_step.student',
-                                         eo_config='kd2_iter4_eo_step.student_config',
-                                         sar='kd2_iter4_sar_step.student')
+    assert runner.aliases['kd2'] == dict(
+        eo='kd2_iter4_eo_step.student',
+        eo_config='kd2_iter4_eo_step.student_config',
+        sar='kd2_iter4_sar_step.student')
 
 
 def test_report_shows_mean_and_sample_std_over_seeds():
-    recipe = Config(dict(report=dict(
-        rows=dict(a='Model A'),
-        columns=[dict(label='val', split='val', metric='acc', scale=100)], time=False)))
-    runs = [dict(a=dict(type='Train', wall_time_s=1.0, metrics=dict(val=dict(acc=v))))
-            for v in (0.5, 0.6, 0.7)]
+    recipe = Config(
+        dict(
+            report=dict(
+                rows=dict(a='Model A'),
+                columns=[dict(label='val', split='val', metric='acc', scale=100)],
+                time=False)))
+    runs = [
+        dict(a=dict(type='Train', wall_time_s=1.0, metrics=dict(val=dict(acc=v))))
+        for v in (0.5, 0.6, 0.7)
+    ]
     table = report_table(recipe, runs)
     assert '| Model A | 60.0 ± 10.0 |' in table
     assert '| Model A | 50.0 |' in report_table(recipe, runs[:1])
 
 
-@pytest.mark.parametrize('path', [p for p in RECIPES if not p.endswith('_demo.py')],
-                         ids=lambda p: osp.basename(p))
+@pytest.mark.parametrize(
+    'path', [p for p in RECIPES if not p.endswith('_demo.py')], ids=lambda p: osp.basename(p))
 def test_from_scratch_leaves_nothing_to_download_in_any_stage(path, tmp_path):
     from cmkd_mm.recipes import RecipeContext
     runner = RecipeRunner(path)
@@ -95,8 +116,7 @@ def test_from_scratch_leaves_nothing_to_download_in_any_stage(path, tmp_path):
     for step in runner.steps:
         if not hasattr(step, 'config'):
             continue
-        cfg = ctx.stage_config(step.config, str(tmp_path / step.name), step.cfg_options,
-                               step.name)
+        cfg = ctx.stage_config(step.config, str(tmp_path / step.name), step.cfg_options, step.name)
         text = str(cfg.get('model')) + str(cfg.get('load_from'))
         for scheme in ('torchvision://', 'open-mmlab://', 'mmcls://', 'http://', 'https://'):
             assert scheme not in text, f'{step.name}: {scheme} left in {step.config}'

@@ -23,7 +23,6 @@ import sys
 import time
 
 from cmkd_mm.recipes import MARKER
-
 from ..conftest import ROOT
 from ..crash_hooks import crash_env
 
@@ -51,8 +50,11 @@ stages = dict(
 
 
 def _command(recipe, work_dir, data_root):
-    return [sys.executable, osp.join(ROOT, 'tools', 'run_recipe.py'), recipe, '--work-dir',
-            work_dir, '--data-root', data_root]
+    return [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'run_recipe.py'), recipe, '--work-dir', work_dir, '--data-root',
+        data_root
+    ]
 
 
 def _record(work_dir, stage):
@@ -68,15 +70,23 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
 
     # uninterrupted reference
     reference = str(tmp_path / 'reference')
-    subprocess.run(_command(str(recipe), reference, mavoc_demo_root), cwd=ROOT, check=True,
-                   env=crash_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   timeout=600)
+    subprocess.run(
+        _command(str(recipe), reference, mavoc_demo_root),
+        cwd=ROOT,
+        check=True,
+        env=crash_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=600)
 
     work = str(tmp_path / 'work')
     hold = str(tmp_path / 'holding')
-    proc = subprocess.Popen(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                            env=crash_env(hold=hold), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _command(str(recipe), work, mavoc_demo_root),
+        cwd=ROOT,
+        env=crash_env(hold=hold),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 600
         while not osp.exists(hold):
@@ -94,8 +104,13 @@ def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
     assert osp.isfile(osp.join(work, 'second', 'epoch_2.pth'))
     first_done = osp.getmtime(osp.join(work, 'first', MARKER))
 
-    rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                           env=crash_env(), capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(
+        _command(str(recipe), work, mavoc_demo_root),
+        cwd=ROOT,
+        env=crash_env(),
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = rerun.stdout + rerun.stderr
     assert 'first: finished before, skipped' in log
@@ -141,8 +156,9 @@ stages = dict(
 def test_iterative_chain_killed_mid_epoch_resumes(tmp_path, mavoc_demo_root):
     import torch
     configs = {}
-    for key, name in dict(eo='baseline_eo', sar='baseline_sar', eo_step='kd2_eo-step',
-                          sar_step='kd2_sar-step').items():
+    for key, name in dict(
+            eo='baseline_eo', sar='baseline_sar', eo_step='kd2_eo-step',
+            sar_step='kd2_sar-step').items():
         base = osp.join(ROOT, 'configs', 'classification', f'{name}_mavoc2021_demo.py')
         loss = 'head=dict(loss=dict(mix_labels=False))'
         head = f'architecture=dict({loss})' if 'step' in key else loss
@@ -153,19 +169,27 @@ def test_iterative_chain_killed_mid_epoch_resumes(tmp_path, mavoc_demo_root):
     recipe.write_text(CHAIN.format(**configs))
 
     reference, work = str(tmp_path / 'reference'), str(tmp_path / 'work')
-    runs = [subprocess.Popen(_command(str(recipe), wd, mavoc_demo_root), cwd=ROOT,
-                             env=crash_env(kill=kill), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL) for wd, kill in ((reference, False),
-                                                                         (work, True))]
+    runs = [
+        subprocess.Popen(
+            _command(str(recipe), wd, mavoc_demo_root),
+            cwd=ROOT,
+            env=crash_env(kill=kill),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL) for wd, kill in ((reference, False), (work, True))
+    ]
     codes = [p.wait(timeout=600) for p in runs]
     assert codes == [0, -signal.SIGKILL]
     killed = osp.join(work, 'kd2_iter1_eo_step')
-    assert osp.isfile(osp.join(killed, 'epoch_1.pth')) and not osp.isfile(
-        osp.join(killed, MARKER))
+    assert osp.isfile(osp.join(killed, 'epoch_1.pth')) and not osp.isfile(osp.join(killed, MARKER))
     assert osp.isfile(osp.join(work, 'kd2_iter0_sar_step', MARKER))
 
-    rerun = subprocess.run(_command(str(recipe), work, mavoc_demo_root), cwd=ROOT,
-                           env=crash_env(), capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(
+        _command(str(recipe), work, mavoc_demo_root),
+        cwd=ROOT,
+        env=crash_env(),
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     log = rerun.stdout + rerun.stderr
     for stage in ('eo', 'sar', 'kd2_iter0_eo_step', 'kd2_iter0_sar_step'):

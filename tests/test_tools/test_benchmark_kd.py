@@ -6,6 +6,7 @@ import json
 from mmdet.models.detectors import TwoStageDetector
 from mmrazor.models.algorithms import SingleTeacherDistill
 
+from cmkd_mm.apis.benchmark_kd import CACHE_ROW, MMRAZOR_ROW, OURS_ROW, STUDENT_ROW, TEACHER_ROW
 from cmkd_mm.models.algorithms.cross_modal_distill import CrossModalDistill
 from ..conftest import load_tool
 
@@ -36,17 +37,17 @@ def test_benchmark_kd_rows_and_teacher_depth(monkeypatch, tmp_path):
     out = tmp_path / 'bench.json'
     results = tool.main([
         CONFIG, '--synthetic', '64', '96', '--batch-size', '2', '--iters', '1', '--warmup', '0',
-        '--device', 'cpu', '--out', str(out)
+        '--device', 'cpu', '--out',
+        str(out)
     ])
     (result, ) = results['configs']
     rows = {row['name']: row for row in result['rows']}
-    assert list(rows) == [tool.STUDENT_ROW, tool.TEACHER_ROW, tool.OURS_ROW, tool.CACHE_ROW,
-                          tool.MMRAZOR_ROW]
+    assert list(rows) == [STUDENT_ROW, TEACHER_ROW, OURS_ROW, CACHE_ROW, MMRAZOR_ROW]
     assert all(row['ms_mean'] > 0 for row in rows.values())
-    assert rows[tool.STUDENT_ROW]['relative'] == 1.0
-    assert rows[tool.CACHE_ROW]['cache_bytes_per_sample'] > 0
+    assert rows[STUDENT_ROW]['relative'] == 1.0
+    assert rows[CACHE_ROW]['cache_bytes_per_sample'] > 0
     assert result['batch_shapes'] == dict(student=(2, 3, 64, 96), teacher=(2, 6, 64, 96))
-    assert json.loads(out.read_text())['configs'][0]['rows'][0]['name'] == tool.STUDENT_ROW
+    assert json.loads(out.read_text())['configs'][0]['rows'][0]['name'] == STUDENT_ROW
     assert set(result['targets']) == {'no_cache', 'warm_cache'}
 
     # Our rows: one step without cache, one filling the cache and one replaying it.
@@ -65,10 +66,12 @@ def test_benchmark_kd_rows_and_teacher_depth(monkeypatch, tmp_path):
 
 def test_segmentation_and_classification_in_one_table(tmp_path):
     tool = load_tool('analysis_tools/benchmark_kd.py')
-    results = tool.main([SEG, CLS, '--synthetic', '32', '32', '--batch-size', '2', '--iters',
-                         '1', '--warmup', '0', '--device', 'cpu'])
+    results = tool.main([
+        SEG, CLS, '--synthetic', '32', '32', '--batch-size', '2', '--iters', '1', '--warmup', '0',
+        '--device', 'cpu'
+    ])
     seg, cls = results['configs']
-    assert [r['name'] for r in seg['rows']][-1] == tool.MMRAZOR_ROW  # thermal of RGB + thermal
-    assert tool.MMRAZOR_ROW not in [r['name'] for r in cls['rows']]  # EO student, SAR teacher
+    assert [r['name'] for r in seg['rows']][-1] == MMRAZOR_ROW  # thermal of RGB + thermal
+    assert MMRAZOR_ROW not in [r['name'] for r in cls['rows']]  # EO student, SAR teacher
     assert cls['mmrazor_skipped'] and 'n/a' in results['table']
     assert '| cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo |' in results['table']

@@ -9,14 +9,14 @@ from ..conftest import ROOT, load_tool
 CONFIG = f'{ROOT}/configs/segmentation/cekd_mfnet_demo.py'
 
 
-def test_every_problem_is_collected_and_the_exit_code_says_so(mfnet_demo_root, tmp_path,
-                                                              capsys):
+def test_every_problem_is_collected_and_the_exit_code_says_so(mfnet_demo_root, tmp_path, capsys):
     tool = load_tool('misc/check_dataset.py')
     root = str(tmp_path / 'mfnet')
     shutil.copytree(mfnet_demo_root, root)
-    options = ['--cfg-options', f'train_dataloader.dataset.data_root={root}',
-               f'val_dataloader.dataset.data_root={root}',
-               f'test_dataloader.dataset.data_root={root}']
+    options = [
+        '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}', f'test_dataloader.dataset.data_root={root}'
+    ]
     assert tool.main([CONFIG, *options]) == 0
     assert 'train | 4 | 0' in capsys.readouterr().out
 
@@ -44,8 +44,10 @@ def test_xview2_layout(xview2_demo_root, tmp_path, capsys):
     root = str(tmp_path / 'xview2')
     shutil.copytree(xview2_demo_root, root)
     config = f'{ROOT}/configs/building_damage/loc_unet-r18_xview2_demo.py'
-    options = ['--cfg-options'] + [f'{s}_dataloader.dataset.{k}' for s in ('train', 'val')
-                                   for k in (f'data_root={root}', 'expect_size=None')]
+    options = ['--cfg-options'] + [
+        f'{s}_dataloader.dataset.{k}' for s in ('train', 'val')
+        for k in (f'data_root={root}', 'expect_size=None')
+    ]
     assert tool.main([config, *options, '--phase', 'train', 'val']) == 0
     labels = sorted(glob.glob(f'{root}/train/labels/*_post_disaster.json'))
     open(labels[0], 'w').write('{"features": {"xy": [{"wkt": "POLYGON ((1 2, 3"}]}}')

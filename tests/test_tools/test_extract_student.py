@@ -38,8 +38,9 @@ def test_extract_student_parity(measured, mfnet_demo_root, tmp_path):
     stats = student_cfg.model.data_preprocessor.modalities.thermal
     if measured:
         state = torch.load(ckpt, map_location='cpu')['state_dict']
-        assert stats == dict(mean=state['data_preprocessor.thermal_mean'].flatten().tolist(),
-                             std=state['data_preprocessor.thermal_std'].flatten().tolist())
+        assert stats == dict(
+            mean=state['data_preprocessor.thermal_mean'].flatten().tolist(),
+            std=state['data_preprocessor.thermal_std'].flatten().tolist())
     else:
         assert stats == cfg.model.data_preprocessor.modalities.thermal
 

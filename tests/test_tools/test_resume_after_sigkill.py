@@ -33,10 +33,16 @@ from ..crash_hooks import crash_env
 
 # resumed: the iterations the resumed run trains (a run that started again from scratch would
 # reach the same weights in deterministic mode, so this is what tells a resume apart)
-ITER_BASED = dict(max_iters=6, checkpoint=3, kill=5, final='iter_6.pth', mid='iter_3.pth',
-                  resumed=set(range(4, 7)))
-EPOCH_BASED = dict(max_epochs=3, kill=8, final='epoch_3.pth', mid='epoch_1.pth',
-                   resumed=set(range(6, 16)))  # 5 iterations per epoch
+ITER_BASED = dict(
+    max_iters=6,
+    checkpoint=3,
+    kill=5,
+    final='iter_6.pth',
+    mid='iter_3.pth',
+    resumed=set(range(4, 7)))
+EPOCH_BASED = dict(
+    max_epochs=3, kill=8, final='epoch_3.pth', mid='epoch_1.pth',
+    resumed=set(range(6, 16)))  # 5 iterations per epoch
 CASES = {
     'plain': ('configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py', 'mIoU'),
     'feature_kd': ('configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', 'mIoU'),
@@ -67,14 +73,15 @@ def _no_randomness(node) -> None:
 def write_config(path: str, config: str, data_root: str) -> dict:
     """Shrink ``config`` to a few deterministic iterations on ``data_root``; return the plan."""
     cfg = Config.fromfile(osp.join(ROOT, config))
-    cfg.custom_imports = dict(imports=['cmkd_mm', 'tests.crash_hooks'],
-                              allow_failed_imports=False)
+    cfg.custom_imports = dict(imports=['cmkd_mm', 'tests.crash_hooks'], allow_failed_imports=False)
     cfg.randomness = dict(seed=0, deterministic=True)
     for split in ('train', 'val'):
         loader = cfg[f'{split}_dataloader']
         loader.dataset.data_root = data_root
-        loader.update(batch_size=1 if split == 'val' else loader.batch_size, num_workers=0,
-                      persistent_workers=False)
+        loader.update(
+            batch_size=1 if split == 'val' else loader.batch_size,
+            num_workers=0,
+            persistent_workers=False)
     cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
     cfg.train_dataloader.dataset.pipeline = cfg.test_pipeline
     _no_randomness(cfg.model)
@@ -84,29 +91,36 @@ def write_config(path: str, config: str, data_root: str) -> dict:
     if cfg.train_cfg.type == 'IterBasedTrainLoop':
         plan = ITER_BASED
         cfg.train_dataloader.batch_size = 1  # 4 demo images: 4 iterations per epoch
-        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=plan['max_iters'],
-                             val_interval=plan['max_iters'])
-        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False,
-                                            interval=plan['checkpoint'])
+        cfg.train_cfg = dict(
+            type='IterBasedTrainLoop', max_iters=plan['max_iters'], val_interval=plan['max_iters'])
+        cfg.default_hooks.checkpoint = dict(
+            type='CheckpointHook', by_epoch=False, interval=plan['checkpoint'])
     else:
         plan = EPOCH_BASED
         cfg.train_dataloader.batch_size = 4  # 20 demo chips: 5 iterations per epoch
-        cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=plan['max_epochs'],
-                             val_interval=plan['max_epochs'])
+        cfg.train_cfg = dict(
+            type='EpochBasedTrainLoop',
+            max_epochs=plan['max_epochs'],
+            val_interval=plan['max_epochs'])
         cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=True, interval=1)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
-    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-        dict(type='KillAtIter', iteration=plan['kill'])]
+    cfg.custom_hooks = list(cfg.get('custom_hooks')
+                            or []) + [dict(type='KillAtIter', iteration=plan['kill'])]
     cfg.log_level = 'WARNING'
     cfg.dump(path)
     return plan
 
 
 def _train(config, work_dir, *args, kill=False):
-    return subprocess.Popen(
-        [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
-         *args], cwd=ROOT, env=crash_env(kill=kill), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir, *args
+    ],
+                            cwd=ROOT,
+                            env=crash_env(kill=kill),
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True)
 
 
 def _finish(proc):
@@ -156,8 +170,7 @@ def test_sigkill_mid_epoch_then_resume(family, tmp_path, mfnet_demo_root, mavoc_
     (ref_rc, ref_out), (kill_rc, kill_out) = [_finish(p) for p in runs]
     assert ref_rc == 0, ref_out[-3000:]
     assert kill_rc == -signal.SIGKILL, kill_out[-3000:]
-    assert osp.isfile(osp.join(work, plan['mid'])) and not osp.exists(
-        osp.join(work, plan['final']))
+    assert osp.isfile(osp.join(work, plan['mid'])) and not osp.exists(osp.join(work, plan['final']))
 
     rc, out = _finish(_train(cfg_path, work, '--resume'))
     assert rc == 0, out[-3000:]
@@ -167,6 +180,7 @@ def test_sigkill_mid_epoch_then_resume(family, tmp_path, mfnet_demo_root, mavoc_
     expected = torch.load(osp.join(reference, plan['final']), map_location='cpu')
     for key in ('state_dict', 'optimizer', 'param_schedulers'):
         _assert_same(final[key], expected[key], key)
-    _assert_same({k: final['meta'][k] for k in ('epoch', 'iter')},
-                 {k: expected['meta'][k] for k in ('epoch', 'iter')}, 'meta')
+    _assert_same({k: final['meta'][k]
+                  for k in ('epoch', 'iter')}, {k: expected['meta'][k]
+                                                for k in ('epoch', 'iter')}, 'meta')
     assert _final_metrics(work, metric) == _final_metrics(reference, metric)

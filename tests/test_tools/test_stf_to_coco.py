@@ -11,7 +11,6 @@ from pycocotools.coco import COCO
 
 from cmkd_mm.datasets.stf_format import read_split
 from cmkd_mm.demo import make_stf_demo
-
 from ..conftest import load_tool
 
 DEMO_SPLITS = dict(train_clear_night=8, light_fog_night=4, val_clear_night=4)
@@ -45,12 +44,15 @@ def _label_classes(root: str, label_dir: str, samples):
 
 def test_demo_official_layout(tool, demo, tmp_path, capsys):
     root = demo['root']
-    out = tool.main([root, '--out-dir', str(tmp_path),
-                     '--split', 'train=splits/train_clear_night.txt,splits/light_fog_night.txt',
-                     '--split', f'val={osp.join(root, "splits", "val_clear_night.txt")}'])
+    out = tool.main([
+        root, '--out-dir',
+        str(tmp_path), '--split', 'train=splits/train_clear_night.txt,splits/light_fog_night.txt',
+        '--split', f'val={osp.join(root, "splits", "val_clear_night.txt")}'
+    ])
     assert out == [str(tmp_path / 'train.json'), str(tmp_path / 'val.json')]
-    samples = (read_split(osp.join(root, 'splits', 'train_clear_night.txt')) +
-               read_split(osp.join(root, 'splits', 'light_fog_night.txt')))
+    samples = (
+        read_split(osp.join(root, 'splits', 'train_clear_night.txt')) +
+        read_split(osp.join(root, 'splits', 'light_fog_night.txt')))
     coco = COCO(out[0])
     assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == ['pedestrian']
     images = coco.loadImgs(coco.getImgIds())
@@ -60,8 +62,8 @@ def test_demo_official_layout(tool, demo, tmp_path, capsys):
     assert {(im['width'], im['height']) for im in images} == {(320, 180)}
     classes = _label_classes(root, 'gt_labels/gated_labels_TMP', samples)
     anns = coco.loadAnns(coco.getAnnIds())
-    assert sum(not a['iscrowd'] for a in anns) == sum(
-        c in ('Pedestrian', 'Pedestrian_is_group') for c in classes)
+    assert sum(not a['iscrowd']
+               for a in anns) == sum(c in ('Pedestrian', 'Pedestrian_is_group') for c in classes)
     assert sum(a['iscrowd'] for a in anns) == classes.count('DontCare')
     assert sorted(a['id'] for a in anns) == list(range(1, len(anns) + 1))
     for a in anns:
@@ -70,23 +72,24 @@ def test_demo_official_layout(tool, demo, tmp_path, capsys):
         assert 0 <= x and x + w <= 320 and 0 <= y and y + h <= 180
     info = json.load(open(out[0]))['info']
     assert info['layout'] == 'official' and info['frame_dir'] == 'gated0_10bit'
-    assert info['skipped_objects'] == {'unmapped class PassengerCar': classes.count(
-        'PassengerCar')}
+    assert info['skipped_objects'] == {'unmapped class PassengerCar': classes.count('PassengerCar')}
     printed = capsys.readouterr().out
     assert 'train: 12 images' in printed and 'unmapped class PassengerCar' in printed
     assert len(COCO(out[1]).getImgIds()) == 4
 
 
 def test_demo_rgb_labels_full_classes(tool, demo, tmp_path):
-    out = tool.main([demo['root'], '--out-dir', str(tmp_path), '--classes', 'full',
-                     '--label-dir', 'gt_labels/cam_left_labels_TMP',
-                     '--split', 'val=splits/val_clear_night.txt'])
+    out = tool.main([
+        demo['root'], '--out-dir',
+        str(tmp_path), '--classes', 'full', '--label-dir', 'gt_labels/cam_left_labels_TMP',
+        '--split', 'val=splits/val_clear_night.txt'
+    ])
     coco = COCO(out[0])
     images = coco.loadImgs(coco.getImgIds())
     assert {(im['width'], im['height']) for im in images} == {(480, 256)}
     assert images[0]['file_name'].startswith('cam_stereo_left_lut/')
-    assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == [
-        'PassengerCar', 'Pedestrian', 'RidableVehicle', 'LargeVehicle']
+    assert [c['name'] for c in coco.loadCats(coco.getCatIds())
+            ] == ['PassengerCar', 'Pedestrian', 'RidableVehicle', 'LargeVehicle']
     classes = _label_classes(demo['root'], 'gt_labels/cam_left_labels_TMP',
                              [im['sample'] for im in images])
     assert len(coco.getAnnIds()) == len(classes)
@@ -107,7 +110,8 @@ def test_missing_gated_slice(tool, tmp_path, capsys):
     out = tool.main(args + ['--on-missing', 'skip'])
     coco = json.load(open(out[0]))
     assert [im['sample'] for im in coco['images']] == [
-        s for s in read_split(osp.join(root, 'splits', 'val_clear_night.txt')) if s != sample]
+        s for s in read_split(osp.join(root, 'splits', 'val_clear_night.txt')) if s != sample
+    ]
     assert coco['info']['skipped_samples'] == {'missing gated1_10bit file': 1}
     assert 'skipped sample(s): missing gated1_10bit file: 1' in capsys.readouterr().out
 
@@ -148,13 +152,15 @@ def seed_root(tmp_path):
 
 
 def test_seed_layout(tool, seed_root, capsys):
-    out = tool.main([seed_root, '--layout', 'seed', '--label-frame-size', '128', '72',
-                     '--split', 'train=train_night.txt'])
+    out = tool.main([
+        seed_root, '--layout', 'seed', '--label-frame-size', '128', '72', '--split',
+        'train=train_night.txt'
+    ])
     assert out == [osp.join(seed_root, 'annotations', 'train.json')]
     coco = COCO(out[0])
     images = coco.loadImgs(coco.getImgIds())
-    assert [(im['file_name'], im['width'], im['height']) for im in images] == [
-        ('images/f001.png', 128, 77), ('images/f002.png', 128, 77)]
+    assert [(im['file_name'], im['width'], im['height'])
+            for im in images] == [('images/f001.png', 128, 77), ('images/f002.png', 128, 77)]
     anns = coco.loadAnns(coco.getAnnIds(imgIds=[1]))
     assert coco.getAnnIds(imgIds=[2]) == []
     sy = 77 / 72
@@ -162,17 +168,23 @@ def test_seed_layout(tool, seed_root, capsys):
         pytest.approx([10, 36 * sy, 10, 36 * sy], abs=1e-9),
         pytest.approx([100, 0, 28, 36 * sy], abs=1e-9),
         pytest.approx([60, 0, 10, 9 * sy], abs=1e-9),
-        pytest.approx([0, 0, 5, 5 * sy], abs=1e-9)]
+        pytest.approx([0, 0, 5, 5 * sy], abs=1e-9)
+    ]
     assert [a['iscrowd'] for a in anns] == [0, 0, 1, 1]
     assert {a['category_id'] for a in anns} == {1}
     info = json.load(open(out[0]))['info']
     assert info['label_frame_size'] == [128, 72]
     inverted = 'inverted box (x1 > x2 or y1 > y2)'
-    assert info['skipped_objects'] == {'degenerate box': 2, 'unmapped class PassengerCar': 1,
-                                       inverted: 1}
+    assert info['skipped_objects'] == {
+        'degenerate box': 2,
+        'unmapped class PassengerCar': 1,
+        inverted: 1
+    }
     label = osp.join(seed_root, 'gated_labels', 'f001.txt')
-    assert info['skipped_where'] == {'degenerate box': [f'{label}:3', f'{label}:4'],
-                                     inverted: [f'{label}:8']}
+    assert info['skipped_where'] == {
+        'degenerate box': [f'{label}:3', f'{label}:4'],
+        inverted: [f'{label}:8']
+    }
     assert info['clipped_boxes'] == 1
     printed = capsys.readouterr().out
     assert 'train: 2 images, 2 annotations (pedestrian: 2), 2 ignore regions' in printed

@@ -29,7 +29,6 @@ test_dataloader = dict(
 test_evaluator = dict(type='CocoMetric')
 """
 
-
 TRAIN_TOOL = load_tool('train.py')
 TEST_TOOL = load_tool('test.py')
 
@@ -52,8 +51,7 @@ def build_train_cfg(tmp_path, *argv, extra=''):
 
 
 def build_test_cfg(tmp_path, *argv, extra=''):
-    args = TEST_TOOL.parse_args(
-        [write_config(tmp_path, extra), 'ckpt.pth', *argv])
+    args = TEST_TOOL.parse_args([write_config(tmp_path, extra), 'ckpt.pth', *argv])
     return TEST_TOOL.build_cfg(args)
 
 
@@ -72,8 +70,7 @@ def test_train_work_dir_priority(tmp_path):
     cfg = build_train_cfg(tmp_path, extra="work_dir = 'from_config'\n")
     assert cfg.work_dir == 'from_config'
     # CLI beats the config value
-    cfg = build_train_cfg(tmp_path, '--work-dir', 'from_cli',
-                    extra="work_dir = 'from_config'\n")
+    cfg = build_train_cfg(tmp_path, '--work-dir', 'from_cli', extra="work_dir = 'from_config'\n")
     assert cfg.work_dir == 'from_cli'
 
 
@@ -89,16 +86,13 @@ def test_train_amp(tmp_path):
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     assert cfg.optim_wrapper.optimizer.lr == 0.01
     # already AMP: left as is (only a warning)
-    cfg = build_train_cfg(tmp_path, '--amp', '--cfg-options',
-                    'optim_wrapper.type=AmpOptimWrapper')
+    cfg = build_train_cfg(tmp_path, '--amp', '--cfg-options', 'optim_wrapper.type=AmpOptimWrapper')
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert 'loss_scale' not in cfg.optim_wrapper
 
 
-@pytest.mark.parametrize('constructor', [
-    'SeparateOptimWrapperConstructor',
-    'mmrazor.SeparateOptimWrapperConstructor'
-])
+@pytest.mark.parametrize(
+    'constructor', ['SeparateOptimWrapperConstructor', 'mmrazor.SeparateOptimWrapperConstructor'])
 def test_train_amp_separate_constructor(tmp_path, constructor):
     extra = (f"optim_wrapper = dict(constructor='{constructor}',"
              " architecture=dict(optimizer=dict(type='SGD', lr=0.01)))\n")
@@ -127,18 +121,14 @@ def test_train_auto_scale_lr(tmp_path):
     assert cfg.auto_scale_lr.enable is True
     assert cfg.auto_scale_lr.base_batch_size == 16
     with pytest.raises(RuntimeError, match='auto_scale_lr'):
-        build_train_cfg(tmp_path, '--auto-scale-lr',
-                  extra='auto_scale_lr = None\n')
+        build_train_cfg(tmp_path, '--auto-scale-lr', extra='auto_scale_lr = None\n')
     with pytest.raises(RuntimeError, match='base_batch_size'):
-        build_train_cfg(tmp_path, '--auto-scale-lr',
-                  extra='auto_scale_lr = dict(enable=False)\n')
+        build_train_cfg(tmp_path, '--auto-scale-lr', extra='auto_scale_lr = dict(enable=False)\n')
 
 
 def test_train_cfg_options(tmp_path):
-    cfg = build_train_cfg(tmp_path, '--cfg-options',
-                          'optim_wrapper.optimizer.lr=0.1',
-                          'train_cfg.max_epochs=2', 'model.type=FCOS',
-                          '--launcher', 'pytorch')
+    cfg = build_train_cfg(tmp_path, '--cfg-options', 'optim_wrapper.optimizer.lr=0.1',
+                          'train_cfg.max_epochs=2', 'model.type=FCOS', '--launcher', 'pytorch')
     assert cfg.optim_wrapper.optimizer.lr == 0.1
     assert cfg.optim_wrapper.optimizer.type == 'SGD'
     assert cfg.train_cfg.max_epochs == 2
@@ -154,7 +144,7 @@ def test_test_defaults(tmp_path):
     assert cfg.test_evaluator == dict(type='CocoMetric')
     assert 'draw' not in cfg.default_hooks.visualization
     cfg = build_test_cfg(tmp_path, '--work-dir', 'cli_dir', '--cfg-options',
-                   'test_dataloader.batch_size=4')
+                         'test_dataloader.batch_size=4')
     assert cfg.work_dir == 'cli_dir'
     assert cfg.test_dataloader.batch_size == 4
 
@@ -176,8 +166,7 @@ def test_test_show_other_codebases(tmp_path):
     extra = ("default_scope = 'mmpretrain'\n"
              "default_hooks = dict(visualization=dict("
              "type='VisualizationHook', enable=False))\n")
-    hook = build_test_cfg(tmp_path, '--show-dir', 'vis',
-                    extra=extra).default_hooks.visualization
+    hook = build_test_cfg(tmp_path, '--show-dir', 'vis', extra=extra).default_hooks.visualization
     assert hook.enable is True and hook.out_dir == 'vis'
     # mmseg's SegVisualizationHook: the visualizer saves the images
     extra = ("default_scope = 'mmseg'\n"
@@ -202,8 +191,11 @@ def test_test_out(tmp_path):
     assert dump.type.split('.')[-1] == 'DumpResults'
     assert dump.out_file_path == 'results.pkl'
     # a list of evaluators gets the dump metric appended
-    cfg = build_test_cfg(tmp_path, '--out', 'results.pickle',
-                   extra="test_evaluator = [dict(type='A'), dict(type='B')]\n")
+    cfg = build_test_cfg(
+        tmp_path,
+        '--out',
+        'results.pickle',
+        extra="test_evaluator = [dict(type='A'), dict(type='B')]\n")
     assert [m.type for m in cfg.test_evaluator][:2] == ['A', 'B']
     assert cfg.test_evaluator[2].out_file_path == 'results.pickle'
     with pytest.raises(ValueError, match='pkl'):
@@ -221,8 +213,7 @@ def test_test_tta(tmp_path):
     with pytest.raises(RuntimeError, match='tta_model'):
         build_test_cfg(tmp_path, '--tta')
     with pytest.raises(RuntimeError, match='tta_pipeline'):
-        build_test_cfg(tmp_path, '--tta',
-                       extra="tta_model = dict(type='DetTTAModel')\n")
+        build_test_cfg(tmp_path, '--tta', extra="tta_model = dict(type='DetTTAModel')\n")
     extra = ("tta_model = dict(type='DetTTAModel', "
              "tta_cfg=dict(max_per_img=100))\n"
              "tta_pipeline = [dict(type='LoadImageFromFile'), "
@@ -235,11 +226,9 @@ def test_test_tta(tmp_path):
 
 
 # ------------------------------------------------------------ shell tools
-@pytest.mark.parametrize(
-    'script', sorted(glob.glob(osp.join(TOOLS, '*.sh'))), ids=osp.basename)
+@pytest.mark.parametrize('script', sorted(glob.glob(osp.join(TOOLS, '*.sh'))), ids=osp.basename)
 def test_shell_scripts_syntax(script):
-    result = subprocess.run(['bash', '-n', script],
-                            capture_output=True, text=True)
+    result = subprocess.run(['bash', '-n', script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 

@@ -10,7 +10,6 @@ import pytest
 from shapely import wkt
 
 from cmkd_mm.demo import make_xview2_demo
-
 from ..conftest import load_tool
 
 VALUES = {'no-damage': 1, 'minor-damage': 2, 'major-damage': 3, 'destroyed': 4}
@@ -23,8 +22,7 @@ def tool():
 
 @pytest.fixture
 def root(tmp_path):
-    return make_xview2_demo(str(tmp_path / 'xview2'), splits=dict(train=3, test=2), size=48,
-                            seed=5)
+    return make_xview2_demo(str(tmp_path / 'xview2'), splits=dict(train=3, test=2), size=48, seed=5)
 
 
 def _expected(label_path, shape, unclassified):
@@ -37,8 +35,7 @@ def _expected(label_path, shape, unclassified):
         poly = wkt.loads(ft['wkt'])
         one = np.zeros(shape, np.uint8)
         cv2.fillPoly(one, [np.array(poly.exterior.coords).round().astype(np.int32)], 1)
-        cv2.fillPoly(one, [np.array(r.coords).round().astype(np.int32) for r in poly.interiors],
-                     0)
+        cv2.fillPoly(one, [np.array(r.coords).round().astype(np.int32) for r in poly.interiors], 0)
         subtype = ft['properties'].get('subtype')
         out[one > 0] = 255 if pre else VALUES.get(subtype, unclassified)
     return out
@@ -58,8 +55,9 @@ def test_masks_as_create_masks(tool, root, unclassified, capsys):
                 json.dump(data, f)
             break
     counts = tool.main([root, '--splits', 'train', 'test', '--unclassified', unclassified])
-    assert counts == dict(train=dict(pre=3, post=3, unlabeled=0, kept=0),
-                          test=dict(pre=2, post=2, unlabeled=0, kept=0))
+    assert counts == dict(
+        train=dict(pre=3, post=3, unlabeled=0, kept=0),
+        test=dict(pre=2, post=2, unlabeled=0, kept=0))
     assert 'train: 3 pre and 3 post masks written' in capsys.readouterr().out
     value = 255 if unclassified == 'ignore' else 1
     seen = set()
@@ -68,8 +66,8 @@ def test_masks_as_create_masks(tool, root, unclassified, capsys):
         assert sorted(os.listdir(osp.join(root, split, 'masks'))) == \
             [n[:-5] + '.png' for n in labels]
         for name in labels:
-            mask = cv2.imread(osp.join(root, split, 'masks', name[:-5] + '.png'),
-                              cv2.IMREAD_UNCHANGED)
+            mask = cv2.imread(
+                osp.join(root, split, 'masks', name[:-5] + '.png'), cv2.IMREAD_UNCHANGED)
             assert mask.dtype == np.uint8 and mask.shape == (48, 48)
             expected = _expected(osp.join(root, split, 'labels', name), (48, 48), value)
             np.testing.assert_array_equal(mask, expected)

@@ -22,8 +22,8 @@ def make_tiles(seed=0, n=3):
         dmg_t = (rng.integers(1, 5, SIZE) * (rng.random(SIZE) < 0.4)).astype(np.uint8)
         loc_t = (dmg_t > 0).astype(np.uint8)
         pred = np.where(rng.random(SIZE) < 0.7, dmg_t, rng.integers(0, 5, SIZE)).astype(np.uint8)
-        tiles[f'{i:05d}'] = dict(loc_p=(pred > 0).astype(np.uint8), dmg_p=pred, loc_t=loc_t,
-                                 dmg_t=dmg_t)
+        tiles[f'{i:05d}'] = dict(
+            loc_p=(pred > 0).astype(np.uint8), dmg_p=pred, loc_t=loc_t, dmg_t=dmg_t)
     return tiles
 
 
@@ -34,8 +34,8 @@ def write_folders(root, tiles, split='test'):
     for tile_id, t in tiles.items():
         for key, folder, kind, suffix in (('loc_p', pred_dir, 'localization', 'prediction'),
                                           ('dmg_p', pred_dir, 'damage', 'prediction'),
-                                          ('loc_t', target_dir, 'localization', 'target'),
-                                          ('dmg_t', target_dir, 'damage', 'target')):
+                                          ('loc_t', target_dir, 'localization',
+                                           'target'), ('dmg_t', target_dir, 'damage', 'target')):
             Image.fromarray(t[key]).save(folder / f'{split}_{kind}_{tile_id}_{suffix}.png')
     return pred_dir, target_dir
 

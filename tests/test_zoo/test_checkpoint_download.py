@@ -25,6 +25,7 @@ class _Server:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+
             def log_message(self, *args):
                 pass
 

@@ -20,7 +20,6 @@ from cmkd_mm.models.layers import make_bot_stack
 from cmkd_mm.models.layers.edge_module import EdgeModule
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.cekd import convert_cekd, detect_seed_model
-
 from ..conftest import load_tool
 
 TEACHER_CFG = 'configs/segmentation/teacher_cenet_r50-bot_rgbt_mfnet.py'
@@ -69,8 +68,9 @@ class SeedAttention(nn.Module):
     def forward(self, fmap):
         b, _, h, w = fmap.shape
         # einops 'b (h d) x y -> b h (x y) d' on each chunk
-        q, k, v = (t.reshape(b, self.heads, -1, h * w).transpose(-1, -2)
-                   for t in self.to_qkv(fmap).chunk(3, dim=1))
+        q, k, v = (
+            t.reshape(b, self.heads, -1, h * w).transpose(-1, -2)
+            for t in self.to_qkv(fmap).chunk(3, dim=1))
         sim = torch.einsum('bhid,bhjd->bhij', q, k) * self.scale + self.pos_emb(q)
         out = torch.einsum('bhij,bhjd->bhid', sim.softmax(dim=-1), v)
         return out.transpose(-1, -2).reshape(b, -1, h, w)
@@ -91,9 +91,8 @@ class SeedBottleBlock(nn.Module):
         self.net = nn.Sequential(
             nn.Conv2d(dim, mid, 1, bias=False), nn.BatchNorm2d(mid), act,
             SeedAttention(mid, fmap_size, heads, dim_head),
-            nn.AvgPool2d((2, 2)) if downsample else nn.Identity(),
-            nn.BatchNorm2d(heads * dim_head), act,
-            nn.Conv2d(heads * dim_head, dim_out, 1, bias=False), nn.BatchNorm2d(dim_out))
+            nn.AvgPool2d((2, 2)) if downsample else nn.Identity(), nn.BatchNorm2d(heads * dim_head),
+            act, nn.Conv2d(heads * dim_head, dim_out, 1, bias=False), nn.BatchNorm2d(dim_out))
         self.activation = act
 
     def forward(self, x):
@@ -102,14 +101,21 @@ class SeedBottleBlock(nn.Module):
 
 class SeedBottleStack(nn.Module):
 
-    def __init__(self, dim, fmap_size, dim_out=2048, proj_factor=4, num_layers=3, heads=4,
+    def __init__(self,
+                 dim,
+                 fmap_size,
+                 dim_out=2048,
+                 proj_factor=4,
+                 num_layers=3,
+                 heads=4,
                  dim_head=512):
         super().__init__()
         blocks = []
         for i in range(num_layers):
             size = fmap_size if i == 0 else (fmap_size[0] // 2, fmap_size[1] // 2)
-            blocks.append(SeedBottleBlock(dim if i == 0 else dim_out, size, dim_out,
-                                          proj_factor, i == 0, heads, dim_head))
+            blocks.append(
+                SeedBottleBlock(dim if i == 0 else dim_out, size, dim_out, proj_factor, i == 0,
+                                heads, dim_head))
         self.net = nn.Sequential(*blocks)
 
     def forward(self, x):
@@ -154,8 +160,7 @@ class SeedCDCM(nn.Module):
         self.relu1 = nn.ReLU()
         self.conv1 = nn.Conv2d(cin, cout, 1)
         for i, d in enumerate((5, 7, 9, 11), 1):
-            setattr(self, f'conv2_{i}', nn.Conv2d(cout, cout, 3, padding=d, dilation=d,
-                                                  bias=False))
+            setattr(self, f'conv2_{i}', nn.Conv2d(cout, cout, 3, padding=d, dilation=d, bias=False))
 
     def forward(self, x):
         x = self.conv1(self.relu1(x))
@@ -237,17 +242,19 @@ def add_seed_encoder(net, name, in_channels):
     setattr(net, pre + 'bn1', nn.BatchNorm2d(64))
     setattr(net, pre + 'relu', nn.ReLU())
     setattr(net, pre + 'maxpool', nn.MaxPool2d(3, 2, 1))
-    for i, (cin, planes, blocks, stride) in enumerate(
-            [(64, 64, 3, 1), (256, 128, 4, 2), (512, 256, 6, 2)], 1):
-        setattr(net, pre + f'layer{i}', nn.Sequential(
-            TVBottleneck(cin, planes, stride),
-            *[TVBottleneck(planes * 4, planes) for _ in range(blocks - 1)]))
+    for i, (cin, planes, blocks, stride) in enumerate([(64, 64, 3, 1), (256, 128, 4, 2),
+                                                       (512, 256, 6, 2)], 1):
+        setattr(
+            net, pre + f'layer{i}',
+            nn.Sequential(
+                TVBottleneck(cin, planes, stride),
+                *[TVBottleneck(planes * 4, planes) for _ in range(blocks - 1)]))
     setattr(net, pre + 'layer4', SeedBottleStack(1024, (30, 40)))
 
 
 def add_seed_decoder(net, n_class=9):
-    for i, (cin, cout) in zip((5, 4, 3, 2, 1),
-                              [(2048, 1024), (1024, 512), (512, 256), (256, 128), (128, n_class)]):
+    for i, (cin, cout) in zip((5, 4, 3, 2, 1), [(2048, 1024), (1024, 512), (512, 256), (256, 128),
+                                                (128, n_class)]):
         setattr(net, f'deconv{i}', seed_transpose_layer(cin, cout))
     net.skip_tranform = nn.Conv2d(64, 128, 3, 1, 1)
 
@@ -260,8 +267,7 @@ def seed_teacher_state():
         add_seed_encoder(net, 'rgb', 3)
         net.edge = SeedEdge(256)
         add_seed_decoder(net)
-    return {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in
-            net.state_dict().items()}
+    return {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in net.state_dict().items()}
 
 
 def seed_student_state():
@@ -271,8 +277,7 @@ def seed_student_state():
         add_seed_encoder(net, 'thermal', 1)
         net.createMask = SeedCreateMask(2)
         add_seed_decoder(net)
-    return {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in
-            net.state_dict().items()}
+    return {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in net.state_dict().items()}
 
 
 def build(config, distill=None):
@@ -440,8 +445,7 @@ def test_thermal_enhancement_forward(single_thread):
         torch.testing.assert_close(ours.eval().predict_weight(t), w)
         for got, expected in zip(ours(t), seed(t)):
             torch.testing.assert_close(got, expected)
-    assert [m.shape[-2:] for m in ours(t)] == [(240, 320), (120, 160), (60, 80), (30, 40),
-                                                (15, 20)]
+    assert [m.shape[-2:] for m in ours(t)] == [(240, 320), (120, 160), (60, 80), (30, 40), (15, 20)]
 
 
 # ---- the command-line tool ----
@@ -453,12 +457,12 @@ def test_tool(tmp_path, mmseg_scope, teacher_state, student_state, model, config
         [str(src), str(out), '--model', model, '--config', config])
     ckpt = torch.load(out, map_location='cpu', weights_only=False)
     # the tool built the teacher / student of the distillation config and checked the fit
-    assert list(ckpt['state_dict']) == list(convert_cekd(
-        teacher_state if model == 'cenet' else student_state, model))
+    assert list(ckpt['state_dict']) == list(
+        convert_cekd(teacher_state if model == 'cenet' else student_state, model))
     assert ckpt['meta']['source'] == 'final.pth' and ckpt['meta']['config'] == config
-    assert ckpt['meta']['seed_model'] == ('Teacher_model' if model == 'cenet' else
-                                          'Student_model')
+    assert ckpt['meta']['seed_model'] == ('Teacher_model' if model == 'cenet' else 'Student_model')
     with pytest.raises(ValueError, match='Student_model'):
-        load_tool('model_converters/cekd_to_cmkd.py').main(
-            [str(src), str(out), '--model', 'eknet' if model == 'cenet' else 'cenet',
-             '--config', config])
+        load_tool('model_converters/cekd_to_cmkd.py').main([
+            str(src),
+            str(out), '--model', 'eknet' if model == 'cenet' else 'cenet', '--config', config
+        ])

@@ -14,7 +14,6 @@ from cmkd_mm.apis.onnx_export import load_deployable
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.ntire2021 import (SEED_STATS, convert_ntire2021,
                                               convert_ntire2021_checkpoint, seed_stats_state)
-
 from ..conftest import load_tool
 
 BASELINE = 'configs/classification/baseline_resnet34_eo_mavoc2021.py'
@@ -91,8 +90,10 @@ def test_convert_matches_seed_forward(seed_model, single_thread):
     assert len(source) == 218 and source['conv1.weight'].shape == (64, 1, 7, 7)
     state = convert_ntire2021(source)
     assert len(state) == len(source)
-    assert set(state) >= {'backbone.layer2.0.downsample.0.weight', 'head.fc.weight',
-                          'backbone.layer4.2.bn2.num_batches_tracked'}
+    assert set(state) >= {
+        'backbone.layer2.0.downsample.0.weight', 'head.fc.weight',
+        'backbone.layer4.2.bn2.num_batches_tracked'
+    }
     model, _ = load_deployable(BASELINE)
     # The seed has no data preprocessor buffers: the converter leaves them to the tool.
     check_complete(model, state, ignore=[r'data_preprocessor\..*'])
@@ -118,8 +119,7 @@ def test_tool_distillation_config(seed_model, tmp_path, single_thread):
     """Distillation config -> its student, with the seed's normalisation of raw 8-bit chips."""
     src, out = tmp_path / 'resnet34_kd114.pt', tmp_path / 'ckpt' / 'kd1_eo.pth'
     torch.save(seed_model.state_dict(), src)
-    load_tool('model_converters/ntire2021_to_cmkd.py').main(
-        [str(src), str(out), '--config', KD1])
+    load_tool('model_converters/ntire2021_to_cmkd.py').main([str(src), str(out), '--config', KD1])
     ckpt = torch.load(out, map_location='cpu')
     assert ckpt['meta']['converter'] == 'ntire2021' and ckpt['meta']['config'] == KD1
     model, _ = load_deployable(KD1)
@@ -146,7 +146,7 @@ def test_pickled_model_without_its_code(seed_model, tmp_path, monkeypatch):
         torch.save(whole, tmp_path / 'pre_EO.pt')
     assert name not in sys.modules
     with pytest.raises(RuntimeError, match=name) as err:
-        convert_ntire2021_checkpoint(str(tmp_path / 'pre_EO.pt'), str(tmp_path / 'out.pth'),
-                                     BASELINE)
+        convert_ntire2021_checkpoint(
+            str(tmp_path / 'pre_EO.pt'), str(tmp_path / 'out.pth'), BASELINE)
     assert 'torchvision' in str(err.value) and '.state_dict(), ' in str(err.value)
     assert 'pre_EO_state_dict.pth' in str(err.value)

@@ -16,7 +16,6 @@ from torch import nn
 from cmkd_mm.apis.extract_student import student_config
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.stf import convert_stf
-
 from ..conftest import load_tool
 
 TEACHER = 'configs/detection/teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py'

@@ -28,20 +28,22 @@ MODELS = {
     'Double_KD': ('damage-student', 'double', STUDENT),
 }
 ENC = [64, 256, 512, 1024, 2048]
-STAGES = (('conv2.1', 3, 64, 1), ('conv3', 4, 128, 2), ('conv4', 6, 256, 2),
-          ('conv5', 3, 512, 2))  # seed module, blocks, planes, stride
+STAGES = (('conv2.1', 3, 64, 1), ('conv3', 4, 128, 2), ('conv4', 6, 256, 2), ('conv5', 3, 512, 2)
+          )  # seed module, blocks, planes, stride
 
 
 def _conv(gen, out, inp, k):
-    return torch.randn(out, inp, k, k, generator=gen) / (inp * k * k) ** 0.5
+    return torch.randn(out, inp, k, k, generator=gen) / (inp * k * k)**0.5
 
 
 def _bn(gen, prefix, c):
-    return {f'{prefix}.weight': torch.rand(c, generator=gen) + 0.5,
-            f'{prefix}.bias': torch.randn(c, generator=gen) * 0.1,
-            f'{prefix}.running_mean': torch.randn(c, generator=gen) * 0.1,
-            f'{prefix}.running_var': torch.rand(c, generator=gen) + 0.5,
-            f'{prefix}.num_batches_tracked': torch.tensor(7)}
+    return {
+        f'{prefix}.weight': torch.rand(c, generator=gen) + 0.5,
+        f'{prefix}.bias': torch.randn(c, generator=gen) * 0.1,
+        f'{prefix}.running_mean': torch.randn(c, generator=gen) * 0.1,
+        f'{prefix}.running_var': torch.rand(c, generator=gen) + 0.5,
+        f'{prefix}.num_batches_tracked': torch.tensor(7)
+    }
 
 
 def seed_encoder(gen):
@@ -52,30 +54,44 @@ def seed_encoder(gen):
         width, out = planes * 4 // 64 * 32, planes * 4  # floor(planes * 4 / 64) * groups
         for i in range(blocks):
             p = f'{stage}.{i}'
-            sd.update({f'{p}.conv1.weight': _conv(gen, width, inplanes, 1),
-                       **_bn(gen, f'{p}.bn1', width),
-                       f'{p}.conv2.weight': _conv(gen, width, width // 32, 3),
-                       **_bn(gen, f'{p}.bn2', width),
-                       f'{p}.conv3.weight': _conv(gen, out, width, 1),
-                       **_bn(gen, f'{p}.bn3', out),
-                       f'{p}.se_module.fc1.weight': _conv(gen, out // 16, out, 1),
-                       f'{p}.se_module.fc1.bias': torch.randn(out // 16, generator=gen) * 0.1,
-                       f'{p}.se_module.fc2.weight': _conv(gen, out, out // 16, 1),
-                       f'{p}.se_module.fc2.bias': torch.randn(out, generator=gen) * 0.1})
+            sd.update({
+                f'{p}.conv1.weight':
+                _conv(gen, width, inplanes, 1),
+                **_bn(gen, f'{p}.bn1', width), f'{p}.conv2.weight':
+                _conv(gen, width, width // 32, 3),
+                **_bn(gen, f'{p}.bn2', width), f'{p}.conv3.weight':
+                _conv(gen, out, width, 1),
+                **_bn(gen, f'{p}.bn3', out), f'{p}.se_module.fc1.weight':
+                _conv(gen, out // 16, out, 1),
+                f'{p}.se_module.fc1.bias':
+                torch.randn(out // 16, generator=gen) * 0.1,
+                f'{p}.se_module.fc2.weight':
+                _conv(gen, out, out // 16, 1),
+                f'{p}.se_module.fc2.bias':
+                torch.randn(out, generator=gen) * 0.1
+            })
             if i == 0:
-                sd.update({f'{p}.downsample.0.weight': _conv(gen, out, inplanes, 1),
-                           **_bn(gen, f'{p}.downsample.1', out)})
+                sd.update({
+                    f'{p}.downsample.0.weight': _conv(gen, out, inplanes, 1),
+                    **_bn(gen, f'{p}.downsample.1', out)
+                })
             inplanes = out
     return sd
 
 
 def seed_decoder(gen, d, model):
     """The seed's ConvRelu decoder of widths ``d`` and its ``res`` head."""
-    shapes = {'conv6': (d[4], ENC[4]), 'conv6_2': (d[4], d[4] + ENC[3]),
-              'conv7': (d[3], d[4]), 'conv7_2': (d[3], d[3] + ENC[2]),
-              'conv8': (d[2], d[3]), 'conv8_2': (d[2], d[2] + ENC[1]),
-              'conv9': (d[1], d[2]), 'conv9_2': (d[1], d[1] + ENC[0]),
-              'conv10': (d[0], d[1])}
+    shapes = {
+        'conv6': (d[4], ENC[4]),
+        'conv6_2': (d[4], d[4] + ENC[3]),
+        'conv7': (d[3], d[4]),
+        'conv7_2': (d[3], d[3] + ENC[2]),
+        'conv8': (d[2], d[3]),
+        'conv8_2': (d[2], d[2] + ENC[1]),
+        'conv9': (d[1], d[2]),
+        'conv9_2': (d[1], d[1] + ENC[0]),
+        'conv10': (d[0], d[1])
+    }
     sd = {}
     for name, (out, inp) in shapes.items():
         sd[f'{name}.layer.0.weight'] = _conv(gen, out, inp, 3)
@@ -90,14 +106,21 @@ def seed_decoder(gen, d, model):
 def seeds():
     gen = torch.Generator().manual_seed(0)
     encoder = seed_encoder(gen)  # the same encoder in all four: it is not what differs
-    return {name: {**encoder, **seed_decoder(gen, widths, model)}
-            for name, (_, model, widths) in MODELS.items()}
+    return {
+        name: {
+            **encoder,
+            **seed_decoder(gen, widths, model)
+        }
+        for name, (_, model, widths) in MODELS.items()
+    }
 
 
 @pytest.fixture(scope='module')
 def models():
-    return {name: target_model(osp.join(ROOT, CFG.format(cfg)))
-            for name, (cfg, _, _) in MODELS.items()}
+    return {
+        name: target_model(osp.join(ROOT, CFG.format(cfg)))
+        for name, (cfg, _, _) in MODELS.items()
+    }
 
 
 # ---- reference forwards, from the seeds' code -------------------------------------------------
@@ -111,13 +134,14 @@ def ref_bottleneck(x, sd, p, stride):
     out = F.conv2d(out, sd[f'{p}.conv2.weight'], stride=stride, padding=1, groups=32)
     out = F.relu(ref_bn(out, sd, f'{p}.bn2'))
     out = ref_bn(F.conv2d(out, sd[f'{p}.conv3.weight']), sd, f'{p}.bn3')
-    se = F.conv2d(out.mean((2, 3), keepdim=True), sd[f'{p}.se_module.fc1.weight'],
-                  sd[f'{p}.se_module.fc1.bias'])
-    se = torch.sigmoid(F.conv2d(F.relu(se), sd[f'{p}.se_module.fc2.weight'],
-                                sd[f'{p}.se_module.fc2.bias']))
+    se = F.conv2d(
+        out.mean((2, 3), keepdim=True), sd[f'{p}.se_module.fc1.weight'],
+        sd[f'{p}.se_module.fc1.bias'])
+    se = torch.sigmoid(
+        F.conv2d(F.relu(se), sd[f'{p}.se_module.fc2.weight'], sd[f'{p}.se_module.fc2.bias']))
     if f'{p}.downsample.0.weight' in sd:
-        x = ref_bn(F.conv2d(x, sd[f'{p}.downsample.0.weight'], stride=stride), sd,
-                   f'{p}.downsample.1')
+        x = ref_bn(
+            F.conv2d(x, sd[f'{p}.downsample.0.weight'], stride=stride), sd, f'{p}.downsample.1')
     return F.relu(out * se + x)
 
 
@@ -134,8 +158,7 @@ def ref_encoder(x, sd):
 
 
 def ref_conv_relu(x, sd, name):
-    return F.relu(F.conv2d(x, sd[f'{name}.layer.0.weight'], sd[f'{name}.layer.0.bias'],
-                           padding=1))
+    return F.relu(F.conv2d(x, sd[f'{name}.layer.0.weight'], sd[f'{name}.layer.0.bias'], padding=1))
 
 
 def ref_up_block(x, skip, sd, first, second):
@@ -162,8 +185,10 @@ def ref_model(x, sd):
 
 
 def enc_feats(gen, size=64):
-    return [torch.randn(1, c, size >> s, size >> s, generator=gen)
-            for c, s in zip(ENC, (1, 2, 3, 4, 5))]
+    return [
+        torch.randn(1, c, size >> s, size >> s, generator=gen)
+        for c, s in zip(ENC, (1, 2, 3, 4, 5))
+    ]
 
 
 def close(ours, ref):
@@ -177,15 +202,17 @@ def test_complete_and_values(name, seeds, models):
     state = convert_xview2(src, model)
     check_complete(models[name], state)
     assert len(state) == len(src) == len(models[name].state_dict())
-    pairs = {'backbone.bn1.running_var': 'conv1.1.running_var',
-             'backbone.layer1.0.downsample.1.bias': 'conv2.1.0.downsample.1.bias',
-             'backbone.layer2.3.conv2.weight': 'conv3.3.conv2.weight',
-             'backbone.layer3.5.se_layer.conv2.conv.bias': 'conv4.5.se_module.fc2.bias',
-             'backbone.layer4.2.se_layer.conv1.conv.weight': 'conv5.2.se_module.fc1.weight',
-             'decode_head.blocks.0.up_conv.0.weight': 'conv6.layer.0.weight',
-             'decode_head.blocks.2.fuse_conv.0.bias': 'conv8_2.layer.0.bias',
-             'decode_head.final_conv.0.weight': 'conv10.layer.0.weight',
-             'decode_head.conv_seg.weight': 'res.weight'}
+    pairs = {
+        'backbone.bn1.running_var': 'conv1.1.running_var',
+        'backbone.layer1.0.downsample.1.bias': 'conv2.1.0.downsample.1.bias',
+        'backbone.layer2.3.conv2.weight': 'conv3.3.conv2.weight',
+        'backbone.layer3.5.se_layer.conv2.conv.bias': 'conv4.5.se_module.fc2.bias',
+        'backbone.layer4.2.se_layer.conv1.conv.weight': 'conv5.2.se_module.fc1.weight',
+        'decode_head.blocks.0.up_conv.0.weight': 'conv6.layer.0.weight',
+        'decode_head.blocks.2.fuse_conv.0.bias': 'conv8_2.layer.0.bias',
+        'decode_head.final_conv.0.weight': 'conv10.layer.0.weight',
+        'decode_head.conv_seg.weight': 'res.weight'
+    }
     for ours, theirs in pairs.items():
         assert torch.equal(state[ours], src[theirs]), ours
     # the stem takes RGB (our loaders) where the seed took BGR (cv2), unless rgb_input=False
@@ -249,8 +276,15 @@ def test_tool(seeds, tmp_path):
     main = load_tool('model_converters/xview2_to_cmkd.py').main
     src = seeds['Loc_KD']
     path = str(tmp_path / 'res50_loc_0_KD_best')
-    torch.save({'state_dict': {f'module.{k}': v for k, v in src.items()}, 'best_score': 0.8,
-                'epoch': 30}, path)
+    torch.save(
+        {
+            'state_dict': {
+                f'module.{k}': v
+                for k, v in src.items()
+            },
+            'best_score': 0.8,
+            'epoch': 30
+        }, path)
     assert list(load_source(path)) == list(src)
     out = str(tmp_path / 'converted.pth')
     cfg = osp.join(ROOT, 'configs/building_damage/loc-kd_seresnext50-unet_xview2.py')

@@ -5,17 +5,21 @@ import os.path as osp
 import torch
 
 from cmkd_mm.zoo import expected_hash, publish_checkpoint
-
 from ..conftest import load_tool
 
 
 def _ckpt(tmp_path):
     path = tmp_path / 'epoch_8.pth'
-    torch.save(dict(
-        meta=dict(epoch=8, cfg='x', message_hub=dict(a=1)),
-        state_dict={'architecture.backbone.w': torch.ones(2), 'teacher.backbone.w': torch.zeros(2),
-                    'distiller.d.w': torch.zeros(1)},
-        optimizer=dict(state={}), param_schedulers=[dict(a=1)]), path)
+    torch.save(
+        dict(
+            meta=dict(epoch=8, cfg='x', message_hub=dict(a=1)),
+            state_dict={
+                'architecture.backbone.w': torch.ones(2),
+                'teacher.backbone.w': torch.zeros(2),
+                'distiller.d.w': torch.zeros(1)
+            },
+            optimizer=dict(state={}),
+            param_schedulers=[dict(a=1)]), path)
     return str(path)
 
 

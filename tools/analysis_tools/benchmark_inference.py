@@ -34,12 +34,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('configs', nargs='+', help='model or distillation configs')
-    parser.add_argument('--shape', type=int, nargs=2, action='append', metavar=('H', 'W'),
-                        help='input size, repeatable (default: 1024 1024 and 256 256)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        action='append',
+        metavar=('H', 'W'),
+        help='input size, repeatable (default: 1024 1024 and 256 256)')
     parser.add_argument('--iters', type=int, default=5, help='timed runs (default 5)')
     parser.add_argument('--warmup', type=int, default=1, help='untimed runs first (default 1)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='CPU threads of PyTorch and onnxruntime (default: theirs)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='CPU threads of PyTorch and onnxruntime (default: theirs)')
     parser.add_argument('--device', default='cpu', help='device of the PyTorch rows')
     parser.add_argument('--no-onnx', action='store_true', help='skip the onnxruntime column')
     parser.add_argument('--no-flops', action='store_true', help='skip counting FLOPs')
@@ -53,9 +61,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None):
     args = parse_args(argv)
     shapes = args.shape or [[1024, 1024], [256, 256]]
-    rows = benchmark_inference(args.configs, shapes, iters=args.iters, warmup=args.warmup,
-                               onnx=not args.no_onnx, flops=not args.no_flops,
-                               device=args.device, threads=args.threads)
+    rows = benchmark_inference(
+        args.configs,
+        shapes,
+        iters=args.iters,
+        warmup=args.warmup,
+        onnx=not args.no_onnx,
+        flops=not args.no_flops,
+        device=args.device,
+        threads=args.threads)
     table = format_table(rows, args.device)
     print(table)
     if args.out:

@@ -53,8 +53,7 @@ from typing import Optional, Sequence
 import torch
 from mmengine.config import DictAction
 
-from cmkd_mm.apis.benchmark_kd import (CACHE_ROW, MMRAZOR_ROW, OURS_ROW,  # noqa: F401
-                                       STUDENT_ROW, TEACHER_ROW, benchmark_kd)
+from cmkd_mm.apis.benchmark_kd import benchmark_kd
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -65,18 +64,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=3, help='untimed iterations per row')
     parser.add_argument('--batch-size', type=int, help='override the batch size')
     parser.add_argument(
-        '--device', choices=['cpu', 'cuda'],
-        default='cuda' if torch.cuda.is_available() else 'cpu')
+        '--device', choices=['cpu', 'cuda'], default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
-        '--synthetic', type=int, nargs=2, metavar=('H', 'W'),
+        '--synthetic',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
         help='use a random batch of H x W images instead of the train dataloader')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
-        '--threads', type=int,
+        '--threads',
+        type=int,
         help='torch CPU threads (default: torch\'s choice); 1 is steadier on a busy machine')
     parser.add_argument('--out', help='also write the results to this json file')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings of the config, key=value pairs as in tools/train.py')
     args = parser.parse_args(argv)
     if args.iters < 1 or args.warmup < 0 or (args.threads is not None and args.threads < 1):

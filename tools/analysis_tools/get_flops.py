@@ -26,10 +26,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='model or distillation config')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 512], metavar=('H', 'W'),
-                        help='input height and width (default: 512 512)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, key=value')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[512, 512],
+        metavar=('H', 'W'),
+        help='input height and width (default: 512 512)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value')
     return parser.parse_args(argv)
 
 
@@ -41,14 +49,16 @@ def main(argv: Optional[Sequence[str]] = None):
         view = ' + '.join(f'{name} ({num} ch)' for name, num in model.modalities)
         rows.append(dict(role=role, view=view, params=count_params(model), flops=flops))
     teacher = next((r for r in rows if r['role'] not in ('model', 'student')), None)
-    lines = [f'input {args.shape[0]}x{args.shape[1]}, batch 1',
-             '| model | view | params (M) | GFLOPs | params × | FLOPs × |',
-             '|---|---|---|---|---|---|']
+    lines = [
+        f'input {args.shape[0]}x{args.shape[1]}, batch 1',
+        '| model | view | params (M) | GFLOPs | params × | FLOPs × |', '|---|---|---|---|---|---|'
+    ]
     for r in rows:
         ratios = ['', '']
         if r['role'] == 'student' and teacher:
-            ratios = [f'{r["params"] / teacher["params"]:.2f}',
-                      f'{r["flops"] / teacher["flops"]:.2f}']
+            ratios = [
+                f'{r["params"] / teacher["params"]:.2f}', f'{r["flops"] / teacher["flops"]:.2f}'
+            ]
         lines.append(f'| {r["role"]} | {r["view"]} | {r["params"] / 1e6:.3g} | '
                      f'{r["flops"] / 1e9:.3g} | {ratios[0]} | {ratios[1]} |')
     table = '\n'.join(lines)

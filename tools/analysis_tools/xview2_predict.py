@@ -28,28 +28,45 @@ from cmkd_mm.evaluation.functional.xview2_postprocess import SUBMISSION_THRESHOL
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='xView2 ensemble prediction and submission')
-    parser.add_argument('--loc', nargs=2, action='append', default=[],
-                        metavar=('CONFIG', 'CHECKPOINT'),
-                        help='a localisation model (repeat for an ensemble)')
-    parser.add_argument('--damage', nargs=2, action='append', default=[],
-                        metavar=('CONFIG', 'CHECKPOINT'),
-                        help='a damage model (repeat for an ensemble; at least one)')
+    parser.add_argument(
+        '--loc',
+        nargs=2,
+        action='append',
+        default=[],
+        metavar=('CONFIG', 'CHECKPOINT'),
+        help='a localisation model (repeat for an ensemble)')
+    parser.add_argument(
+        '--damage',
+        nargs=2,
+        action='append',
+        default=[],
+        metavar=('CONFIG', 'CHECKPOINT'),
+        help='a damage model (repeat for an ensemble; at least one)')
     parser.add_argument('--data-root', required=True, help='folder of the split folders')
-    parser.add_argument('--split', default='test',
-                        choices=('train', 'tier3', 'hold', 'test'), help='split to predict')
-    parser.add_argument('--prefix', choices=('test', 'hold'),
-                        help='file-name prefix (default: the split)')
+    parser.add_argument(
+        '--split',
+        default='test',
+        choices=('train', 'tier3', 'hold', 'test'),
+        help='split to predict')
+    parser.add_argument(
+        '--prefix', choices=('test', 'hold'), help='file-name prefix (default: the split)')
     parser.add_argument('--out-dir', required=True, help='folder of the submission PNGs')
     parser.add_argument('--no-tta', action='store_true', help='no flip test-time augmentation')
-    parser.add_argument('--thresholds', nargs=3, type=float, default=SUBMISSION_THRESHOLDS,
-                        metavar=('T0', 'T1', 'T2'),
-                        help='building thresholds: alone, with minor/major, with any damage '
-                        '(default: 0.38 0.13 0.14)')
-    parser.add_argument('--dilate', type=int, default=5,
-                        help='square grown around minor damage (0: no minor step)')
-    parser.add_argument('--seed-precedence', action='store_true',
-                        help="relabel classes 1 and 3 near minor damage, as the 1st-place code's "
-                        '`_msk & dmg == 1` does (default: class 1 only)')
+    parser.add_argument(
+        '--thresholds',
+        nargs=3,
+        type=float,
+        default=SUBMISSION_THRESHOLDS,
+        metavar=('T0', 'T1', 'T2'),
+        help='building thresholds: alone, with minor/major, with any damage '
+        '(default: 0.38 0.13 0.14)')
+    parser.add_argument(
+        '--dilate', type=int, default=5, help='square grown around minor damage (0: no minor step)')
+    parser.add_argument(
+        '--seed-precedence',
+        action='store_true',
+        help="relabel classes 1 and 3 near minor damage, as the 1st-place code's "
+        '`_msk & dmg == 1` does (default: class 1 only)')
     parser.add_argument('--device', default='cpu', help='torch device (default: cpu)')
     parser.add_argument('--out', help='also write the metrics to this json file')
     args = parser.parse_args(argv)
@@ -67,9 +84,15 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
     scores = predict_tiles(
         loc_models=[tuple(m) for m in args.loc],
         damage_models=[tuple(m) for m in args.damage],
-        data_root=args.data_root, split=args.split, out_dir=args.out_dir,
-        tta=not args.no_tta, thresholds=args.thresholds, dilate=args.dilate,
-        seed_precedence=args.seed_precedence, device=args.device, prefix=args.prefix)
+        data_root=args.data_root,
+        split=args.split,
+        out_dir=args.out_dir,
+        tta=not args.no_tta,
+        thresholds=args.thresholds,
+        dilate=args.dilate,
+        seed_precedence=args.seed_precedence,
+        device=args.device,
+        prefix=args.prefix)
     print(f'submission written to {args.out_dir}')
     if scores is None:
         print(f'the {args.split} split is not labelled: no score')

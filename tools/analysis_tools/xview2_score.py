@@ -24,10 +24,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('pred_dir', help='folder of *_prediction.png')
     parser.add_argument('target_dir', help='folder of *_target.png')
     parser.add_argument('--out', help='also write the metrics to this json file')
-    parser.add_argument('--size', type=int, nargs=2, default=(1024, 1024), metavar=('H', 'W'),
-                        help='expected size of every PNG (default: 1024 1024)')
     parser.add_argument(
-        '--presence-rule', action='store_true',
+        '--size',
+        type=int,
+        nargs=2,
+        default=(1024, 1024),
+        metavar=('H', 'W'),
+        help='expected size of every PNG (default: 1024 1024)')
+    parser.add_argument(
+        '--presence-rule',
+        action='store_true',
         help='count a damage class only on tiles whose target contains it (the reference '
         "scorer's withdrawn first release); default: every class on every tile")
     args = parser.parse_args(argv)
@@ -38,8 +44,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
-    scores = score_folders(args.pred_dir, args.target_dir, size=args.size,
-                           presence_rule=args.presence_rule)
+    scores = score_folders(
+        args.pred_dir, args.target_dir, size=args.size, presence_rule=args.presence_rule)
     print(format_scores(scores))
     if args.out:
         write_scores(scores, args.out)

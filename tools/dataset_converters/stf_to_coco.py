@@ -24,14 +24,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('data_root', help='dataset root folder')
     parser.add_argument('--out-dir', help='output folder (default: DATA_ROOT/annotations)')
     parser.add_argument(
-        '--split', action='append', required=True, metavar='NAME=FILE[,FILE...]',
+        '--split',
+        action='append',
+        required=True,
+        metavar='NAME=FILE[,FILE...]',
         help='a split to write as NAME.json from one or more split files (relative to '
         'DATA_ROOT or absolute); repeat for more splits')
-    parser.add_argument('--layout', choices=sorted(LAYOUTS), default='official',
-                        help='folder layout that sets the defaults below (default: official)')
-    parser.add_argument('--classes', choices=sorted(CLASS_MAPS), default='seed',
-                        help='class map: seed = pedestrian only (Pedestrian, '
-                        'Pedestrian_is_group), full = the 4 main STF classes (default: seed)')
+    parser.add_argument(
+        '--layout',
+        choices=sorted(LAYOUTS),
+        default='official',
+        help='folder layout that sets the defaults below (default: official)')
+    parser.add_argument(
+        '--classes',
+        choices=sorted(CLASS_MAPS),
+        default='seed',
+        help='class map: seed = pedestrian only (Pedestrian, '
+        'Pedestrian_is_group), full = the 4 main STF classes (default: seed)')
     parser.add_argument(
         '--label-dir',
         help='label folder (official: gt_labels/gated_labels_TMP; use gt_labels/'
@@ -43,22 +52,35 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'the json images; official: gated0_10bit, or cam_stereo_left_lut for RGB labels; '
         'seed: images)')
     parser.add_argument(
-        '--label-frame-size', type=int, nargs=2, metavar=('W', 'H'),
+        '--label-frame-size',
+        type=int,
+        nargs=2,
+        metavar=('W', 'H'),
         help='size of the frame the labels were drawn in; boxes are scaled by (image_w / W, '
         'image_h / H) (official: none, seed: 1280 720)')
     parser.add_argument(
-        '--check-dirs', nargs='*',
+        '--check-dirs',
+        nargs='*',
         help='folders that must hold <sample><ext> for every sample (official: '
         'cam_stereo_left_lut gated0_10bit gated1_10bit gated2_10bit; seed: images gated0 '
         'gated1 gated2); the frame dir is always checked; give no folder to check no other')
     parser.add_argument('--ext', default='.png', help='image file extension (default: .png)')
-    parser.add_argument('--on-missing', choices=('error', 'skip'), default='error',
-                        help='a sample with a missing label or image file (default: error)')
-    parser.add_argument('--on-unknown', choices=('error', 'skip'), default='error',
-                        help='an object whose class is neither an STF class nor in the class '
-                        'map (default: error)')
-    parser.add_argument('--num-columns', type=int, default=27,
-                        help='columns of a label line with a one-word class (default: 27)')
+    parser.add_argument(
+        '--on-missing',
+        choices=('error', 'skip'),
+        default='error',
+        help='a sample with a missing label or image file (default: error)')
+    parser.add_argument(
+        '--on-unknown',
+        choices=('error', 'skip'),
+        default='error',
+        help='an object whose class is neither an STF class nor in the class '
+        'map (default: error)')
+    parser.add_argument(
+        '--num-columns',
+        type=int,
+        default=27,
+        help='columns of a label line with a one-word class (default: 27)')
     args = parser.parse_args(argv)
 
     if args.label_frame_size is not None and min(args.label_frame_size) <= 0:
@@ -80,10 +102,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
     return convert_stf_to_coco(
-        args.splits, data_root=args.data_root, layout=args.layout, classes=args.classes,
-        label_dir=args.label_dir, frame_dir=args.frame_dir,
-        label_frame_size=args.label_frame_size, check_dirs=args.check_dirs, ext=args.ext,
-        on_missing=args.on_missing, on_unknown=args.on_unknown, num_columns=args.num_columns,
+        args.splits,
+        data_root=args.data_root,
+        layout=args.layout,
+        classes=args.classes,
+        label_dir=args.label_dir,
+        frame_dir=args.frame_dir,
+        label_frame_size=args.label_frame_size,
+        check_dirs=args.check_dirs,
+        ext=args.ext,
+        on_missing=args.on_missing,
+        on_unknown=args.on_unknown,
+        num_columns=args.num_columns,
         out_dir=args.out_dir)
 
 

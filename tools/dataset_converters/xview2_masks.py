@@ -18,14 +18,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('data_root', help='dataset root folder (holds the split folders)')
-    parser.add_argument('--splits', nargs='+', default=['train', 'tier3', 'hold', 'test'],
-                        choices=['train', 'tier3', 'hold', 'test'],
-                        help='split folders to convert (default: train tier3 hold test)')
-    parser.add_argument('--unclassified', choices=['1', 'ignore'], default='1',
-                        help='post value of un-classified buildings: 1 (no-damage, the seed) '
-                        'or ignore (255) (default: 1)')
-    parser.add_argument('--workers', type=int, default=0,
-                        help='worker processes (default: 0, in this process)')
+    parser.add_argument(
+        '--splits',
+        nargs='+',
+        default=['train', 'tier3', 'hold', 'test'],
+        choices=['train', 'tier3', 'hold', 'test'],
+        help='split folders to convert (default: train tier3 hold test)')
+    parser.add_argument(
+        '--unclassified',
+        choices=['1', 'ignore'],
+        default='1',
+        help='post value of un-classified buildings: 1 (no-damage, the seed) '
+        'or ignore (255) (default: 1)')
+    parser.add_argument(
+        '--workers', type=int, default=0, help='worker processes (default: 0, in this process)')
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error('--workers must be >= 0')
@@ -35,8 +41,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, int]]:
     args = parse_args(argv)
     unclassified = 'ignore' if args.unclassified == 'ignore' else int(args.unclassified)
-    counts = write_xview2_masks(args.data_root, args.splits, unclassified=unclassified,
-                                workers=args.workers)
+    counts = write_xview2_masks(
+        args.data_root, args.splits, unclassified=unclassified, workers=args.workers)
     for split, c in counts.items():
         print(f'{split}: {c["pre"]} pre and {c["post"]} post masks written, '
               f'{c["unlabeled"]} image(s) without label skipped')

@@ -38,29 +38,58 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='model or distillation config')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint (none: initial weights)')
-    parser.add_argument('--output-file', default=None,
-                        help='ONNX file (default: <config name>.onnx in the working directory)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 512], metavar=('H', 'W'),
-                        help='traced input height and width (default: 512 512)')
+    parser.add_argument(
+        '--output-file',
+        default=None,
+        help='ONNX file (default: <config name>.onnx in the working directory)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[512, 512],
+        metavar=('H', 'W'),
+        help='traced input height and width (default: 512 512)')
     parser.add_argument('--opset-version', type=int, default=17, help='ONNX opset (default 17)')
-    parser.add_argument('--dynamic-shape', action='store_true',
-                        help='height and width as dynamic axes (segmentation)')
-    parser.add_argument('--channels', nargs='+', action=DictAction, default=None,
-                        metavar='MODALITY=N',
-                        help='channels of a modality normalised with one value for all '
-                        'channels (default 1)')
-    parser.add_argument('--no-verify', action='store_true',
-                        help='skip the onnxruntime comparison')
-    parser.add_argument('--verify-shape', type=int, nargs=2, default=None, metavar=('H', 'W'),
-                        help='input size of the comparison (default: --shape)')
-    parser.add_argument('--verify-batch', type=int, default=2,
-                        help='batch of the comparison (default 2, exercising the dynamic axis)')
-    parser.add_argument('--max-value', type=float, default=255.,
-                        help='the random comparison input is uniform in [0, max] (default 255)')
-    parser.add_argument('--tolerance', type=float, default=1e-3,
-                        help='largest accepted |onnxruntime - PyTorch| (default 1e-3)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, key=value')
+    parser.add_argument(
+        '--dynamic-shape',
+        action='store_true',
+        help='height and width as dynamic axes (segmentation)')
+    parser.add_argument(
+        '--channels',
+        nargs='+',
+        action=DictAction,
+        default=None,
+        metavar='MODALITY=N',
+        help='channels of a modality normalised with one value for all '
+        'channels (default 1)')
+    parser.add_argument('--no-verify', action='store_true', help='skip the onnxruntime comparison')
+    parser.add_argument(
+        '--verify-shape',
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=('H', 'W'),
+        help='input size of the comparison (default: --shape)')
+    parser.add_argument(
+        '--verify-batch',
+        type=int,
+        default=2,
+        help='batch of the comparison (default 2, exercising the dynamic axis)')
+    parser.add_argument(
+        '--max-value',
+        type=float,
+        default=255.,
+        help='the random comparison input is uniform in [0, max] (default 255)')
+    parser.add_argument(
+        '--tolerance',
+        type=float,
+        default=1e-3,
+        help='largest accepted |onnxruntime - PyTorch| (default 1e-3)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value')
     return parser.parse_args(argv)
 
 
@@ -70,8 +99,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     channels = {k: int(v) for k, v in (args.channels or {}).items()}
     wrapped = NormalizedModel(model, channels)
     out = args.output_file or osp.splitext(osp.basename(args.config))[0] + '.onnx'
-    export_onnx(wrapped, out, args.shape, opset=args.opset_version,
-                dynamic_shape=args.dynamic_shape)
+    export_onnx(
+        wrapped, out, args.shape, opset=args.opset_version, dynamic_shape=args.dynamic_shape)
     layout = ' + '.join(f'{name} ({num} ch)' for name, num in wrapped.modalities)
     print(f'{out}: {wrapped.task} model, input "input" (N, {wrapped.in_channels}, H, W) = '
           f'{layout} in native units, output "output" = logits; onnx.checker passed')

@@ -20,11 +20,18 @@ from cmkd_mm.apis.check_dataset import check_dataset
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Check every sample of a dataset')
     parser.add_argument('config', help='config file')
-    parser.add_argument('--phase', nargs='+', default=['train', 'val', 'test'],
-                        choices=['train', 'val', 'test'], help='splits to check')
+    parser.add_argument(
+        '--phase',
+        nargs='+',
+        default=['train', 'val', 'test'],
+        choices=['train', 'val', 'test'],
+        help='splits to check')
     parser.add_argument('--workers', type=int, default=0, help='data loading processes')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='options merged into the config, e.g. a data root')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='options merged into the config, e.g. a data root')
     return parser.parse_args(argv)
 
 

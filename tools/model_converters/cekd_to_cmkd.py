@@ -25,11 +25,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='the seed\'s checkpoint (final.pth)')
     parser.add_argument('out', help='output checkpoint (.pth)')
-    parser.add_argument('--model', required=True, choices=sorted(SEED_MODELS),
-                        help='cenet: Teacher_model (RGB-T); eknet: Student_model (thermal)')
-    parser.add_argument('--config', required=True,
-                        help='config of the target model (a distillation config: its student '
-                        'for eknet, its teacher for cenet)')
+    parser.add_argument(
+        '--model',
+        required=True,
+        choices=sorted(SEED_MODELS),
+        help='cenet: Teacher_model (RGB-T); eknet: Student_model (thermal)')
+    parser.add_argument(
+        '--config',
+        required=True,
+        help='config of the target model (a distillation config: its student '
+        'for eknet, its teacher for cenet)')
     return parser.parse_args(argv)
 
 

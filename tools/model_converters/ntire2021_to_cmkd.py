@@ -25,8 +25,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='the seed\'s checkpoint (.pt)')
     parser.add_argument('out', help='output checkpoint (.pth)')
-    parser.add_argument('--config', required=True,
-                        help='classifier or distillation config whose model the weights fill')
+    parser.add_argument(
+        '--config',
+        required=True,
+        help='classifier or distillation config whose model the weights fill')
     return parser.parse_args(argv)
 
 

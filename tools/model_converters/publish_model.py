@@ -20,15 +20,17 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('in_file', help='checkpoint to publish')
     parser.add_argument('out_file', help='output name (the hash is appended)')
-    parser.add_argument('--keep-teacher', action='store_true',
-                        help='keep the whole distillation algorithm, not only the student')
+    parser.add_argument(
+        '--keep-teacher',
+        action='store_true',
+        help='keep the whole distillation algorithm, not only the student')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    path, digest = publish_checkpoint(args.in_file, args.out_file,
-                                      student_only=not args.keep_teacher)
+    path, digest = publish_checkpoint(
+        args.in_file, args.out_file, student_only=not args.keep_teacher)
     print(f'{path} (sha256 {digest})')
     return path
 

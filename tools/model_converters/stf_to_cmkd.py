@@ -27,8 +27,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='seed checkpoint (torchvision Faster R-CNN state dict)')
     parser.add_argument('out', help='output checkpoint')
-    parser.add_argument('--config', required=True,
-                        help='config of the target model (a distillation config: its student)')
+    parser.add_argument(
+        '--config',
+        required=True,
+        help='config of the target model (a distillation config: its student)')
     return parser.parse_args(argv)
 
 

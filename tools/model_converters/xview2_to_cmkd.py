@@ -28,19 +28,26 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='seed checkpoint')
     parser.add_argument('out', help='output checkpoint')
-    parser.add_argument('--model', required=True, choices=sorted(SEED_CLASSES),
-                        help='loc: *_Unet_Loc(_KD); double: *_Unet_Double(_KD)')
-    parser.add_argument('--config', required=True,
-                        help='config of the target model (a distillation config: its student)')
-    parser.add_argument('--keep-bgr', action='store_true',
-                        help='keep the stem conv for BGR input, as the seed reads images')
+    parser.add_argument(
+        '--model',
+        required=True,
+        choices=sorted(SEED_CLASSES),
+        help='loc: *_Unet_Loc(_KD); double: *_Unet_Double(_KD)')
+    parser.add_argument(
+        '--config',
+        required=True,
+        help='config of the target model (a distillation config: its student)')
+    parser.add_argument(
+        '--keep-bgr',
+        action='store_true',
+        help='keep the stem conv for BGR input, as the seed reads images')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    out = convert_xview2_checkpoint(args.src, args.out, args.model, args.config,
-                                    rgb_input=not args.keep_bgr)
+    out = convert_xview2_checkpoint(
+        args.src, args.out, args.model, args.config, rgb_input=not args.keep_bgr)
     print(f'converted checkpoint: {out}')
 
 

@@ -99,17 +99,29 @@ def stf_options(data_root: str,
             raise ValueError(f'label_frame_size needs two positive numbers W H, got '
                              f'{label_frame_size}')
     return SimpleNamespace(
-        data_root=data_root, layout=layout, classes=classes, label_dir=label_dir,
-        frame_dir=frame_dir, label_frame_size=label_frame_size, check_dirs=list(check_dirs),
-        ext=ext, on_missing=on_missing, on_unknown=on_unknown, num_columns=num_columns,
+        data_root=data_root,
+        layout=layout,
+        classes=classes,
+        label_dir=label_dir,
+        frame_dir=frame_dir,
+        label_frame_size=label_frame_size,
+        check_dirs=list(check_dirs),
+        ext=ext,
+        on_missing=on_missing,
+        on_unknown=on_unknown,
+        num_columns=num_columns,
         out_dir=out_dir or osp.join(data_root, 'annotations'))
 
 
 def _clip_box(box: List[float], width: int, height: int) -> Tuple[List[float], bool]:
     """Clip ``x1 y1 x2 y2`` to the image; also tell whether anything changed."""
     x1, y1, x2, y2 = box
-    clipped = [min(max(x1, 0.0), width), min(max(y1, 0.0), height),
-               min(max(x2, 0.0), width), min(max(y2, 0.0), height)]
+    clipped = [
+        min(max(x1, 0.0), width),
+        min(max(y1, 0.0), height),
+        min(max(x2, 0.0), width),
+        min(max(y2, 0.0), height)
+    ]
     return clipped, clipped != [x1, y1, x2, y2]
 
 
@@ -139,8 +151,8 @@ def convert_split(args: SimpleNamespace, name: str, split_files: List[str]) -> d
     skipped_objects, clipped = Counter(), 0
     skipped_where = {}  # reason -> the first label file:line of it
     # The bar shows on a terminal only (disable=None), the summary is printed at the end.
-    for sample, split_path in tqdm(samples.items(), desc=name, total=len(samples),
-                                   unit='sample', disable=None):
+    for sample, split_path in tqdm(
+            samples.items(), desc=name, total=len(samples), unit='sample', disable=None):
         label_path = osp.join(root, args.label_dir, sample + '.txt')
         needed = [(args.label_dir, label_path)]
         for folder in dict.fromkeys([args.frame_dir] + list(args.check_dirs)):
@@ -161,8 +173,13 @@ def convert_split(args: SimpleNamespace, name: str, split_files: List[str]) -> d
         with Image.open(frame_path) as img:
             width, height = img.size
         image_id = len(images) + 1
-        images.append(dict(id=image_id, file_name=osp.join(args.frame_dir, sample + args.ext),
-                           width=width, height=height, sample=sample))
+        images.append(
+            dict(
+                id=image_id,
+                file_name=osp.join(args.frame_dir, sample + args.ext),
+                width=width,
+                height=height,
+                sample=sample))
         sx = sy = 1.0
         if args.label_frame_size is not None:
             sx, sy = width / args.label_frame_size[0], height / args.label_frame_size[1]
@@ -187,20 +204,34 @@ def convert_split(args: SimpleNamespace, name: str, split_files: List[str]) -> d
                 continue
             clipped += was_clipped
             annotations.append(
-                dict(id=len(annotations) + 1, image_id=image_id,
-                     category_id=1 if obj['ignore'] else cat_ids[obj['name']],
-                     bbox=[box[0], box[1], w, h], area=w * h, iscrowd=int(obj['ignore'])))
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=1 if obj['ignore'] else cat_ids[obj['name']],
+                    bbox=[box[0], box[1], w, h],
+                    area=w * h,
+                    iscrowd=int(obj['ignore'])))
 
     info = dict(
-        description=f'Seeing Through Fog, split {name}', split_files=split_files,
-        layout=args.layout, label_dir=args.label_dir, frame_dir=args.frame_dir,
-        label_frame_size=args.label_frame_size, check_dirs=list(args.check_dirs),
-        classes=args.classes, class_map=class_map,
-        ignore_classes=list(IGNORE_CLASSES), skipped_samples=dict(skipped_samples),
-        skipped_objects=dict(skipped_objects), skipped_where=skipped_where,
+        description=f'Seeing Through Fog, split {name}',
+        split_files=split_files,
+        layout=args.layout,
+        label_dir=args.label_dir,
+        frame_dir=args.frame_dir,
+        label_frame_size=args.label_frame_size,
+        check_dirs=list(args.check_dirs),
+        classes=args.classes,
+        class_map=class_map,
+        ignore_classes=list(IGNORE_CLASSES),
+        skipped_samples=dict(skipped_samples),
+        skipped_objects=dict(skipped_objects),
+        skipped_where=skipped_where,
         clipped_boxes=clipped)
-    return dict(info=info, images=images, annotations=annotations,
-                categories=[dict(id=i, name=c) for c, i in cat_ids.items()])
+    return dict(
+        info=info,
+        images=images,
+        annotations=annotations,
+        categories=[dict(id=i, name=c) for c, i in cat_ids.items()])
 
 
 def summary(name: str, coco: dict) -> str:
@@ -208,10 +239,12 @@ def summary(name: str, coco: dict) -> str:
     info = coco['info']
     names = {c['id']: c['name'] for c in coco['categories']}
     per_cat = Counter(names[a['category_id']] for a in coco['annotations'] if not a['iscrowd'])
-    lines = [f'{name}: {len(coco["images"])} images, '
-             f'{sum(per_cat.values())} annotations '
-             f'({", ".join(f"{c}: {per_cat[c]}" for c in names.values())}), '
-             f'{sum(a["iscrowd"] for a in coco["annotations"])} ignore regions']
+    lines = [
+        f'{name}: {len(coco["images"])} images, '
+        f'{sum(per_cat.values())} annotations '
+        f'({", ".join(f"{c}: {per_cat[c]}" for c in names.values())}), '
+        f'{sum(a["iscrowd"] for a in coco["annotations"])} ignore regions'
+    ]
     for reason, count in sorted(info['skipped_samples'].items()):
         lines.append(f'  skipped sample(s): {reason}: {count}')
     for reason, count in sorted(info['skipped_objects'].items()):
@@ -223,8 +256,7 @@ def summary(name: str, coco: dict) -> str:
     return '\n'.join(lines)
 
 
-def convert_stf_to_coco(splits: Dict[str, List[str]], verbose: bool = True,
-                        **options) -> List[str]:
+def convert_stf_to_coco(splits: Dict[str, List[str]], verbose: bool = True, **options) -> List[str]:
     """Convert every named split to ``<out_dir>/<name>.json``.
 
     Args:

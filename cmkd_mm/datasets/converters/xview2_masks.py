@@ -35,8 +35,10 @@ def _write_one(job: Job) -> str:
     return phase
 
 
-def write_xview2_masks(data_root: str, splits: Sequence[str] = ('train', 'tier3', 'hold', 'test'),
-                       unclassified: Union[int, str] = 1, workers: int = 0,
+def write_xview2_masks(data_root: str,
+                       splits: Sequence[str] = ('train', 'tier3', 'hold', 'test'),
+                       unclassified: Union[int, str] = 1,
+                       workers: int = 0,
                        progress: bool = True,
                        skip_existing: bool = False) -> Dict[str, Dict[str, int]]:
     """Write the masks of ``splits`` under ``data_root``.
@@ -73,13 +75,13 @@ def write_xview2_masks(data_root: str, splits: Sequence[str] = ('train', 'tier3'
                         osp.getmtime(out) >= osp.getmtime(label):
                     counts[split]['kept'] += 1
                     continue
-                jobs.append((split, (phase, label, tile['modality_paths'][phase], out,
-                                     unclassified)))
+                jobs.append(
+                    (split, (phase, label, tile['modality_paths'][phase], out, unclassified)))
     bar = tqdm(total=len(jobs), desc='xview2 masks', unit='mask', disable=not progress)
     if workers and workers > 0:
         with Pool(workers) as pool:
-            for (split, _), phase in zip(jobs, pool.imap(_write_one, [j for _, j in jobs],
-                                                         chunksize=8)):
+            for (split, _), phase in zip(jobs,
+                                         pool.imap(_write_one, [j for _, j in jobs], chunksize=8)):
                 counts[split][phase] += 1
                 bar.update()
     else:

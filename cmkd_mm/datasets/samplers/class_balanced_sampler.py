@@ -23,8 +23,8 @@ def dataset_labels(dataset) -> np.ndarray:
     """
     if hasattr(dataset, 'get_gt_labels'):
         return np.asarray(dataset.get_gt_labels(), np.int64).reshape(-1)
-    return np.asarray([int(dataset.get_data_info(i).get('gt_label', -1))
-                       for i in range(len(dataset))], np.int64)
+    return np.asarray(
+        [int(dataset.get_data_info(i).get('gt_label', -1)) for i in range(len(dataset))], np.int64)
 
 
 @DATA_SAMPLERS.register_module()
@@ -46,7 +46,9 @@ class ClassBalancedSampler(Sampler):
             seed.
     """
 
-    def __init__(self, dataset: Sized, num_samples: Optional[int] = None,
+    def __init__(self,
+                 dataset: Sized,
+                 num_samples: Optional[int] = None,
                  seed: Optional[int] = None) -> None:
         self.dataset = dataset
         self.rank, self.world_size = get_dist_info()

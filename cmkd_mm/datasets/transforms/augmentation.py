@@ -85,9 +85,14 @@ class MultiModalShiftScaleRotate(BaseTransform):
 
     BORDERS = dict(constant=cv2.BORDER_CONSTANT, reflect101=cv2.BORDER_REFLECT_101)
 
-    def __init__(self, shift: float = 0., angle: float = 0.,
-                 scale_range: Tuple[float, float] = (1., 1.), center_jitter: float = 0.,
-                 prob: float = 0.1, pad_val: float = 0, seg_pad_val: int = 0,
+    def __init__(self,
+                 shift: float = 0.,
+                 angle: float = 0.,
+                 scale_range: Tuple[float, float] = (1., 1.),
+                 center_jitter: float = 0.,
+                 prob: float = 0.1,
+                 pad_val: float = 0,
+                 seg_pad_val: int = 0,
                  border: str = 'constant') -> None:
         if border not in self.BORDERS:
             raise ValueError(f'border must be one of {sorted(self.BORDERS)}, got {border!r}')
@@ -98,8 +103,8 @@ class MultiModalShiftScaleRotate(BaseTransform):
         self.prob, self.pad_val, self.seg_pad_val = prob, pad_val, seg_pad_val
 
     @staticmethod
-    def matrix(hw: Tuple[int, int], ref_hw: Tuple[int, int], shift: Sequence[float],
-               angle: float, scale: float, center: Sequence[float]) -> np.ndarray:
+    def matrix(hw: Tuple[int, int], ref_hw: Tuple[int, int], shift: Sequence[float], angle: float,
+               scale: float, center: Sequence[float]) -> np.ndarray:
         """The 2x3 warp of an array of size ``hw`` for parameters given in the ``ref_hw``
         frame."""
         sy, sx = hw[0] / ref_hw[0], hw[1] / ref_hw[1]
@@ -113,8 +118,7 @@ class MultiModalShiftScaleRotate(BaseTransform):
         if random.random() >= self.prob:
             return results
         ref_hw = results[results['ref_modality']].shape[:2]
-        shift = (random.uniform(-self.shift, self.shift), random.uniform(-self.shift,
-                                                                         self.shift))
+        shift = (random.uniform(-self.shift, self.shift), random.uniform(-self.shift, self.shift))
         angle = random.uniform(-self.angle, self.angle)
         scale = random.uniform(*self.scale_range)
         center = ((ref_hw[1] - 1) / 2 + random.uniform(-self.center_jitter, self.center_jitter),
@@ -124,7 +128,8 @@ class MultiModalShiftScaleRotate(BaseTransform):
             arr = results[key]
             m = self.matrix(arr.shape[:2], ref_hw, shift, angle, scale, center)
             warped = cv2.warpAffine(
-                arr, m, (arr.shape[1], arr.shape[0]),
+                arr,
+                m, (arr.shape[1], arr.shape[0]),
                 flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
                 borderMode=self.BORDERS[self.border],
                 borderValue=self.seg_pad_val if nearest else self.pad_val)

@@ -34,8 +34,7 @@ def disk_offsets(radius: int) -> List[Tuple[int, int]]:
             if 0 < dy * dy + dx * dx <= r * r]
 
 
-def seg_to_edge(seg: np.ndarray, radius: int = 2,
-                ignore_index: Optional[int] = 255) -> np.ndarray:
+def seg_to_edge(seg: np.ndarray, radius: int = 2, ignore_index: Optional[int] = 255) -> np.ndarray:
     """Binary boundary map of a label map at its own resolution.
 
     Args:

@@ -30,7 +30,9 @@ class PackMultiModalInputs(BaseTransform):
             the results is skipped (e.g. unlabeled test tiles).
     """
 
-    def __init__(self, packer: dict, modalities: Optional[Sequence[str]] = None,
+    def __init__(self,
+                 packer: dict,
+                 modalities: Optional[Sequence[str]] = None,
                  extra_seg_fields: Optional[Dict[str, str]] = None) -> None:
         self.packer = TRANSFORMS.build(packer)
         self.modalities = list(modalities) if modalities is not None else None
@@ -63,8 +65,7 @@ class PackMultiModalInputs(BaseTransform):
                     data = np.ascontiguousarray(results[key])
                     if data.ndim == 2:
                         data = data[None]
-                    setattr(packed['data_samples'], field,
-                            PixelData(data=torch.from_numpy(data)))
+                    setattr(packed['data_samples'], field, PixelData(data=torch.from_numpy(data)))
         return packed
 
     def __repr__(self) -> str:

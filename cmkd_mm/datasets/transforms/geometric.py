@@ -159,7 +159,8 @@ class MultiModalRandomFlip(BaseTransform):
             list, one is drawn uniformly per sample.
     """
 
-    def __init__(self, prob: float = 0.5,
+    def __init__(self,
+                 prob: float = 0.5,
                  direction: Union[str, Sequence[str]] = 'horizontal') -> None:
         self.prob = prob
         self.directions = [direction] if isinstance(direction, str) else list(direction)
@@ -304,8 +305,12 @@ class MultiModalRandomRotate(BaseTransform):
         interpolation (str): For images; seg fields use nearest.
     """
 
-    def __init__(self, prob: float = 0.5, degree: float = 10., pad_val=0,
-                 seg_pad_val: int = 255, interpolation: str = 'bilinear') -> None:
+    def __init__(self,
+                 prob: float = 0.5,
+                 degree: float = 10.,
+                 pad_val=0,
+                 seg_pad_val: int = 255,
+                 interpolation: str = 'bilinear') -> None:
         self.prob = prob
         self.degree = degree
         self.pad_val = pad_val
@@ -318,8 +323,12 @@ class MultiModalRandomRotate(BaseTransform):
         h, w = shape
         matrix = cv2.getRotationMatrix2D(((w - 1) * 0.5, (h - 1) * 0.5), -angle, 1.0)
         x0, y0, x1, y1 = boxes.T
-        corners = np.stack([np.stack([x0, y0], -1), np.stack([x1, y0], -1),
-                            np.stack([x0, y1], -1), np.stack([x1, y1], -1)], 1)  # N,4,2
+        corners = np.stack([
+            np.stack([x0, y0], -1),
+            np.stack([x1, y0], -1),
+            np.stack([x0, y1], -1),
+            np.stack([x1, y1], -1)
+        ], 1)  # N,4,2
         homo = np.concatenate([corners, np.ones_like(corners[..., :1])], -1)
         rot = homo @ matrix.T
         return np.concatenate([rot.min(1), rot.max(1)], -1).astype(np.float32)
@@ -330,11 +339,10 @@ class MultiModalRandomRotate(BaseTransform):
             img = results[name]
             val = self.pad_val.get(name, 0) if isinstance(self.pad_val, dict) else self.pad_val
             results[name] = _keep_channels(
-                mmcv.imrotate(img, angle, border_value=val, interpolation=self.interpolation),
-                img)
+                mmcv.imrotate(img, angle, border_value=val, interpolation=self.interpolation), img)
         for key in seg_fields(results):
-            results[key] = mmcv.imrotate(results[key], angle, border_value=self.seg_pad_val,
-                                         interpolation='nearest')
+            results[key] = mmcv.imrotate(
+                results[key], angle, border_value=self.seg_pad_val, interpolation='nearest')
         if 'gt_masks' in results:
             results['gt_masks'] = results['gt_masks'].rotate(ref_hw, angle)
         boxes = get_boxes(results)

@@ -23,7 +23,9 @@ class CheckSegLabels(BaseTransform):
         check_size (bool): Compare the label size with the image size. Default True.
     """
 
-    def __init__(self, num_classes: int, ignore_index: Optional[int] = 255,
+    def __init__(self,
+                 num_classes: int,
+                 ignore_index: Optional[int] = 255,
                  check_size: bool = True) -> None:
         self.num_classes = num_classes
         self.ignore_index = ignore_index

@@ -236,7 +236,8 @@ class LoadSegLabels(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
-    def __init__(self, reduce_zero_label: Optional[bool] = None,
+    def __init__(self,
+                 reduce_zero_label: Optional[bool] = None,
                  backend_args: Optional[dict] = None) -> None:
         self.reduce_zero_label = reduce_zero_label
         self.backend_args = backend_args

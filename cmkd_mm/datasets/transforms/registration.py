@@ -8,8 +8,11 @@ from mmengine.registry import TRANSFORMS
 
 from .geometric import modality_names
 
-_INTERP = dict(nearest=cv2.INTER_NEAREST, bilinear=cv2.INTER_LINEAR, bicubic=cv2.INTER_CUBIC,
-               area=cv2.INTER_AREA)
+_INTERP = dict(
+    nearest=cv2.INTER_NEAREST,
+    bilinear=cv2.INTER_LINEAR,
+    bicubic=cv2.INTER_CUBIC,
+    area=cv2.INTER_AREA)
 
 
 def warp_window(img: np.ndarray,
@@ -42,8 +45,12 @@ def warp_window(img: np.ndarray,
     parts = []
     for start in range(0, chans, 4):  # cv2 warps at most 4 channels at a time
         part = img if img.ndim == 2 else img[..., start:start + 4]
-        out = cv2.warpAffine(np.ascontiguousarray(part), matrix, (out_w, out_h), flags=flags,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=pad_val)
+        out = cv2.warpAffine(
+            np.ascontiguousarray(part),
+            matrix, (out_w, out_h),
+            flags=flags,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=pad_val)
         if img.ndim == 3 and out.ndim == 2:
             out = out[..., None]
         parts.append(out)
@@ -80,8 +87,10 @@ class RegisterModalities(BaseTransform):
                  windows: Optional[Dict[str, Optional[Sequence[float]]]] = None,
                  interpolation: str = 'bilinear',
                  pad_val: float = 0) -> None:
-        self.windows = {k: (tuple(float(x) for x in v) if v is not None else None)
-                        for k, v in (windows or {}).items()}
+        self.windows = {
+            k: (tuple(float(x) for x in v) if v is not None else None)
+            for k, v in (windows or {}).items()
+        }
         for name, win in self.windows.items():
             if win is not None and (len(win) != 4 or win[2] <= win[0] or win[3] <= win[1]):
                 raise ValueError(f'window of "{name}" must be (x0, y0, x1, y1) with x1 > x0 and '

@@ -65,7 +65,8 @@ class LoadXView2Masks(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
-    def __init__(self, unclassified: Union[int, str] = 1,
+    def __init__(self,
+                 unclassified: Union[int, str] = 1,
                  expect_size: Optional[Tuple[int, int]] = None,
                  backend_args: Optional[dict] = None) -> None:
         self.unclassified = check_unclassified(unclassified)
@@ -214,8 +215,8 @@ def _crop_resize(arr: np.ndarray, window: np.ndarray, size: int, ref_hw: Tuple[i
     out = arr[t:b, l:r]
     target = (max(1, round(size * aw / ref_hw[1])), max(1, round(size * ah / ref_hw[0])))
     if out.shape[1] != target[0] or out.shape[0] != target[1]:
-        resized = cv2.resize(out, target, interpolation=cv2.INTER_NEAREST if nearest
-                             else cv2.INTER_LINEAR)
+        resized = cv2.resize(
+            out, target, interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR)
         out = _keep_channels(resized, out)
     return np.ascontiguousarray(out)
 
@@ -245,9 +246,12 @@ class XView2ContentCrop(BaseTransform):
         seg_pad_val (int): Value of padded seg-field pixels.
     """
 
-    def __init__(self, crop_size: int = 512,
+    def __init__(self,
+                 crop_size: int = 512,
                  scale_range: Tuple[float, float] = (1 / 1.1, 1 / 0.9),
-                 prob: float = 0.7, tries: Tuple[int, int] = (1, 5), score: str = 'loc',
+                 prob: float = 0.7,
+                 tries: Tuple[int, int] = (1, 5),
+                 score: str = 'loc',
                  seg_pad_val: int = 0) -> None:
         if score not in ('loc', 'damage'):
             raise ValueError(f'score must be "loc" or "damage", got {score!r}')
@@ -266,8 +270,9 @@ class XView2ContentCrop(BaseTransform):
         h, w = results[ref].shape[:2]
         side = self.crop_size
         if random.random() < self.prob:
-            side = random.randint(int(self.crop_size * self.scale_range[0]),
-                                  int(self.crop_size * self.scale_range[1]))
+            side = random.randint(
+                int(self.crop_size * self.scale_range[0]),
+                int(self.crop_size * self.scale_range[1]))
         side = max(1, side)
         score = _score_map(results, self.score)
         if score.shape != (h, w):
@@ -285,8 +290,7 @@ class XView2ContentCrop(BaseTransform):
         x0, y0 = best_xy
         window = np.array([x0 / w, y0 / h, (x0 + side) / w, (y0 + side) / h])
         for name in modality_names(results):
-            results[name] = _crop_resize(results[name], window, self.crop_size, (h, w),
-                                         False, 0)
+            results[name] = _crop_resize(results[name], window, self.crop_size, (h, w), False, 0)
         for key in seg_fields(results):
             results[key] = _crop_resize(results[key], window, self.crop_size, (h, w), True,
                                         self.seg_pad_val)

@@ -42,8 +42,8 @@ class CheckFiniteLossHook(Hook):
         last = open(marker).read().strip() if osp.isfile(marker) else None
         terms = ', '.join(f'{name} = {value}' for name, value in bad.items())
         raise FloatingPointError(
-            f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}): non-finite loss: {terms}. '
-            + (f'The last checkpoint, {last}, was saved before it and resumes with --resume. '
-               if last else 'No checkpoint was saved yet. ') +
+            f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}): non-finite loss: {terms}. ' +
+            (f'The last checkpoint, {last}, was saved before it and resumes with --resume. '
+             if last else 'No checkpoint was saved yet. ') +
             'Lower the learning rate or clip the gradients (optim_wrapper.clip_grad), and check '
             'the data of this iteration (tools/misc/check_dataset.py).')

@@ -34,8 +34,11 @@ class ClassWeightsFromDataHook(Hook):
     def auto_modules(model) -> Dict[str, object]:
         """``name -> module`` of every module with ``class_weight == 'auto'``."""
         model = getattr(model, 'module', model)  # DDP
-        return {name or type(model).__name__: m for name, m in model.named_modules()
-                if isinstance(getattr(m, 'class_weight', None), str) and m.class_weight == AUTO}
+        return {
+            name or type(model).__name__: m
+            for name, m in model.named_modules()
+            if isinstance(getattr(m, 'class_weight', None), str) and m.class_weight == AUTO
+        }
 
     def class_weights(self, dataset) -> List[float]:
         """The weights of ``dataset``'s classes (and log the counts)."""
@@ -53,15 +56,19 @@ class ClassWeightsFromDataHook(Hook):
                 '(e.g. the seed_class_weight of the config) or add samples of those classes.')
         weights = inverse_frequency_weights(counts)
         table = ', '.join(f'{n} {int(c)} -> {w:.4f}' for n, c, w in zip(names, counts, weights))
-        print_log(f'class weights from the training set ({int(counts.sum())} labelled '
-                  f'samples; class count -> weight): {table}', logger='current')
+        print_log(
+            f'class weights from the training set ({int(counts.sum())} labelled '
+            f'samples; class count -> weight): {table}',
+            logger='current')
         return weights
 
     def before_train(self, runner) -> None:
         modules = self.auto_modules(runner.model)
         if not modules:
-            print_log("ClassWeightsFromDataHook: no class_weight='auto' in the model, nothing "
-                      'to do', logger='current')
+            print_log(
+                "ClassWeightsFromDataHook: no class_weight='auto' in the model, nothing "
+                'to do',
+                logger='current')
             return
         weights = self.class_weights(runner.train_dataloader.dataset)
         for module in modules.values():

@@ -50,7 +50,8 @@ class LossWeightScheduleHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, schedule: Dict[str, Sequence[Tuple[int, float]]],
+    def __init__(self,
+                 schedule: Dict[str, Sequence[Tuple[int, float]]],
                  by_epoch: bool = True) -> None:
         if not schedule:
             raise ValueError('LossWeightScheduleHook needs a non-empty schedule')

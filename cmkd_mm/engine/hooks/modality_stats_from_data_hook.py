@@ -62,8 +62,10 @@ class ModalityStatsFromDataHook(Hook):
     def preprocessors(model):
         """Every ``MultiModalDataPreprocessor`` of ``model`` with an ``'auto'`` modality."""
         model = getattr(model, 'module', model)  # DDP
-        return [m for m in model.modules()
-                if isinstance(m, MultiModalDataPreprocessor) and m.auto_modalities]
+        return [
+            m for m in model.modules()
+            if isinstance(m, MultiModalDataPreprocessor) and m.auto_modalities
+        ]
 
     def measure(self, dataset_cfg: dict, names: Sequence[str]) -> Tuple[Dict, int, int]:
         """Measure on a dataset config.
@@ -79,11 +81,12 @@ class ModalityStatsFromDataHook(Hook):
         n = len(dataset)
         indices = np.arange(n) if not self.max_samples or self.max_samples >= n else \
             np.unique(np.linspace(0, n - 1, self.max_samples).round().astype(int))
-        loader = DataLoader(_Moments(dataset, indices, names), batch_size=None,
-                            num_workers=self.num_workers)
+        loader = DataLoader(
+            _Moments(dataset, indices, names), batch_size=None, num_workers=self.num_workers)
         total = {}
-        for moments in tqdm(loader, total=len(indices), unit='sample', disable=None,
-                            desc='modality statistics'):
+        for moments in tqdm(
+                loader, total=len(indices), unit='sample', disable=None,
+                desc='modality statistics'):
             for name, (count, s, sq) in moments.items():
                 s, sq = np.asarray(s, np.float64), np.asarray(sq, np.float64)
                 if name in total and total[name][1].shape != s.shape:
@@ -104,8 +107,10 @@ class ModalityStatsFromDataHook(Hook):
         return stats, len(indices), n
 
     def before_train(self, runner) -> None:
-        todo = [p for p in self.preprocessors(runner.model)
-                if any(getattr(p, f'{m}_mean').numel() == 0 for m in p.auto_modalities)]
+        todo = [
+            p for p in self.preprocessors(runner.model) if any(
+                getattr(p, f'{m}_mean').numel() == 0 for m in p.auto_modalities)
+        ]
         if not todo:
             return
         names = sorted({m for p in todo for m in p.auto_modalities})
@@ -115,5 +120,7 @@ class ModalityStatsFromDataHook(Hook):
                 p.set_stats(name, *stats[name])
         table = '; '.join(f'{name} mean {np.round(m, 4).tolist()} std {np.round(s, 4).tolist()}'
                           for name, (m, s) in stats.items())
-        print_log(f'modality statistics from the training set ({used} of {n} samples, '
-                  f'native units): {table}', logger='current')
+        print_log(
+            f'modality statistics from the training set ({used} of {n} samples, '
+            f'native units): {table}',
+            logger='current')

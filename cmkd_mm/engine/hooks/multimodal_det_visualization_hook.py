@@ -8,11 +8,11 @@ from mmengine.registry import HOOKS
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 from cmkd_mm.datasets.transforms.registration import warp_window
-
 from .runner_visualizer_mixin import RunnerVisualizerMixin
 
 
-def to_display(img: np.ndarray, bit_depth: Optional[int] = None,
+def to_display(img: np.ndarray,
+               bit_depth: Optional[int] = None,
                channels: Optional[Sequence[int]] = None) -> np.ndarray:
     """Turn a modality image into an 8-bit 3-channel RGB picture.
 
@@ -82,8 +82,13 @@ class MultiModalDetVisualizationHook(RunnerVisualizerMixin, DetVisualizationHook
             return
         for name, img in self._images(outputs[0]):
             self._visualizer.add_datasample(
-                f'val_{name}', img, data_sample=outputs[0], show=self.show,
-                wait_time=self.wait_time, pred_score_thr=self.score_thr, step=step)
+                f'val_{name}',
+                img,
+                data_sample=outputs[0],
+                show=self.show,
+                wait_time=self.wait_time,
+                pred_score_thr=self.score_thr,
+                step=step)
 
     def after_test_iter(self, runner, batch_idx: int, data_batch: dict, outputs) -> None:
         if self.draw is False:
@@ -91,12 +96,17 @@ class MultiModalDetVisualizationHook(RunnerVisualizerMixin, DetVisualizationHook
         self._prepare_test_out_dir(runner)
         for data_sample in outputs:
             self._test_index += 1
-            stem = data_sample.get('sample') or osp.splitext(osp.basename(
-                data_sample.img_path))[0]
+            stem = data_sample.get('sample') or osp.splitext(osp.basename(data_sample.img_path))[0]
             for name, img in self._images(data_sample):
-                out_file = (osp.join(self.test_out_dir, f'{stem}_{name}.png')
-                            if self.test_out_dir is not None else None)
+                out_file = (
+                    osp.join(self.test_out_dir, f'{stem}_{name}.png')
+                    if self.test_out_dir is not None else None)
                 self._visualizer.add_datasample(
-                    f'{stem}_{name}' if self.show else f'test_{name}', img,
-                    data_sample=data_sample, show=self.show, wait_time=self.wait_time,
-                    pred_score_thr=self.score_thr, out_file=out_file, step=self._test_index)
+                    f'{stem}_{name}' if self.show else f'test_{name}',
+                    img,
+                    data_sample=data_sample,
+                    show=self.show,
+                    wait_time=self.wait_time,
+                    pred_score_thr=self.score_thr,
+                    out_file=out_file,
+                    step=self._test_index)

@@ -9,7 +9,6 @@ from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.structures import SegDataSample
 
 from cmkd_mm.datasets.transforms.loading import decode_image
-
 from .multimodal_det_visualization_hook import to_display
 from .runner_visualizer_mixin import RunnerVisualizerMixin
 

@@ -78,12 +78,17 @@ class TeacherCacheHook(Hook):
         for name in self.teacher_modalities(algorithm):
             for stat in ('mean', 'std'):
                 digest.update(getattr(pre, f'{name}_{stat}').cpu().numpy().tobytes())
-        recorders = {n: getattr(r, 'source', '') for n, r in
-                     algorithm.distiller.teacher_recorders.recorders.items()}
+        recorders = {
+            n: getattr(r, 'source', '')
+            for n, r in algorithm.distiller.teacher_recorders.recorders.items()
+        }
         dataset = inner_dataset(runner.cfg.train_dataloader.dataset)
-        described = dict(views={v: pre.views[v] for v in algorithm.teacher_input_views()},
-                         recorders=recorders, pipeline=dataset.get('pipeline', []),
-                         dtype=str(algorithm.teacher_cache.dtype))
+        described = dict(
+            views={v: pre.views[v]
+                   for v in algorithm.teacher_input_views()},
+            recorders=recorders,
+            pipeline=dataset.get('pipeline', []),
+            dtype=str(algorithm.teacher_cache.dtype))
         digest.update(json.dumps(described, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 
@@ -91,16 +96,19 @@ class TeacherCacheHook(Hook):
         algorithm = self.algorithm(runner)
         cache = getattr(algorithm, 'teacher_cache', None)
         if cache is None:
-            print_log('TeacherCacheHook: the model has no teacher_cache; nothing to do',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'TeacherCacheHook: the model has no teacher_cache; nothing to do',
+                logger='current',
+                level=logging.WARNING)
             return
         self.check_pipeline(runner, algorithm)
         rank, _ = get_dist_info()
         cache.directory = osp.join(runner.work_dir, 'teacher_cache', f'rank{rank}')
         self.fingerprint = self.compute_fingerprint(runner, algorithm)
         if cache.load(self.fingerprint):
-            print_log(f'teacher_cache: {len(cache)} samples reused from {cache.directory}',
-                      logger='current')
+            print_log(
+                f'teacher_cache: {len(cache)} samples reused from {cache.directory}',
+                logger='current')
         else:
             cache.clear()
         cache.armed = True
@@ -114,9 +122,10 @@ class TeacherCacheHook(Hook):
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
         if cache is None:
             return
-        print_log(f'teacher_cache: {len(cache)} samples, {cache.hits} batches replayed, '
-                  f'{cache.misses} run, {cache.bytes_per_sample() / 2**20:.2f} MiB per sample',
-                  logger='current')
+        print_log(
+            f'teacher_cache: {len(cache)} samples, {cache.hits} batches replayed, '
+            f'{cache.misses} run, {cache.bytes_per_sample() / 2**20:.2f} MiB per sample',
+            logger='current')
         runner.message_hub.update_scalar('train/teacher_cache_hits', cache.hits)
 
     def after_train(self, runner) -> None:

@@ -62,8 +62,10 @@ class CrossModalDistillValLoop(ValLoop):
                 # e.g. mmdet's CocoMetric returns nothing while the student detects nothing yet;
                 # hooks then skip this epoch (best checkpoint, early stopping) as they would for
                 # a plain model, instead of failing on teacher-only metrics.
-                print_log(f'the student gave no metrics this time; teacher: {teacher}',
-                          logger='current', level=logging.WARNING)
+                print_log(
+                    f'the student gave no metrics this time; teacher: {teacher}',
+                    logger='current',
+                    level=logging.WARNING)
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
         return metrics

@@ -11,14 +11,11 @@ import numpy as np
 from ...datasets.mavoc import numeric_image_id
 from ._array import ArrayLike, _to_numpy
 
-
 CLUSTER_ORDERS = ('name', 'numeric')
 TIE_BREAKS = ('seed', 'smallest')
 
 
-def cluster_by_id_gap(names: Sequence,
-                      max_gap: float = 100,
-                      order: str = 'name') -> np.ndarray:
+def cluster_by_id_gap(names: Sequence, max_gap: float = 100, order: str = 'name') -> np.ndarray:
     """Group test chips into runs of close image ids (NJUST-KMG's ``name_cluster``).
 
     The chips are walked in ``order``; a new cluster starts wherever the id differs from the
@@ -45,8 +42,7 @@ def cluster_by_id_gap(names: Sequence,
     """
     if order not in CLUSTER_ORDERS:
         raise ValueError(f'order must be one of {CLUSTER_ORDERS}, got {order!r}')
-    names = [str(n) for n in (names.ravel().tolist() if isinstance(names, np.ndarray)
-                              else names)]
+    names = [str(n) for n in (names.ravel().tolist() if isinstance(names, np.ndarray) else names)]
     ids = np.array([numeric_image_id(n) for n in names], dtype=np.int64)
     if order == 'name':
         walk = name_order(names)

@@ -60,8 +60,7 @@ def read_submission(path: str) -> Dict[str, List]:
     with open(path, newline='') as file:
         rows = list(csv.DictReader(file))
     result = dict(
-        image_id=[row['image_id'] for row in rows],
-        class_id=[int(row['class_id']) for row in rows])
+        image_id=[row['image_id'] for row in rows], class_id=[int(row['class_id']) for row in rows])
     if rows and 'score' in rows[0]:
         result['score'] = [float(row['score']) for row in rows]
     return result

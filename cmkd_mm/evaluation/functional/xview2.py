@@ -50,8 +50,7 @@ DAMAGE_WEIGHT = 0.7
 IGNORE_INDEX = 255
 OFFICIAL_KEYS = ('score', 'damage_f1', 'localization_f1', 'damage_f1_no_damage',
                  'damage_f1_minor_damage', 'damage_f1_major_damage', 'damage_f1_destroyed')
-LOC_KEYS = ('localization_f1', 'localization_iou', 'localization_precision',
-            'localization_recall')
+LOC_KEYS = ('localization_f1', 'localization_iou', 'localization_precision', 'localization_recall')
 LOC_COUNT_KEYS = ('loc_tp', 'loc_fp', 'loc_fn')
 DAMAGE_COUNT_KEYS = ('dmg_tp', 'dmg_fp', 'dmg_fn')
 SPLITS = ('test', 'hold')
@@ -101,8 +100,8 @@ def tile_counts(loc_pred: ArrayLike,
     if dmg_pred is not None:
         if dmg_target is None:
             raise ValueError('tile_counts: dmg_pred given without dmg_target')
-        maps.update(dmg_pred=_as_map(dmg_pred, 'dmg_pred'),
-                    dmg_target=_as_map(dmg_target, 'dmg_target'))
+        maps.update(
+            dmg_pred=_as_map(dmg_pred, 'dmg_pred'), dmg_target=_as_map(dmg_target, 'dmg_target'))
     shapes = {name: array.shape for name, array in maps.items()}
     if len(set(shapes.values())) != 1:
         raise ValueError(f'tile_counts: maps of different shapes {shapes}')
@@ -208,8 +207,8 @@ def xview2_scores(counts: Union[Counts, Sequence[Counts]],
     tp, fp, fn = (int(counts[key]) for key in LOC_COUNT_KEYS)
     loc_p, loc_r, loc_f1 = precision_recall_f1(tp, fp, fn)
     loc_iou = 0.0 if tp == 0 else tp / (tp + fp + fn)
-    loc = dict(localization_iou=float(loc_iou), localization_precision=loc_p,
-               localization_recall=loc_r)
+    loc = dict(
+        localization_iou=float(loc_iou), localization_precision=loc_p, localization_recall=loc_r)
     if DAMAGE_COUNT_KEYS[0] not in counts:
         return dict(localization_f1=loc_f1, **loc)
     class_f1 = [
@@ -217,8 +216,10 @@ def xview2_scores(counts: Union[Counts, Sequence[Counts]],
         for c in range(4)
     ]
     damage_f1 = harmonic_mean(class_f1)
-    scores = dict(score=LOC_WEIGHT * loc_f1 + DAMAGE_WEIGHT * damage_f1, damage_f1=damage_f1,
-                  localization_f1=loc_f1)
+    scores = dict(
+        score=LOC_WEIGHT * loc_f1 + DAMAGE_WEIGHT * damage_f1,
+        damage_f1=damage_f1,
+        localization_f1=loc_f1)
     scores.update({f'damage_f1_{name}': f1 for name, f1 in zip(DAMAGE_CLASSES, class_f1)})
     scores.update(loc)
     return scores

@@ -46,7 +46,8 @@ def _flip(x, axes: Tuple[int, ...]):
     return x.flip(dims=axes)  # torch.Tensor
 
 
-def flip_tta_average(prob_fn: Callable[[T], T], x: T,
+def flip_tta_average(prob_fn: Callable[[T], T],
+                     x: T,
                      flips: Sequence[Tuple[int, ...]] = FLIPS) -> T:
     """Mean of ``flip(prob_fn(flip(x)))`` over the flips (each flip is its own inverse).
 

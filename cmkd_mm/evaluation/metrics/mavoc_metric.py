@@ -10,8 +10,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
-from ..functional import (OOD_SCORES, binary_auroc, confidence_balancing, ood_score,
-                          write_submission)
+from ..functional import OOD_SCORES, binary_auroc, confidence_balancing, ood_score, write_submission
 
 
 @METRICS.register_module()
@@ -176,8 +175,9 @@ class MAVOCMetric(BaseMetric):
             if accuracy is not None:
                 metrics['pbvs_total'] = 0.75 * accuracy + 0.25 * auroc
         if self.submission_file is not None:
-            image_ids = [i if r['image_id'] is None else r['image_id']
-                         for i, r in enumerate(results)]
+            image_ids = [
+                i if r['image_id'] is None else r['image_id'] for i, r in enumerate(results)
+            ]
             write_submission(self.submission_file, image_ids, pred,
                              scores if self.with_score else None)
             print_log(f'MAVOC submission written to {self.submission_file}', logger='current')
@@ -204,8 +204,8 @@ class MAVOCMetric(BaseMetric):
             writer.writerow(['gt\\pred'] + class_names)
             for name, row in zip(class_names, confusion):
                 writer.writerow([name] + row.tolist())
-        plot_confusion_matrix(confusion, class_names,
-                              osp.join(self.out_dir, 'confusion_matrix.png'))
+        plot_confusion_matrix(confusion, class_names, osp.join(self.out_dir,
+                                                               'confusion_matrix.png'))
 
 
 def plot_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], path: str) -> None:
@@ -239,8 +239,14 @@ def plot_confusion_matrix(confusion: np.ndarray, class_names: Sequence[str], pat
     axes.set_ylabel('ground truth')
     for i in range(num):
         for j in range(num):
-            axes.text(j, i, str(confusion[i, j]), ha='center', va='center',
-                      color='white' if normalized[i, j] > 0.5 else 'black', fontsize=8)
+            axes.text(
+                j,
+                i,
+                str(confusion[i, j]),
+                ha='center',
+                va='center',
+                color='white' if normalized[i, j] > 0.5 else 'black',
+                fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
 

@@ -66,9 +66,13 @@ class SegIoUMetric(IoUMetric):
             raise ValueError(f'SegIoUMetric computes mIoU and mRecall only, got iou_metrics='
                              f'{list(iou_metrics)}; use iou_metrics=["mIoU"] or mmseg IoUMetric '
                              f'for mDice/mFscore.')
-        super().__init__(ignore_index=ignore_index, iou_metrics=['mIoU'],
-                         collect_device=collect_device, output_dir=output_dir,
-                         format_only=format_only, prefix=prefix)
+        super().__init__(
+            ignore_index=ignore_index,
+            iou_metrics=['mIoU'],
+            collect_device=collect_device,
+            output_dir=output_dir,
+            format_only=format_only,
+            prefix=prefix)
         self.include_unlabeled = include_unlabeled
         self.unlabeled_index = unlabeled_index
         self.nan_to_zero = nan_to_zero
@@ -118,8 +122,9 @@ class SegIoUMetric(IoUMetric):
                         "(mmseg's order: load image, Resize, load annotations), or drop the "
                         'Resize from the test pipeline.')
                 self.results.append(
-                    dict(confusion=self.confusion_matrix(pred_label, label, num_classes),
-                         subset=data_sample.get(self.subset_key)))
+                    dict(
+                        confusion=self.confusion_matrix(pred_label, label, num_classes),
+                        subset=data_sample.get(self.subset_key)))
             if self.output_dir is not None:
                 basename = osp.splitext(osp.basename(data_sample['img_path']))[0]
                 output_mask = pred_label.cpu().numpy()

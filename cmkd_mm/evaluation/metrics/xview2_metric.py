@@ -137,8 +137,8 @@ class XView2Metric(BaseMetric):
                         raise ValueError('XView2Metric: a data sample has neither tile_id nor '
                                          'img_path, so its submission files cannot be named')
                     tile_id = tile_id_from_path(img_path)
-                write_xview2_submission(self.submission_dir, str(tile_id), loc_pred, dmg_pred,
-                                        split=self.split)
+                write_xview2_submission(
+                    self.submission_dir, str(tile_id), loc_pred, dmg_pred, split=self.split)
             targets = self._targets(data_sample)
             if targets is None:
                 continue
@@ -147,18 +147,16 @@ class XView2Metric(BaseMetric):
             if any(shape != pred.shape for shape in shapes):
                 raise ValueError(
                     f'XView2Metric: {self._name(data_sample)}: the prediction is '
-                    f'{tuple(pred.shape)} (h, w), the label {tuple(shapes[0])}'
-                    + ('' if gt_dmg is None else f' (damage label {tuple(gt_dmg.shape)})') +
+                    f'{tuple(pred.shape)} (h, w), the label {tuple(shapes[0])}' +
+                    ('' if gt_dmg is None else f' (damage label {tuple(gt_dmg.shape)})') +
                     '. Predictions come back at the original image size, so the test pipeline '
                     'must load the label at that size: load the labels after any Resize '
                     "(mmseg's order: load image, Resize, load annotations), or drop the Resize "
                     'from the test pipeline.')
             if self.task == 'damage':
-                counts = tile_counts(loc_pred, pred, gt_loc, gt_dmg,
-                                     ignore_index=self.ignore_index)
+                counts = tile_counts(loc_pred, pred, gt_loc, gt_dmg, ignore_index=self.ignore_index)
             else:
-                counts = tile_counts(loc_pred, None, gt_loc, None,
-                                     ignore_index=self.ignore_index)
+                counts = tile_counts(loc_pred, None, gt_loc, None, ignore_index=self.ignore_index)
             self.results.append(counts)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -173,8 +171,8 @@ class XView2Metric(BaseMetric):
         if not results:
             where = (f'; submission files are in {self.submission_dir}'
                      if self.submission_dir is not None else '')
-            print_log(f'XView2Metric: no labelled samples, nothing to score{where}',
-                      logger='current')
+            print_log(
+                f'XView2Metric: no labelled samples, nothing to score{where}', logger='current')
             return OrderedDict()
         scores = xview2_scores(accumulate(results, presence_rule=self.presence_rule))
         if self.task == 'loc':
@@ -183,4 +181,3 @@ class XView2Metric(BaseMetric):
         lines += [f'  {key:<24} {value:.4f}' for key, value in scores.items()]
         print_log('\n'.join(lines), logger='current')
         return OrderedDict(scores)
-

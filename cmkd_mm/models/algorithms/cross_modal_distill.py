@@ -72,9 +72,11 @@ class CrossModalDistill(SingleTeacherDistill):
             untrained = [] if kwargs.get('teacher_ckpt') or self.teacher_trainable else ['']
         if untrained:
             which = f' of teacher(s) {untrained}' if untrained != [''] else ''
-            print_log(f'CrossModalDistill: no checkpoint{which} given, the frozen teacher keeps '
-                      'its initial weights (fine for smoke tests, not for distillation)',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'CrossModalDistill: no checkpoint{which} given, the frozen teacher keeps '
+                'its initial weights (fine for smoke tests, not for distillation)',
+                logger='current',
+                level=logging.WARNING)
         if teacher_mode not in TEACHER_MODES:
             raise ValueError(f'teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}')
         self.teacher_view = teacher_view
@@ -83,8 +85,10 @@ class CrossModalDistill(SingleTeacherDistill):
             if self.teacher_trainable:
                 raise ValueError('a TeacherGroup is frozen: teacher_trainable must be False')
             self.teacher_views = {n: v or teacher_view for n, v in self.teacher.views.items()}
-            self.teacher_modes = {n: self._resolve_mode(m, getattr(self.teacher, n), n + '.')
-                                  for n, m in self.teacher.modes.items()}
+            self.teacher_modes = {
+                n: self._resolve_mode(m, getattr(self.teacher, n), n + '.')
+                for n, m in self.teacher.modes.items()
+            }
             teacher_mode = 'group'
         elif self.teacher_trainable:
             teacher_mode = 'loss'
@@ -97,7 +101,8 @@ class CrossModalDistill(SingleTeacherDistill):
         views = getattr(self.data_preprocessor, 'views', None)
         if views is not None and len(views) > 1:
             roles = [('teacher_view', teacher_view)] if teacher_mode != 'group' else [
-                (f'teacher "{n}": view', v) for n, v in self.teacher_views.items()]
+                (f'teacher "{n}": view', v) for n, v in self.teacher_views.items()
+            ]
             for role, view in roles + [('student_view', student_view)]:
                 if view not in views:
                     raise ValueError(f'{role} "{view}" is not a view of the data '
@@ -123,8 +128,10 @@ class CrossModalDistill(SingleTeacherDistill):
                              f'got {mode!r}')
         if mode != 'auto':
             return mode
-        recorders = [r for r in self.distiller.teacher_recorders.recorders.values()
-                     if getattr(r, 'source', '').startswith(prefix)]
+        recorders = [
+            r for r in self.distiller.teacher_recorders.recorders.values()
+            if getattr(r, 'source', '').startswith(prefix)
+        ]
         in_features = all(
             isinstance(r, (ModuleOutputsRecorder, ModuleInputsRecorder))
             and r.source[len(prefix):].split('.')[0] in FEATURE_MODULES for r in recorders)
@@ -141,8 +148,11 @@ class CrossModalDistill(SingleTeacherDistill):
             raise KeyError(f'view "{view}" is not in the batch (views: {list(inputs)})')
         return inputs[view]
 
-    def run_teacher(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
-                    teacher=None, mode: Optional[str] = None):
+    def run_teacher(self,
+                    inputs: torch.Tensor,
+                    data_samples: Optional[List] = None,
+                    teacher=None,
+                    mode: Optional[str] = None):
         """Run the teacher (or one teacher of a group) as deep as the distiller needs."""
         teacher = self.teacher if teacher is None else teacher
         mode = mode or self.teacher_mode
@@ -155,8 +165,9 @@ class CrossModalDistill(SingleTeacherDistill):
         if self.teacher_mode == 'group':
             with torch.no_grad():
                 for name, teacher in self.teacher.members().items():
-                    self.run_teacher(self.select_view(batch_inputs, self.teacher_views[name]),
-                                     data_samples, teacher, self.teacher_modes[name])
+                    self.run_teacher(
+                        self.select_view(batch_inputs, self.teacher_views[name]), data_samples,
+                        teacher, self.teacher_modes[name])
             return {}
         teacher_inputs = self.select_view(batch_inputs, self.teacher_view)
         if self.teacher_trainable:
@@ -173,8 +184,9 @@ class CrossModalDistill(SingleTeacherDistill):
 
     def cache_keys(self, batch_inputs, data_samples: List) -> list:
         """One ``teacher_cache`` key per sample of the batch."""
-        shapes = [tuple(self.select_view(batch_inputs, v).shape[2:])
-                  for v in self.teacher_input_views()]
+        shapes = [
+            tuple(self.select_view(batch_inputs, v).shape[2:]) for v in self.teacher_input_views()
+        ]
         return [sample_key(s, shapes) for s in data_samples]
 
     def record_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
@@ -225,12 +237,12 @@ class CrossModalDistill(SingleTeacherDistill):
         return losses
 
     def _forward(self, inputs, data_samples: Optional[List] = None):
-        return self.student(self.select_view(inputs, self.student_view), data_samples,
-                            mode='tensor')
+        return self.student(
+            self.select_view(inputs, self.student_view), data_samples, mode='tensor')
 
     def _predict(self, inputs, data_samples: Optional[List] = None):
-        return self.student(self.select_view(inputs, self.student_view), data_samples,
-                            mode='predict')
+        return self.student(
+            self.select_view(inputs, self.student_view), data_samples, mode='predict')
 
     def teacher_val_step(self, data: Union[dict, tuple, list]) -> list:
         """Predict with the teacher on its own view (used by ``CrossModalDistillValLoop``)."""
@@ -239,8 +251,7 @@ class CrossModalDistill(SingleTeacherDistill):
         if self.teacher_mode == 'group':
             name = self.teacher.eval_teacher
             teacher, view = getattr(self.teacher, name), self.teacher_views[name]
-        return teacher(self.select_view(data['inputs'], view), data['data_samples'],
-                       mode='predict')
+        return teacher(self.select_view(data['inputs'], view), data['data_samples'], mode='predict')
 
     def train(self, mode: bool = True) -> 'CrossModalDistill':
         super().train(mode)
@@ -273,8 +284,7 @@ class CrossModalDistill(SingleTeacherDistill):
             wrapper.step()
             wrapper.zero_grad()
 
-    def separate_train_step(self, data: Union[dict, tuple, list],
-                            optim_wrapper: OptimWrapperDict,
+    def separate_train_step(self, data: Union[dict, tuple, list], optim_wrapper: OptimWrapperDict,
                             run_forward: Callable) -> Dict[str, torch.Tensor]:
         """A training step with one optimizer per part (``OptimWrapperDict``).
 

@@ -81,7 +81,9 @@ class TeacherOutputCache:
             ``<work_dir>/teacher_cache/rank<r>``.
     """
 
-    def __init__(self, memory_bytes: int = 2 << 30, dtype: str = 'float32',
+    def __init__(self,
+                 memory_bytes: int = 2 << 30,
+                 dtype: str = 'float32',
                  directory: Optional[str] = None) -> None:
         if dtype not in STORE_DTYPES:
             raise ValueError(f'teacher_cache dtype must be one of {STORE_DTYPES}, got {dtype!r}')
@@ -123,8 +125,10 @@ class TeacherOutputCache:
     def bytes_per_sample(self) -> float:
         """Mean stored bytes of one sample."""
         sizes = [sum(t.numel() * t.element_size() for t in v) for v in self.memory.values()]
-        sizes += [sum(int(np.prod(s)) * np.dtype(d).itemsize for _, s, d in v)
-                  for k, v in self.disk.items() if k not in self.memory]
+        sizes += [
+            sum(int(np.prod(s)) * np.dtype(d).itemsize for _, s, d in v)
+            for k, v in self.disk.items() if k not in self.memory
+        ]
         return float(np.mean(sizes)) if sizes else 0.
 
     # --- storing -------------------------------------------------------------------------
@@ -180,10 +184,11 @@ class TeacherOutputCache:
             self.misses += 1
             return None
         self.hits += 1
-        entries = [self.memory[k] if k in self.memory else self._read(self.disk[k])
-                   for k in keys]
-        leaves = [torch.stack([e[j] for e in entries]).to(device, non_blocking=True)
-                  for j in range(len(entries[0]))]
+        entries = [self.memory[k] if k in self.memory else self._read(self.disk[k]) for k in keys]
+        leaves = [
+            torch.stack([e[j] for e in entries]).to(device, non_blocking=True)
+            for j in range(len(entries[0]))
+        ]
         return {name: unflatten(spec, leaves) for name, spec in self.specs.items()}
 
     def _read(self, placed) -> List[torch.Tensor]:
@@ -206,8 +211,12 @@ class TeacherOutputCache:
             if key not in self.disk:
                 self.disk[key] = self._append(entry)
         with open(self.index_file + '.tmp', 'wb') as f:
-            pickle.dump(dict(fingerprint=fingerprint, specs=self.specs, disk=self.disk,
-                             dtype=str(self.dtype)), f)
+            pickle.dump(
+                dict(
+                    fingerprint=fingerprint,
+                    specs=self.specs,
+                    disk=self.disk,
+                    dtype=str(self.dtype)), f)
         os.replace(self.index_file + '.tmp', self.index_file)
 
     def load(self, fingerprint: str) -> bool:

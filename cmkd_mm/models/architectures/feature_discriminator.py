@@ -15,8 +15,8 @@ class FeatureDiscriminator(BaseModule):
     - pool/flatten - FC(-> fc_channels) - ReLU - Dropout - FC(-> 1)``.
 
     With ``pool_size`` (default) the map is adaptively average-pooled to a fixed grid, so any input
-    size works. With ``pool_size=None`` the map is flattened as is and ``flatten_dim`` must match it:
-    that is the fixed-resolution head of the Seeing Through Fog CMKD code (e.g. P5 of a 512x864
+    size works. With ``pool_size=None`` the map is flattened as is and ``flatten_dim`` must match
+    it: that is the fixed-resolution head of the Seeing Through Fog CMKD code (e.g. P5 of a 512x864
     input gives 16x27 = 432).
 
     Args:

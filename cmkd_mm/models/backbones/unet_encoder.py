@@ -69,7 +69,10 @@ class UNetResNet(_StemTapMixin, ResNet):
             ``norm_cfg``, ``norm_eval``, ``frozen_stages``, ``init_cfg``...).
     """
 
-    def __init__(self, depth: int, out_indices=(0, 1, 2, 3), pool_ceil_mode: bool = False,
+    def __init__(self,
+                 depth: int,
+                 out_indices=(0, 1, 2, 3),
+                 pool_ceil_mode: bool = False,
                  **kwargs) -> None:
         super().__init__(depth=depth, out_indices=out_indices, **kwargs)
         if pool_ceil_mode:
@@ -94,7 +97,10 @@ class UNetSEResNeXt(_StemTapMixin, SEResNeXt):
             stages), ``norm_cfg``, ``norm_eval``, ``init_cfg``...).
     """
 
-    def __init__(self, depth: int, out_indices=(0, 1, 2, 3), pool_ceil_mode: bool = False,
+    def __init__(self,
+                 depth: int,
+                 out_indices=(0, 1, 2, 3),
+                 pool_ceil_mode: bool = False,
                  **kwargs) -> None:
         super().__init__(depth=depth, out_indices=out_indices, **kwargs)
         if pool_ceil_mode:

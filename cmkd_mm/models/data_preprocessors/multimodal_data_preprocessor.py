@@ -76,8 +76,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
             if unknown:
                 raise ValueError(f'modality "{name}": unknown keys {sorted(unknown)}')
             mean = torch.tensor(cfg.get('mean', [0.]), dtype=torch.float32).view(-1, 1, 1)
-            std = torch.tensor(cfg.get('std', [1.] * mean.numel()),
-                               dtype=torch.float32).view(-1, 1, 1)
+            std = torch.tensor(
+                cfg.get('std', [1.] * mean.numel()), dtype=torch.float32).view(-1, 1, 1)
             if mean.numel() != std.numel():
                 raise ValueError(f'modality "{name}": mean has {mean.numel()} values, std '
                                  f'{std.numel()}')
@@ -166,8 +166,7 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
         """Pad a non-meta view: to the meta batch shape when sizes agree, else on its own."""
         if all(a.shape[-2:] == b.shape[-2:] for a, b in zip(images, meta_images)):
             h, w = meta_batch.shape[-2:]
-            return torch.stack(
-                [F.pad(x, (0, w - x.shape[-1], 0, h - x.shape[-2])) for x in images])
+            return torch.stack([F.pad(x, (0, w - x.shape[-1], 0, h - x.shape[-2])) for x in images])
         return stack_batch(images, self.pad_size_divisor, 0)
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -183,8 +182,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
                            f'{sorted(inputs)}); load and pack them in the pipeline')
         normed = {m: [self.normalize(m, x) for x in inputs[m]] for m in needed}
         views = {v: self.build_view(v, normed) for v in self.views}
-        meta = self.base(dict(inputs=views[self.meta_view],
-                              data_samples=data.get('data_samples')), training)
+        meta = self.base(
+            dict(inputs=views[self.meta_view], data_samples=data.get('data_samples')), training)
         out = {self.meta_view: meta['inputs']}
         for view, images in views.items():
             if view != self.meta_view:

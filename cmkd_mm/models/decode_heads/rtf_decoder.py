@@ -36,9 +36,9 @@ class TransBottleneck(nn.Module):
             last = nn.Conv2d(mid, out_channels, 3, padding=1, bias=False)
             self.shortcut = nn.Identity()
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, mid, 1, bias=False), nn.BatchNorm2d(mid),
-            nn.ReLU(inplace=True), nn.Conv2d(mid, mid, 3, padding=1, bias=False),
-            nn.BatchNorm2d(mid), nn.ReLU(inplace=True), last, nn.BatchNorm2d(out_channels))
+            nn.Conv2d(in_channels, mid, 1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
+            nn.Conv2d(mid, mid, 3, padding=1, bias=False), nn.BatchNorm2d(mid),
+            nn.ReLU(inplace=True), last, nn.BatchNorm2d(out_channels))
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -212,8 +212,8 @@ class RTFDecoderHead(BaseDecodeHead):
             gt = gt[..., :gt.shape[-2] - pad[3], :gt.shape[-1] - pad[1]]
             img_h, img_w = sample.metainfo.get('img_shape', gt.shape[-2:])
             pad_h, pad_w = img_h + pad[3], img_w + pad[1]  # the padded input size
-            size = (min(height, round(img_h * height / pad_h)),
-                    min(width, round(img_w * width / pad_w)))
+            size = (min(height,
+                        round(img_h * height / pad_h)), min(width, round(img_w * width / pad_w)))
             if tuple(gt.shape[-2:]) != size:
                 gt = F.interpolate(gt[None].float(), size=size, mode='nearest')[0]
             gt = F.pad(gt.long(), (0, width - size[1], 0, height - size[0]), value=ignore)

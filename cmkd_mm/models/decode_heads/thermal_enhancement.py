@@ -79,11 +79,11 @@ class ThermalEnhancementModule(BaseModule):
             last_pool = nn.AdaptiveMaxPool2d(tuple(pool_size))
             flatten_dim = pool_size[0] * pool_size[1]
         self.features = nn.Sequential(
-            nn.MaxPool2d(4), *_conv_bn_relu(in_channels, 1), nn.MaxPool2d(2),
-            *_conv_bn_relu(1, 1), last_pool)
+            nn.MaxPool2d(4), *_conv_bn_relu(in_channels, 1), nn.MaxPool2d(2), *_conv_bn_relu(1, 1),
+            last_pool)
         self.fc = nn.Sequential(
-            nn.Linear(flatten_dim, fc_channels), nn.BatchNorm1d(fc_channels),
-            nn.ReLU(inplace=True), nn.Linear(fc_channels, 1))
+            nn.Linear(flatten_dim, fc_channels), nn.BatchNorm1d(fc_channels), nn.ReLU(inplace=True),
+            nn.Linear(fc_channels, 1))
 
     def thermal(self, img: Tensor) -> Tensor:
         """Return the thermal channel of ``img`` in [0, 1], shape ``(N, 1, H, W)``."""

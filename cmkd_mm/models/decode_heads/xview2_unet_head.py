@@ -14,8 +14,7 @@ class ConvReLU(nn.Sequential):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__(
-            nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1),
-            nn.ReLU(inplace=True))
+            nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1), nn.ReLU(inplace=True))
 
 
 class UNetDecoderBlock(nn.Module):
@@ -78,8 +77,12 @@ class XView2UNetHead(BaseDecodeHead):
                  num_views: int = 1,
                  dropout_ratio: float = 0.0,
                  init_cfg=dict(
-                     type='Kaiming', layer='Conv2d', mode='fan_in', nonlinearity='relu',
-                     distribution='normal', bias=0.),
+                     type='Kaiming',
+                     layer='Conv2d',
+                     mode='fan_in',
+                     nonlinearity='relu',
+                     distribution='normal',
+                     bias=0.),
                  **kwargs) -> None:
         in_channels = list(in_channels)
         decoder_channels = list(decoder_channels)
@@ -144,4 +147,3 @@ class XView2UNetHead(BaseDecodeHead):
             acc = correct.mean() * 100 if correct.numel() else logits.new_tensor(0.)
             losses['acc_seg'] = acc.detach()
         return losses
-

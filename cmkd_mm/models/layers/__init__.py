@@ -3,6 +3,6 @@ from .bottleneck_mhsa import (AbsolutePositionEmbedding2d, BoTBlock, MultiHeadSe
 from .edge_module import CDCM, CSAM, EdgeModule
 
 __all__ = [
-    'AbsolutePositionEmbedding2d', 'BoTBlock', 'MultiHeadSelfAttention2d', 'make_bot_stack',
-    'CDCM', 'CSAM', 'EdgeModule'
+    'AbsolutePositionEmbedding2d', 'BoTBlock', 'MultiHeadSelfAttention2d', 'make_bot_stack', 'CDCM',
+    'CSAM', 'EdgeModule'
 ]

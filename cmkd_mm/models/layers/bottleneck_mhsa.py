@@ -58,7 +58,10 @@ class MultiHeadSelfAttention2d(nn.Module):
         dim_head (int): Channels per head.
     """
 
-    def __init__(self, in_channels: int, fmap_size: Tuple[int, int], heads: int = 4,
+    def __init__(self,
+                 in_channels: int,
+                 fmap_size: Tuple[int, int],
+                 heads: int = 4,
                  dim_head: int = 128) -> None:
         super().__init__()
         self.heads = heads
@@ -119,11 +122,11 @@ class BoTBlock(nn.Module):
         mid = out_channels // proj_factor
         inner = heads * dim_head
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, mid, 1, bias=False), nn.BatchNorm2d(mid),
-            nn.ReLU(inplace=True), MultiHeadSelfAttention2d(mid, fmap_size, heads, dim_head),
-            nn.AvgPool2d(2, ceil_mode=True) if downsample else nn.Identity(),
-            nn.BatchNorm2d(inner), nn.ReLU(inplace=True),
-            nn.Conv2d(inner, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels))
+            nn.Conv2d(in_channels, mid, 1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
+            MultiHeadSelfAttention2d(mid, fmap_size, heads, dim_head),
+            nn.AvgPool2d(2, ceil_mode=True) if downsample else nn.Identity(), nn.BatchNorm2d(inner),
+            nn.ReLU(inplace=True), nn.Conv2d(inner, out_channels, 1, bias=False),
+            nn.BatchNorm2d(out_channels))
         self.relu = nn.ReLU(inplace=True)
         self.init_weights()
 
@@ -163,6 +166,6 @@ def make_bot_stack(in_channels: int,
         first = i == 0
         size = (h, w) if first or not downsample else (-(-h // 2), -(-w // 2))
         blocks.append(
-            BoTBlock(in_channels if first else out_channels, out_channels, size, heads,
-                     dim_head, proj_factor, downsample and first))
+            BoTBlock(in_channels if first else out_channels, out_channels, size, heads, dim_head,
+                     proj_factor, downsample and first))
     return nn.Sequential(*blocks)

@@ -14,7 +14,9 @@ class CDCM(nn.Module):
         dilations (Sequence[int]): Dilations of the parallel 3x3 convs (CEKD: 5, 7, 9, 11).
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
                  dilations: Sequence[int] = (5, 7, 9, 11)) -> None:
         super().__init__()
         self.reduce = nn.Sequential(nn.ReLU(), nn.Conv2d(in_channels, out_channels, 1))
@@ -38,9 +40,9 @@ class CSAM(nn.Module):
 
     def __init__(self, channels: int, mid_channels: int = 4) -> None:
         super().__init__()
-        self.attention = nn.Sequential(
-            nn.ReLU(), nn.Conv2d(channels, mid_channels, 1),
-            nn.Conv2d(mid_channels, 1, 3, padding=1, bias=False), nn.Sigmoid())
+        self.attention = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, mid_channels, 1),
+                                       nn.Conv2d(mid_channels, 1, 3, padding=1, bias=False),
+                                       nn.Sigmoid())
         nn.init.zeros_(self.attention[1].bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -61,7 +63,9 @@ class EdgeModule(nn.Module):
         dilations (Sequence[int]): CDCM dilations.
     """
 
-    def __init__(self, in_channels: int, channels: int = None,
+    def __init__(self,
+                 in_channels: int,
+                 channels: int = None,
                  dilations: Sequence[int] = (5, 7, 9, 11)) -> None:
         super().__init__()
         channels = channels or in_channels

@@ -5,15 +5,13 @@ from .classification_losses import (ClassWeightedKLDivergence, InfoNCELoss,
                                     SortedFeatureMSELoss, inverse_frequency_weights)
 from .combo_loss import ComboLoss, DamageComboLoss
 from .edge_bce_loss import AutoWeightedEdgeBCELoss
+from .xview2_kd_losses import (BatchL2FeatureLoss, ReverseKLLoss, SoftBCELoss,
+                               TeacherWeightedLikelihoodLoss, channel_five2two)
 
 __all__ = [
     'AdversarialFeatureLoss', 'AutoWeightedEdgeBCELoss', 'PairwiseSimilarityLoss',
-    'PixelSoftCELoss', 'PseudoLabelCELoss',
-    'ClassWeightedKLDivergence', 'InfoNCELoss', 'LabelMixCrossEntropyLoss', 'SoftmaxFocalLoss',
-    'SortedFeatureMSELoss', 'inverse_frequency_weights'
+    'PixelSoftCELoss', 'PseudoLabelCELoss', 'ClassWeightedKLDivergence', 'InfoNCELoss',
+    'LabelMixCrossEntropyLoss', 'SoftmaxFocalLoss', 'SortedFeatureMSELoss',
+    'inverse_frequency_weights', 'ComboLoss', 'DamageComboLoss', 'BatchL2FeatureLoss',
+    'ReverseKLLoss', 'SoftBCELoss', 'TeacherWeightedLikelihoodLoss', 'channel_five2two'
 ]
-__all__ += ['ComboLoss', 'DamageComboLoss']
-from .xview2_kd_losses import (BatchL2FeatureLoss, ReverseKLLoss, SoftBCELoss,  # noqa: E402
-                               TeacherWeightedLikelihoodLoss, channel_five2two)
-__all__ += ['BatchL2FeatureLoss', 'ReverseKLLoss', 'SoftBCELoss',
-            'TeacherWeightedLikelihoodLoss', 'channel_five2two']

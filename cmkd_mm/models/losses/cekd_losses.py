@@ -218,8 +218,11 @@ class PseudoLabelCELoss(nn.Module):
             assert gt is not None, 'PseudoLabelCELoss(use_gt=True) needs `gt`.'
             labels = gt_labels(gt, preds_S.device)
             if preds_S.shape[2:] != labels.shape[1:]:
-                preds_S = F.interpolate(preds_S, size=labels.shape[1:], mode='bilinear',
-                                        align_corners=self.align_corners)
+                preds_S = F.interpolate(
+                    preds_S,
+                    size=labels.shape[1:],
+                    mode='bilinear',
+                    align_corners=self.align_corners)
         else:
             assert preds_T is not None, 'PseudoLabelCELoss(use_gt=False) needs `preds_T`.'
             _check_same_shape(preds_S, preds_T, 'PseudoLabelCELoss')

@@ -78,8 +78,7 @@ def _as_class_weight(class_weight) -> Optional[Union[str, List[float]]]:
     return list(class_weight)
 
 
-def _class_weight_tensor(class_weight, like: torch.Tensor,
-                         owner: str) -> Optional[torch.Tensor]:
+def _class_weight_tensor(class_weight, like: torch.Tensor, owner: str) -> Optional[torch.Tensor]:
     """``class_weight`` as a tensor on the device and dtype of ``like`` (None stays None)."""
     if class_weight == AUTO:
         raise RuntimeError(

@@ -120,8 +120,13 @@ class ComboLoss(nn.Module):
         rows = (lambda t: t) if self.per_image else (lambda t: t.reshape(1, -1))
         if self.weights.get('dice'):
             out['dice'] = dice_loss(
-                rows(prob * validf), rows(target * validf), weight=None, eps=self.eps,
-                reduction='mean', naive_dice=True, ignore_index=None)
+                rows(prob * validf),
+                rows(target * validf),
+                weight=None,
+                eps=self.eps,
+                reduction='mean',
+                naive_dice=True,
+                ignore_index=None)
         if self.weights.get('jaccard'):
             p, t = rows(prob * validf), rows(target * validf)
             inter = (p * t).sum(1)
@@ -226,7 +231,9 @@ class DamageComboLoss(nn.Module):
         self.channel_weights = [float(w) for w in channel_weights]
         self.combo = ComboLoss(
             weights=dict(dice=0.5, focal=2.0) if combo is None else combo,
-            per_image=per_image, gamma=gamma, eps=eps)
+            per_image=per_image,
+            gamma=gamma,
+            eps=eps)
         self.ce_weight = ce_weight
         self.loss_weight = loss_weight
         self.ignore_index = ignore_index
@@ -264,8 +271,8 @@ class DamageComboLoss(nn.Module):
         loss = pred.new_zeros(())
         for k, w in enumerate(self.channel_weights):
             if w:
-                loss = loss + w * self.combo.combine(
-                    pred[:, k].reshape(n, -1), onehot[:, k].reshape(n, -1), flat_valid)
+                loss = loss + w * self.combo.combine(pred[:, k].reshape(n, -1),
+                                                     onehot[:, k].reshape(n, -1), flat_valid)
         if self.ce_weight:
             if valid.any():
                 ce = F.cross_entropy(

@@ -214,8 +214,8 @@ class TeacherWeightedLikelihoodLoss(nn.Module):
         preds_T = _resize_to(preds_T, labels.shape[1:], self.align_corners)
         if mode == 'multi':
             onehot = _one_hot(labels, valid, preds_S.shape[1])
-            term = (F.softmax(preds_T / temp, dim=1) * F.log_softmax(preds_S / temp, dim=1) *
-                    onehot)
+            term = (
+                F.softmax(preds_T / temp, dim=1) * F.log_softmax(preds_S / temp, dim=1) * onehot)
             loss = -term.sum() / (valid.sum() * preds_S.shape[1]).clamp(min=1)
         else:
             if mode == 'five2two':
@@ -224,8 +224,8 @@ class TeacherWeightedLikelihoodLoss(nn.Module):
                 soft_S = torch.sigmoid(preds_S[:, 0] / temp)
             soft_T = torch.sigmoid(preds_T[:, 0] / temp)
             target = (labels > 0).to(soft_S.dtype) * valid
-            term = _binary_likelihood(soft_T, target) * torch.log(
-                self.eps + _binary_likelihood(soft_S, target))
+            term = _binary_likelihood(
+                soft_T, target) * torch.log(self.eps + _binary_likelihood(soft_S, target))
             loss = -(term * valid).sum() / valid.sum().clamp(min=1)
         return self.loss_weight * loss
 
@@ -351,10 +351,7 @@ class ReverseKLLoss(nn.Module):
         prob = torch.sigmoid(logits[:, :1] / self.temperature)
         return torch.cat((1 - prob, prob), dim=1)
 
-    def forward(self,
-                preds_S: Tensor,
-                preds_T: Tensor,
-                gt: Optional[GtType] = None) -> Tensor:
+    def forward(self, preds_S: Tensor, preds_T: Tensor, gt: Optional[GtType] = None) -> Tensor:
         """Compute the loss.
 
         Args:

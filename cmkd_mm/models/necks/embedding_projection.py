@@ -24,7 +24,9 @@ class EmbeddingProjection(BaseModule):
         init_cfg (dict, optional): Initialisation config, e.g. ``Pretrained``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels

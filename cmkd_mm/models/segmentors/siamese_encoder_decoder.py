@@ -69,4 +69,3 @@ class SiameseEncoderDecoder(EncoderDecoder):
         The seed's feature distillation uses ``cat(f(pre), f(post))`` of these.
         """
         return [self.backbone(view)[-1] for view in self.split_views(inputs)]
-

@@ -73,8 +73,7 @@ class InflatedPretrainedInit:
     def _state_dict(self) -> dict:
         try:
             if self.prefix is not None:
-                return _load_checkpoint_with_prefix(self.prefix, self.checkpoint,
-                                                    self.map_location)
+                return _load_checkpoint_with_prefix(self.prefix, self.checkpoint, self.map_location)
             ckpt = _load_checkpoint(self.checkpoint, map_location=self.map_location)
         except (OSError, ImportError, RuntimeError) as err:
             raise RuntimeError(
@@ -86,8 +85,10 @@ class InflatedPretrainedInit:
         return {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
 
     def __call__(self, module: torch.nn.Module) -> None:
-        print_log(f'load {self.prefix or "model"} from {self.checkpoint} (conv inflation: '
-                  f'{self.inflate})', logger='current')
+        print_log(
+            f'load {self.prefix or "model"} from {self.checkpoint} (conv inflation: '
+            f'{self.inflate})',
+            logger='current')
         # mmengine runs a non-``Pretrained`` init before the sub-modules' own ``init_weights``,
         # which would overwrite the loaded weights: let them initialise first, load on top, and
         # mark them initialised. Tensors the checkpoint lacks keep their proper init.
@@ -107,16 +108,20 @@ class InflatedPretrainedInit:
                 continue
             if self.inflate == 'mean':
                 state[key] = inflate_conv_weight(theirs, mine.shape[1])
-                print_log(f'inflated {key}: {tuple(theirs.shape)} -> {tuple(mine.shape)}',
-                          logger='current')
+                print_log(
+                    f'inflated {key}: {tuple(theirs.shape)} -> {tuple(mine.shape)}',
+                    logger='current')
             else:
                 del state[key]
-                print_log(f'{key}: {tuple(theirs.shape)} vs {tuple(mine.shape)}, kept random',
-                          logger='current')
+                print_log(
+                    f'{key}: {tuple(theirs.shape)} vs {tuple(mine.shape)}, kept random',
+                    logger='current')
         load_state_dict(module, state, strict=False, logger='current')
         for sub in module.modules():
             if isinstance(sub, BaseModule) and sub is not module:
                 sub._is_init = True
         if hasattr(module, '_params_init_info'):
-            update_init_info(module, init_info=f'{self.__class__.__name__}: load from '
-                             f'{self.checkpoint} (inflate={self.inflate})')
+            update_init_info(
+                module,
+                init_info=f'{self.__class__.__name__}: load from '
+                f'{self.checkpoint} (inflate={self.inflate})')

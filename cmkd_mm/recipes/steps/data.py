@@ -92,8 +92,11 @@ class XView2Masks(BaseStep):
     OUTPUTS = ('masks', )
     always_run = True
 
-    def __init__(self, name: str, splits: Sequence[str] = ('train', 'tier3', 'hold', 'test'),
-                 unclassified: Union[int, str] = 1, workers: int = 0) -> None:
+    def __init__(self,
+                 name: str,
+                 splits: Sequence[str] = ('train', 'tier3', 'hold', 'test'),
+                 unclassified: Union[int, str] = 1,
+                 workers: int = 0) -> None:
         super().__init__(name)
         self.splits = list(splits)
         self.unclassified = unclassified
@@ -104,20 +107,24 @@ class XView2Masks(BaseStep):
         written = {}
         for split in self.splits:
             if not osp.isdir(osp.join(ctx.data_root, split)):
-                print_log(f'{self.name}: no {split}/ under {ctx.data_root}, skipped',
-                          logger='current')
+                print_log(
+                    f'{self.name}: no {split}/ under {ctx.data_root}, skipped', logger='current')
                 continue
             stamp = osp.join(ctx.data_root, split, 'masks', '.xview2_masks.json')
             same = False
             if osp.isfile(stamp):
                 with open(stamp) as f:
                     same = json.load(f) == options
-            counts = write_xview2_masks(ctx.data_root, [split], unclassified=self.unclassified,
-                                        workers=self.workers, skip_existing=same)[split]
+            counts = write_xview2_masks(
+                ctx.data_root, [split],
+                unclassified=self.unclassified,
+                workers=self.workers,
+                skip_existing=same)[split]
             with open(stamp, 'w') as f:
                 json.dump(options, f)
-            print_log(f'{self.name}: {split}: {counts["pre"] + counts["post"]} masks written, '
-                      f'{counts["kept"]} kept, {counts["unlabeled"]} images without label',
-                      logger='current')
+            print_log(
+                f'{self.name}: {split}: {counts["pre"] + counts["post"]} masks written, '
+                f'{counts["kept"]} kept, {counts["unlabeled"]} images without label',
+                logger='current')
             written[split] = osp.join(ctx.data_root, split, 'masks')
         return dict(outputs=dict(masks=written), metrics={})

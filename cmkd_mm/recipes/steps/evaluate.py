@@ -56,8 +56,9 @@ class Evaluate(BaseStep):
         self.cfg_options = dict(cfg_options or {})
 
     def run(self, ctx, work_dir: str) -> Dict:
-        cfg = ctx.stage_config(ctx.resolve(self.inputs['config']), osp.join(work_dir, 'eval'),
-                               self.cfg_options, self.name)
+        cfg = ctx.stage_config(
+            ctx.resolve(self.inputs['config']), osp.join(work_dir, 'eval'), self.cfg_options,
+            self.name)
         for split, evaluator in self.evaluators.items():
             if evaluator is not None:
                 cfg[f'{split}_evaluator'] = _fill(copy.deepcopy(evaluator), stage_dir=work_dir)

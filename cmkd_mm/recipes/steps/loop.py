@@ -82,8 +82,7 @@ class Loop(BaseStep):
                                          f'per_iteration[{key!r}] has {len(values)} values for '
                                          f'{self.iterations} iterations')
                     options[key] = values[i]
-                step = RECIPE_STEPS.build(
-                    dict(spec, name=name, inputs=inputs, cfg_options=options))
+                step = RECIPE_STEPS.build(dict(spec, name=name, inputs=inputs, cfg_options=options))
                 steps.append(step)
                 for var, output in update.items():
                     if var not in carry:

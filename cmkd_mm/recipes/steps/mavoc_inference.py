@@ -44,11 +44,15 @@ class MAVOCInference(BaseStep):
         self.cfg_options = dict(cfg_options or {})
 
     def run(self, ctx, work_dir: str) -> Dict:
-        cfg = ctx.stage_config(ctx.resolve(self.inputs['config']), work_dir, self.cfg_options,
-                               self.name)
-        summary = mavoc_inference(cfg, ctx.resolve(self.inputs['checkpoint']), work_dir,
-                                  tta=self.tta, postprocess=self.postprocess)
+        cfg = ctx.stage_config(
+            ctx.resolve(self.inputs['config']), work_dir, self.cfg_options, self.name)
+        summary = mavoc_inference(
+            cfg,
+            ctx.resolve(self.inputs['checkpoint']),
+            work_dir,
+            tta=self.tta,
+            postprocess=self.postprocess)
         metrics = dict(val=summary['val']) if summary['val'] is not None else {}
-        return dict(outputs=dict(results=summary['results'],
-                                 summary=osp.join(work_dir, 'inference.json')),
-                    metrics=metrics)
+        return dict(
+            outputs=dict(results=summary['results'], summary=osp.join(work_dir, 'inference.json')),
+            metrics=metrics)

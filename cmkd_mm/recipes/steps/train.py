@@ -106,8 +106,8 @@ class Train(BaseStep):
 
     @property
     def outputs(self):
-        return ('best', 'last', 'config') + (('student', 'student_config')
-                                              if self.extract_student else ())
+        return ('best', 'last', 'config') + (
+            ('student', 'student_config') if self.extract_student else ())
 
     def summary(self) -> str:
         return f'Train {self.config}'
@@ -122,13 +122,12 @@ class Train(BaseStep):
         cfg.resume = resuming
         if resuming:
             cfg.load_from = None
-            print_log(f'{self.name}: resuming from {last_checkpoint(work_dir)}',
-                      logger='current')
+            print_log(f'{self.name}: resuming from {last_checkpoint(work_dir)}', logger='current')
         config_file = osp.join(work_dir, 'stage_config.py')
         cfg.dump(config_file)
         Runner.from_cfg(cfg).train()
-        outputs = dict(best=best_checkpoint(work_dir), last=last_checkpoint(work_dir),
-                       config=config_file)
+        outputs = dict(
+            best=best_checkpoint(work_dir), last=last_checkpoint(work_dir), config=config_file)
         if self.extract_student:
             outputs['student'], outputs['student_config'] = extract(
                 config_file, outputs['best'], osp.join(work_dir, 'student.pth'))

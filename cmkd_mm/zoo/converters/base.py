@@ -34,7 +34,8 @@ def load_source(path: str) -> 'OrderedDict[str, torch.Tensor]':
     return state
 
 
-def rename(state: Dict[str, torch.Tensor], rules: Sequence[Rule],
+def rename(state: Dict[str, torch.Tensor],
+           rules: Sequence[Rule],
            strict: bool = True) -> 'OrderedDict[str, torch.Tensor]':
     """Rename keys with the first matching ``(pattern, replacement)`` rule (``re.fullmatch``;
     the replacement may be a function of the match). A ``None`` replacement drops the key.
@@ -92,8 +93,10 @@ def check_complete(model: nn.Module, state: Dict[str, torch.Tensor],
     skip = [re.compile(p) for p in ignore]
     missing = [k for k in target if k not in state and not any(p.fullmatch(k) for p in skip)]
     unexpected = [k for k in state if k not in target]
-    shapes = [f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in target.items()
-              if k in state and tuple(state[k].shape) != tuple(v.shape)]
+    shapes = [
+        f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in target.items()
+        if k in state and tuple(state[k].shape) != tuple(v.shape)
+    ]
     problems: List[str] = []
     if missing:
         problems.append(f'{len(missing)} missing (e.g. {missing[:5]})')

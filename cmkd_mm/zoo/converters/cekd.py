@@ -16,8 +16,8 @@ from typing import Dict, List, Optional
 
 import torch
 
-from .base import (check_complete, fill_num_batches_tracked, load_source, rename,
-                   save_converted, target_model)
+from .base import (check_complete, fill_num_batches_tracked, load_source, rename, save_converted,
+                   target_model)
 
 SEED = 'lab-sun/CEKD@262ada2'
 #: Our model name -> the seed's class.
@@ -30,18 +30,30 @@ _TV = rf'(\d+\.(?:conv[123]\.weight|bn[123]\.(?:{_BN_KEYS})|downsample\.0\.weigh
       rf'downsample\.1\.(?:{_BN_KEYS})))'
 # Seed TransBottleneck -> our TransBottleneck (``body``: conv BN ReLU conv BN ReLU conv BN);
 # its ``upsample.0/1`` are our ``shortcut.0/1``.
-_TRANS = dict(conv1='body.0', bn1='body.1', conv2='body.3', bn2='body.4', conv3='body.6',
-              bn3='body.7')
+_TRANS = dict(
+    conv1='body.0', bn1='body.1', conv2='body.3', bn2='body.4', conv3='body.6', bn3='body.7')
 # Seed newEdgeSeg -> our EdgeModule.
 _EDGE = {
-    'skip2conv': 'stem.0', 'skip2bn': 'stem.1', 'cdcm.conv1': 'cdcm.reduce.1',
-    'cdcm.conv2_1': 'cdcm.branches.0', 'cdcm.conv2_2': 'cdcm.branches.1',
-    'cdcm.conv2_3': 'cdcm.branches.2', 'cdcm.conv2_4': 'cdcm.branches.3',
-    'csam.conv1': 'csam.attention.1', 'csam.conv2': 'csam.attention.2', 'conv1x1': 'classifier'
+    'skip2conv': 'stem.0',
+    'skip2bn': 'stem.1',
+    'cdcm.conv1': 'cdcm.reduce.1',
+    'cdcm.conv2_1': 'cdcm.branches.0',
+    'cdcm.conv2_2': 'cdcm.branches.1',
+    'cdcm.conv2_3': 'cdcm.branches.2',
+    'cdcm.conv2_4': 'cdcm.branches.3',
+    'csam.conv1': 'csam.attention.1',
+    'csam.conv2': 'csam.attention.2',
+    'conv1x1': 'classifier'
 }
 # Seed createMask.expweight (expWeightV2) -> our ThermalEnhancementModule.
-_MASK = dict(conv1='features.1', bn1='features.2', conv2='features.5', bn2='features.6',
-             fc1='fc.0', bn3='fc.1', fc2='fc.3')
+_MASK = dict(
+    conv1='features.1',
+    bn1='features.2',
+    conv2='features.5',
+    bn2='features.6',
+    fc1='fc.0',
+    bn3='fc.1',
+    fc2='fc.3')
 
 
 def _stream_rules(seed: str, ours: str) -> List[tuple]:
@@ -153,9 +165,12 @@ def convert_cekd_checkpoint(src: str, out: str, model: str, config: str) -> str:
         str: ``out``.
     """
     state = convert_cekd(load_source(src), model)
-    check_complete(target_model(config, 'teacher' if model == 'cenet' else 'student'),
-                   state)
-    meta = dict(source=osp.basename(src), seed=SEED, seed_model=SEED_MODELS[model],
-                config=config, converter='cmkd_mm.zoo.converters.cekd')
+    check_complete(target_model(config, 'teacher' if model == 'cenet' else 'student'), state)
+    meta = dict(
+        source=osp.basename(src),
+        seed=SEED,
+        seed_model=SEED_MODELS[model],
+        config=config,
+        converter='cmkd_mm.zoo.converters.cekd')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     return save_converted(state, out, meta)

@@ -28,8 +28,8 @@ from typing import Dict, Iterable, Optional
 
 import torch
 
-from .base import (check_complete, fill_num_batches_tracked, load_source, rename,
-                   save_converted, target_model)
+from .base import (check_complete, fill_num_batches_tracked, load_source, rename, save_converted,
+                   target_model)
 
 SEED = ('Hansxsourse/Cross-Modality-Knowledge-Distillation-for-Multi-modal-Aerial-View-Object-'
         'Classification@89b6c03')
@@ -95,7 +95,9 @@ def load_ntire2021(path: str) -> 'OrderedDict[str, torch.Tensor]':
             f'weights_only=False).state_dict(), \'{stem}_state_dict.pth\')"') from err
 
 
-def convert_ntire2021_checkpoint(src: str, out: str, config: str,
+def convert_ntire2021_checkpoint(src: str,
+                                 out: str,
+                                 config: str,
                                  meta: Optional[dict] = None) -> str:
     """Convert a seed checkpoint for the model of ``config`` and save it.
 

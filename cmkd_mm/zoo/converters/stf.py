@@ -27,8 +27,8 @@ from typing import Dict
 
 import torch
 
-from .base import (check_complete, fill_num_batches_tracked, load_source, rename,
-                   save_converted, target_model)
+from .base import (check_complete, fill_num_batches_tracked, load_source, rename, save_converted,
+                   target_model)
 
 #: torchvision's ``FrozenBatchNorm2d`` eps in the COCO detectors (``overwrite_eps(model, 0.0)``).
 SEED_BN_EPS = 0.0
@@ -67,7 +67,8 @@ def fold_bn_eps(state: Dict[str, torch.Tensor], src_eps: float, dst_eps: float) 
         state[weight_key] = state[weight_key] * scale
 
 
-def convert_stf(state: Dict[str, torch.Tensor], num_classes: int = 1,
+def convert_stf(state: Dict[str, torch.Tensor],
+                num_classes: int = 1,
                 src_bn_eps: float = SEED_BN_EPS,
                 dst_bn_eps: float = MMDET_BN_EPS) -> 'OrderedDict[str, torch.Tensor]':
     """Convert a seed (torchvision ``fasterrcnn_resnet50_fpn``) state dict to mmdet's
@@ -154,7 +155,10 @@ def convert_stf_checkpoint(src: str, out: str, config: str) -> str:
     num_classes = model.roi_head.bbox_head.num_classes
     state = convert_stf(load_source(src), num_classes)
     check_complete(model, state)
-    meta = dict(source=osp.basename(src), config=config, num_classes=num_classes,
-                converter='cmkd_mm.zoo.converters.stf',
-                bn_eps=dict(seed=SEED_BN_EPS, ours=MMDET_BN_EPS))
+    meta = dict(
+        source=osp.basename(src),
+        config=config,
+        num_classes=num_classes,
+        converter='cmkd_mm.zoo.converters.stf',
+        bn_eps=dict(seed=SEED_BN_EPS, ours=MMDET_BN_EPS))
     return save_converted(state, out, meta)

@@ -37,10 +37,14 @@ _SAME = rf'conv[123]\.weight|bn[123]\.{_BN}|downsample\.0\.weight|downsample\.1\
 _STAGES = {r'conv2\.1': 'layer1', 'conv3': 'layer2', 'conv4': 'layer3', 'conv5': 'layer4'}
 # Seed decoder ConvRelu (its ``layer.0`` is the Conv2d) -> our head module.
 _DECODER = {
-    'conv6': 'blocks.0.up_conv', 'conv6_2': 'blocks.0.fuse_conv',
-    'conv7': 'blocks.1.up_conv', 'conv7_2': 'blocks.1.fuse_conv',
-    'conv8': 'blocks.2.up_conv', 'conv8_2': 'blocks.2.fuse_conv',
-    'conv9': 'blocks.3.up_conv', 'conv9_2': 'blocks.3.fuse_conv',
+    'conv6': 'blocks.0.up_conv',
+    'conv6_2': 'blocks.0.fuse_conv',
+    'conv7': 'blocks.1.up_conv',
+    'conv7_2': 'blocks.1.fuse_conv',
+    'conv8': 'blocks.2.up_conv',
+    'conv8_2': 'blocks.2.fuse_conv',
+    'conv9': 'blocks.3.up_conv',
+    'conv9_2': 'blocks.3.fuse_conv',
     'conv10': 'final_conv',
 }
 
@@ -59,7 +63,8 @@ def _rules() -> list:
     return rules
 
 
-def convert_xview2(state: Dict[str, torch.Tensor], model: str,
+def convert_xview2(state: Dict[str, torch.Tensor],
+                   model: str,
                    rgb_input: bool = True) -> 'OrderedDict[str, torch.Tensor]':
     """Rename a seed state dict to the cmkd_mm xView2 SE-ResNeXt50 UNet.
 
@@ -109,7 +114,10 @@ def convert_xview2(state: Dict[str, torch.Tensor], model: str,
     return out
 
 
-def convert_xview2_checkpoint(src: str, out: str, model: str, config: str,
+def convert_xview2_checkpoint(src: str,
+                              out: str,
+                              model: str,
+                              config: str,
                               rgb_input: bool = True) -> str:
     """Convert a seed checkpoint file, check it fills ``config``'s model, save it.
 
@@ -126,7 +134,9 @@ def convert_xview2_checkpoint(src: str, out: str, model: str, config: str,
     state = convert_xview2(load_source(src), model, rgb_input)
     check_complete(target_model(config), state)
     meta = dict(
-        source=osp.basename(src), seed_model=model, config=config,
-        converter='cmkd_mm.zoo.converters.xview2', input_channel_order='rgb' if rgb_input
-        else 'bgr')
+        source=osp.basename(src),
+        seed_model=model,
+        config=config,
+        converter='cmkd_mm.zoo.converters.xview2',
+        input_channel_order='rgb' if rgb_input else 'bgr')
     return save_converted(state, out, meta)

@@ -12,8 +12,8 @@ load_modalities = dict(sar=dict(to_gray=True, bit_depth=8), eo=dict(to_gray=True
 # image_id: the submission's id; ood: the OOD flag when a label file has one.
 meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction', 'image_id', 'ood')
-pack = dict(type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs',
-                                                      meta_keys=meta_keys))
+pack = dict(
+    type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs', meta_keys=meta_keys))
 # The seed transforms each modality on its own (own random draws, own size).
 # SAR train: Resize((52, 52)) -> RandomRotation(15) -> RandomResizedCrop(48) -> h/v flips.
 # EO train: Resize((30, 30)). The seed also applies AutoAugment with the CIFAR-10 policy of
@@ -29,8 +29,13 @@ train_pipeline = [
         transforms=[
             dict(type='mmpretrain.Resize', scale=(52, 52)),
             # uniform angle in [-15, 15] degrees, nearest, zero fill (torchvision's defaults)
-            dict(type='mmpretrain.Rotate', magnitude_range=(0, 15), magnitude_std='inf',
-                 prob=1.0, random_negative_prob=0.5, pad_val=0),
+            dict(
+                type='mmpretrain.Rotate',
+                magnitude_range=(0, 15),
+                magnitude_std='inf',
+                prob=1.0,
+                random_negative_prob=0.5,
+                pad_val=0),
             dict(type='mmpretrain.RandomResizedCrop', scale=48),
             dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
             dict(type='mmpretrain.RandomFlip', prob=0.5, direction='vertical'),
@@ -64,8 +69,12 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type, data_root=data_root, layout='2021', split='train',
-        modalities=('sar', 'eo'), pipeline=train_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        layout='2021',
+        split='train',
+        modalities=('sar', 'eo'),
+        pipeline=train_pipeline))
 # Validation on the paired valid chips. The challenge gives them without labels: put the
 # reference labels (image_id,class_id or img_name,class_id rows) in valid_labels.csv, or point
 # the val dataset at a held-out part of the training data (e.g. ann_file + modality_dirs).
@@ -75,8 +84,13 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type, data_root=data_root, layout='2021', split='valid',
-        modalities=('sar', 'eo'), label_file='valid_labels.csv', pipeline=test_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        layout='2021',
+        split='valid',
+        modalities=('sar', 'eo'),
+        label_file='valid_labels.csv',
+        pipeline=test_pipeline))
 # Unlabeled test chips (predictions for the results.csv submission).
 test_dataloader = dict(
     batch_size=512,
@@ -84,8 +98,12 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type, data_root=data_root, layout='2021', split='test',
-        modalities=('sar', 'eo'), pipeline=test_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        layout='2021',
+        split='test',
+        modalities=('sar', 'eo'),
+        pipeline=test_pipeline))
 # Top-1, per-class accuracy (and a confusion matrix with out_dir). The test chips have no labels:
 # the test metric writes the submission (image_id,class_id) when given a submission_file, e.g.
 # --cfg-options test_evaluator.submission_file=work_dirs/NAME/results.csv
@@ -100,5 +118,4 @@ modality_stats = dict(sar='auto', eo='auto')
 # 0.2913437 / 0.12694514, SAR 0.4062625 / 0.12694514): right only for the seed's training set.
 # To use them: data_preprocessor.modalities=_base_.seed_modality_stats in a config of yours.
 seed_modality_stats = dict(
-    sar=dict(mean=[103.5969375], std=[32.3710107]),
-    eo=dict(mean=[74.2926435], std=[32.3710107]))
+    sar=dict(mean=[103.5969375], std=[32.3710107]), eo=dict(mean=[74.2926435], std=[32.3710107]))

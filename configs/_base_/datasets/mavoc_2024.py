@@ -11,8 +11,8 @@ data_root = 'data/mavoc2024/'
 load_modalities = dict(sar=dict(to_gray=3, bit_depth=8), eo=dict(to_gray=3, bit_depth=8))
 meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction', 'image_id', 'ood')
-pack = dict(type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs',
-                                                      meta_keys=meta_keys))
+pack = dict(
+    type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs', meta_keys=meta_keys))
 # Train: Resize(224) -> RandomHorizontalFlip -> RandomVerticalFlip -> rotation by one of
 # 90/180/270 degrees (always), run on SAR and EO independently as the seed does.
 train_pipeline = [
@@ -29,12 +29,30 @@ train_pipeline = [
             dict(
                 type='RandomChoice',
                 transforms=[
-                    [dict(type='mmpretrain.Rotate', angle=90., prob=1.0,
-                          random_negative_prob=0.0, pad_val=0)],
-                    [dict(type='mmpretrain.Rotate', angle=180., prob=1.0,
-                          random_negative_prob=0.0, pad_val=0)],
-                    [dict(type='mmpretrain.Rotate', angle=270., prob=1.0,
-                          random_negative_prob=0.0, pad_val=0)],
+                    [
+                        dict(
+                            type='mmpretrain.Rotate',
+                            angle=90.,
+                            prob=1.0,
+                            random_negative_prob=0.0,
+                            pad_val=0)
+                    ],
+                    [
+                        dict(
+                            type='mmpretrain.Rotate',
+                            angle=180.,
+                            prob=1.0,
+                            random_negative_prob=0.0,
+                            pad_val=0)
+                    ],
+                    [
+                        dict(
+                            type='mmpretrain.Rotate',
+                            angle=270.,
+                            prob=1.0,
+                            random_negative_prob=0.0,
+                            pad_val=0)
+                    ],
                 ]),
         ]),
     pack,
@@ -58,8 +76,12 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type, data_root=data_root, layout='2024', split='train',
-        modalities=('sar', 'eo'), pipeline=train_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        layout='2024',
+        split='train',
+        modalities=('sar', 'eo'),
+        pipeline=train_pipeline))
 # SAR validation chips; labels and OOD flags come from validation_reference.csv when it exists
 # (OOD chips of no known class get gt_label -1).
 val_dataloader = dict(
@@ -68,8 +90,12 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type, data_root=data_root, layout='2024', split='valid',
-        modalities=('sar', ), pipeline=test_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        layout='2024',
+        split='valid',
+        modalities=('sar', ),
+        pipeline=test_pipeline))
 # The flat SAR test folder (Gotcha<id>.png, unlabeled).
 test_dataloader = dict(
     batch_size=64,
@@ -77,8 +103,12 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type, data_root=data_root, layout='2024', split='test',
-        modalities=('sar', ), pipeline=test_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        layout='2024',
+        split='test',
+        modalities=('sar', ),
+        pipeline=test_pipeline))
 # Top-1 and per-class accuracy of the in-distribution chips; with OOD flags (val) also the AUROC
 # of the max-softmax score and the PBVS total 0.75 * accuracy + 0.25 * AUROC. The test metric
 # writes the submission (image_id,class_id,score) when given a submission_file.

@@ -3,8 +3,7 @@ dataset_type = 'MFNetDataset'
 data_root = 'data/MFNet/'
 crop_size = (480, 640)  # (h, w) of the padded batch
 modalities = dict(
-    rgb=dict(channels=[0, 1, 2], bit_depth=8),
-    thermal=dict(channels=[3], bit_depth=8))
+    rgb=dict(channels=[0, 1, 2], bit_depth=8), thermal=dict(channels=[3], bit_depth=8))
 train_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure

@@ -4,9 +4,7 @@ dataset_type = 'PST900Dataset'
 data_root = 'data/PST900/'
 crop_size = (720, 1280)  # (h, w) of the padded batch
 num_classes = 5
-modalities = dict(
-    rgb=dict(num_channels=3, bit_depth=8),
-    thermal=dict(num_channels=1, bit_depth=8))
+modalities = dict(rgb=dict(num_channels=3, bit_depth=8), thermal=dict(num_channels=1, bit_depth=8))
 train_pipeline = [
     dict(type='LoadModalities', modalities=modalities, same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure

@@ -7,8 +7,7 @@
 dataset_type = 'STFDataset'
 data_root = 'data/stf/'
 modality_dirs = dict(
-    rgb='cam_stereo_left_lut', gated0='gated0_10bit', gated1='gated1_10bit',
-    gated2='gated2_10bit')
+    rgb='cam_stereo_left_lut', gated0='gated0_10bit', gated1='gated1_10bit', gated2='gated2_10bit')
 modalities = dict(
     gated0=dict(num_channels=1, bit_depth=10),
     gated1=dict(num_channels=1, bit_depth=10),
@@ -24,8 +23,11 @@ meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'fl
              'flip_direction')
 # No training augmentation, as in the seed.
 train_pipeline = [
-    dict(type='LoadModalities', modalities=modalities, ref_modality='gated0',
-         same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
+    dict(
+        type='LoadModalities',
+        modalities=modalities,
+        ref_modality='gated0',
+        same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='RegisterModalities', windows=registration_windows),
     dict(type='MultiModalResize', scale=input_size, keep_ratio=False),

@@ -16,14 +16,15 @@ _load = [
     dict(type='LoadXView2Masks'),
 ]
 _pack = dict(
-    type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs'),
+    type='PackMultiModalInputs',
+    packer=dict(type='mmseg.PackSegInputs'),
     extra_seg_fields=dict(gt_loc_map='gt_loc', gt_dmg_map='gt_dmg'))
 # The seed's rare photometric changes, per image (each modality draws its own).
 _photometric = dict(
-    type='ApplyToModalities', modalities=['pre', 'post'],
+    type='ApplyToModalities',
+    modalities=['pre', 'post'],
     transforms=[
-        dict(type='RandomApply', transforms=[dict(type='mmseg.PhotoMetricDistortion')],
-             prob=0.03),
+        dict(type='RandomApply', transforms=[dict(type='mmseg.PhotoMetricDistortion')], prob=0.03),
         dict(type='RandomApply', transforms=[dict(type='mmseg.CLAHE')], prob=0.01),
     ])
 # Localisation (train_teacher_building): flips, rot90, shift, rotate/scale, the crop with the
@@ -33,10 +34,20 @@ loc_train_pipeline = _load + [
     dict(type='MultiModalRandomFlip', prob=0.5, direction='vertical'),
     dict(type='MultiModalRandomRot90', prob=0.95),
     dict(type='MultiModalShiftScaleRotate', shift=320, prob=0.1, border='reflect101'),
-    dict(type='MultiModalShiftScaleRotate', angle=10, scale_range=(0.9, 1.1), center_jitter=320,
-         prob=0.1, border='reflect101'),
-    dict(type='XView2ContentCrop', crop_size=crop_size, scale_range=(1 / 1.1, 1 / 0.9),
-         prob=0.7, tries=(1, 5), score='loc'),
+    dict(
+        type='MultiModalShiftScaleRotate',
+        angle=10,
+        scale_range=(0.9, 1.1),
+        center_jitter=320,
+        prob=0.1,
+        border='reflect101'),
+    dict(
+        type='XView2ContentCrop',
+        crop_size=crop_size,
+        scale_range=(1 / 1.1, 1 / 0.9),
+        prob=0.7,
+        tries=(1, 5),
+        score='loc'),
     _photometric,
     dict(type='XView2Targets', task='loc'),
     _pack,
@@ -47,10 +58,20 @@ damage_train_pipeline = _load + [
     dict(type='MultiModalRandomFlip', prob=0.5, direction='vertical'),
     dict(type='MultiModalRandomRot90', prob=0.95),
     dict(type='MultiModalShiftScaleRotate', shift=320, prob=0.2, border='reflect101'),
-    dict(type='MultiModalShiftScaleRotate', angle=10, scale_range=(0.9, 1.1), center_jitter=320,
-         prob=0.8, border='reflect101'),
-    dict(type='XView2ContentCrop', crop_size=crop_size, scale_range=(1 / 1.15, 1 / 0.85),
-         prob=0.9, tries=(1, 5), score='damage'),
+    dict(
+        type='MultiModalShiftScaleRotate',
+        angle=10,
+        scale_range=(0.9, 1.1),
+        center_jitter=320,
+        prob=0.8,
+        border='reflect101'),
+    dict(
+        type='XView2ContentCrop',
+        crop_size=crop_size,
+        scale_range=(1 / 1.15, 1 / 0.85),
+        prob=0.9,
+        tries=(1, 5),
+        score='damage'),
     _photometric,
     dict(type='XView2Targets', task='damage', dilate=5),
     _pack,
@@ -65,8 +86,11 @@ loc_train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type, data_root=data_root, splits=('train', 'tier3'),
-        holdout=dict(_holdout, part='train'), expect_size=tile_size,
+        type=dataset_type,
+        data_root=data_root,
+        splits=('train', 'tier3'),
+        holdout=dict(_holdout, part='train'),
+        expect_size=tile_size,
         pipeline=loc_train_pipeline))
 loc_val_dataloader = dict(
     batch_size=1,
@@ -74,20 +98,26 @@ loc_val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type, data_root=data_root, splits=('train', 'tier3'),
-        holdout=dict(_holdout, part='val'), expect_size=tile_size, pipeline=loc_test_pipeline))
+        type=dataset_type,
+        data_root=data_root,
+        splits=('train', 'tier3'),
+        holdout=dict(_holdout, part='val'),
+        expect_size=tile_size,
+        pipeline=loc_test_pipeline))
 loc_test_dataloader = dict(
     loc_val_dataloader,
-    dataset=dict(type=dataset_type, data_root=data_root, splits=('test', ),
-                 expect_size=tile_size, pipeline=loc_test_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        splits=('test', ),
+        expect_size=tile_size,
+        pipeline=loc_test_pipeline))
 damage_train_dataloader = dict(
     loc_train_dataloader,
     batch_size=8,
-    dataset=dict(loc_train_dataloader['dataset'], oversample=True,
-                 pipeline=damage_train_pipeline))
+    dataset=dict(loc_train_dataloader['dataset'], oversample=True, pipeline=damage_train_pipeline))
 damage_val_dataloader = dict(
-    loc_val_dataloader,
-    dataset=dict(loc_val_dataloader['dataset'], pipeline=damage_test_pipeline))
+    loc_val_dataloader, dataset=dict(loc_val_dataloader['dataset'], pipeline=damage_test_pipeline))
 damage_test_dataloader = dict(
     loc_test_dataloader,
     dataset=dict(loc_test_dataloader['dataset'], pipeline=damage_test_pipeline))

@@ -52,8 +52,7 @@ eknet = dict(
     _scope_='mmseg',
     type='EnhancedEncoderDecoder',
     backbone=dict(
-        stream, in_channels=1,
-        init_cfg=dict(type='InflatedPretrained', checkpoint=imagenet_r50)),
+        stream, in_channels=1, init_cfg=dict(type='InflatedPretrained', checkpoint=imagenet_r50)),
     decode_head=decoder,
     # The thermal channel arrives as T / 255 (seed normalisation, mfnet_cekd.py), so mean=0,
     # std=1, max_value=1 give T in [0, 1]. pool_size=None is CEKD's fixed weight head for

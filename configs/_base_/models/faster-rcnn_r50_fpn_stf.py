@@ -6,8 +6,9 @@ _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 # The seed starts from torchvision's COCO Faster R-CNN; this is mmdet's COCO counterpart. It is
 # loaded by the whole detector's init_cfg (InflatedPretrained), which inflates conv1 for inputs
 # with more than 3 channels; the one-class box head is left to its own init.
-coco_detector_ckpt = ('https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/'
-                      'faster_rcnn_r50_fpn_1x_coco/faster_rcnn_r50_fpn_1x_coco_20200130-047c8118.pth')
+coco_detector_ckpt = (
+    'https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/'
+    'faster_rcnn_r50_fpn_1x_coco/faster_rcnn_r50_fpn_1x_coco_20200130-047c8118.pth')
 model = dict(
     init_cfg=dict(type='InflatedPretrained', checkpoint=coco_detector_ckpt, inflate='mean'),
     backbone=dict(frozen_stages=-1, init_cfg=None),

@@ -70,7 +70,6 @@ classifier = dict(
         type='LogitClsHead',
         num_classes=10,
         in_channels=encoder['feat_dim'],
-        loss=dict(
-            type='SoftmaxFocalLoss', gamma=0.5, detach_focal_weight=True, loss_weight=1.0),
+        loss=dict(type='SoftmaxFocalLoss', gamma=0.5, detach_focal_weight=True, loss_weight=1.0),
         topk=(1, )))
 cls_preprocessor = dict(type='mmpretrain.ClsDataPreprocessor')

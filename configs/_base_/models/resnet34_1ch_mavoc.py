@@ -27,8 +27,7 @@ classifier = dict(
         in_channels=1,
         out_indices=(3, ),
         style='pytorch',
-        init_cfg=dict(
-            type='InflatedPretrained', checkpoint=imagenet_r34, inflate='random')),
+        init_cfg=dict(type='InflatedPretrained', checkpoint=imagenet_r34, inflate='random')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',
@@ -37,7 +36,10 @@ classifier = dict(
         # The seed's "mixup": lam * CE_w(out, y) + (1 - lam) * CE_w(out, y[perm]) on clean
         # outputs, lam ~ Beta(1, 1). mix_labels=False gives plain class-weighted CE.
         loss=dict(
-            type='LabelMixCrossEntropyLoss', class_weight=mavoc_class_weight, mix_labels=True,
-            alpha=1.0, loss_weight=1.0),
+            type='LabelMixCrossEntropyLoss',
+            class_weight=mavoc_class_weight,
+            mix_labels=True,
+            alpha=1.0,
+            loss_weight=1.0),
         topk=(1, )))
 cls_preprocessor = dict(type='mmpretrain.ClsDataPreprocessor')

@@ -16,8 +16,13 @@ default_hooks = dict(
     check_pipeline=dict(type='CheckEvalPipelineHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2, save_best='mIoU',
+        type='CheckpointHook',
+        by_epoch=True,
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='mIoU',
         rule='greater'),
     visualization=dict(
-        type='MultiModalSegVisualizationHook', modality='thermal',
+        type='MultiModalSegVisualizationHook',
+        modality='thermal',
         modality_cfg=dict(channels=[3], bit_depth=8)))

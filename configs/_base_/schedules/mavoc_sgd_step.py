@@ -13,6 +13,9 @@ default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='accuracy/top1',
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='accuracy/top1',
         rule='greater'))
 randomness = dict(seed=2019)  # the seed's seed

@@ -4,8 +4,7 @@
 # (configs/_base_/models/njust-kmg_mavoc2024.py). Includes mmpretrain's default runtime.
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 max_epochs = 100
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.))
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)
 ]

@@ -5,8 +5,7 @@ _base_ = 'mmdet::_base_/default_runtime.py'
 # validation (COCO mAP) every epoch keeping the best checkpoint; early stop 5 epochs after the
 # best one; at most 100 epochs.
 optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=1000),
     dict(type='StepLR', step_size=5, gamma=0.1, by_epoch=True, begin=0, end=100)
@@ -18,10 +17,11 @@ test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='coco/bbox_mAP',
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='coco/bbox_mAP',
         rule='greater'))
-custom_hooks = [
-    dict(type='EarlyStoppingHook', monitor='coco/bbox_mAP', rule='greater', patience=5)
-]
+custom_hooks = [dict(type='EarlyStoppingHook', monitor='coco/bbox_mAP', rule='greater', patience=5)]
 # The seed's batch is 4 on one GPU (tools/train.py --auto-scale-lr scales lr to yours).
 auto_scale_lr = dict(enable=False, base_batch_size=4)

@@ -12,8 +12,10 @@ optim_wrapper = dict(optimizer=dict(lr=1e-5))
 param_scheduler = [
     dict(
         type='MultiStepLR',
-        milestones=[1, 2, 3, 4, 5, 7, 9, 11, 17, 23, 29, 33, 47, 50, 60, 70, 90, 110, 130,
-                    150, 170, 180, 190],
+        milestones=[
+            1, 2, 3, 4, 5, 7, 9, 11, 17, 23, 29, 33, 47, 50, 60, 70, 90, 110, 130, 150, 170, 180,
+            190
+        ],
         gamma=0.5,
         by_epoch=True,
         begin=0,

@@ -13,9 +13,14 @@ default_hooks = dict(
     check_pipeline=dict(type='CheckEvalPipelineHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2, save_best='auto',
+        type='CheckpointHook',
+        by_epoch=True,
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='auto',
         rule='greater'),
     # --show-dir: pre | post | prediction | ground truth per tile
     visualization=dict(
-        type='MultiModalSegVisualizationHook', modality=['pre', 'post'],
+        type='MultiModalSegVisualizationHook',
+        modality=['pre', 'post'],
         modality_cfg=dict(channels=[0, 1, 2], bit_depth=8)))

@@ -8,6 +8,7 @@ from cmkd_mm.datasets.samplers import ClassBalancedSampler
 
 
 class Labels:
+
     def __init__(self, labels):
         self.labels = list(labels)
 
@@ -39,8 +40,9 @@ def test_reproducible_per_epoch_and_different_across_epochs():
 
 def test_ranks_split_one_draw():
     data = Labels([0, 1] * 50)
-    with mock.patch('cmkd_mm.datasets.samplers.class_balanced_sampler.get_dist_info',
-                    side_effect=[(0, 2), (1, 2)]):
+    with mock.patch(
+            'cmkd_mm.datasets.samplers.class_balanced_sampler.get_dist_info',
+            side_effect=[(0, 2), (1, 2)]):
         r0 = ClassBalancedSampler(data, seed=1)
         r1 = ClassBalancedSampler(data, seed=1)
     whole = ClassBalancedSampler(data, seed=1)

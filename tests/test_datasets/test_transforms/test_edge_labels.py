@@ -120,8 +120,8 @@ def test_precomputed_file_preferred(tmp_path):
     # A full-size stored map is brought to the requested scale.
     cv2.imwrite(path, seg_to_edge(seg) * 255)
     r = GenerateEdgeLabels()(dict(gt_seg_map=seg, edge_map_path=path))
-    np.testing.assert_array_equal(
-        r['gt_edge_map'], GenerateEdgeLabels()(dict(gt_seg_map=seg))['gt_edge_map'])
+    np.testing.assert_array_equal(r['gt_edge_map'],
+                                  GenerateEdgeLabels()(dict(gt_seg_map=seg))['gt_edge_map'])
     missing = str(tmp_path / 'nope.png')
     with pytest.raises(FileNotFoundError, match='nope.png'):
         GenerateEdgeLabels()(dict(gt_seg_map=seg, edge_map_path=missing))
@@ -130,8 +130,14 @@ def test_precomputed_file_preferred(tmp_path):
 def sample(seg):
     h, w = seg.shape
     rgb = np.dstack([seg * 100] * 3).astype(np.uint8)
-    return dict(modalities=['rgb'], ref_modality='rgb', rgb=rgb, img_shape=(h, w),
-                ori_shape=(h, w), gt_seg_map=seg, seg_fields=[])
+    return dict(
+        modalities=['rgb'],
+        ref_modality='rgb',
+        rgb=rgb,
+        img_shape=(h, w),
+        ori_shape=(h, w),
+        gt_seg_map=seg,
+        seg_fields=[])
 
 
 @pytest.mark.parametrize('direction', ['horizontal', 'vertical'])

@@ -10,9 +10,8 @@ import pytest
 from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 
-from cmkd_mm.datasets.transforms import (MultiModalPad, MultiModalRandomCrop,
-                                         MultiModalRandomFlip, MultiModalRandomRotate,
-                                         MultiModalResize)
+from cmkd_mm.datasets.transforms import (MultiModalPad, MultiModalRandomCrop, MultiModalRandomFlip,
+                                         MultiModalRandomRotate, MultiModalResize)
 
 W, H = 80, 64
 BOX = (24, 16, 48, 40)  # x0, y0, x1, y1 in rgb (reference) pixels
@@ -40,11 +39,18 @@ def sample():
     mask = np.zeros((1, H, W), np.uint8)
     mask[0, y0:y1, x0:x1] = 1
     return dict(
-        modalities=['rgb', 'thermal'], ref_modality='rgb', rgb=rgb, thermal=thermal,
-        img_shape=(H, W), ori_shape=(H, W), gt_seg_map=seg, gt_edge_map=edge,
+        modalities=['rgb', 'thermal'],
+        ref_modality='rgb',
+        rgb=rgb,
+        thermal=thermal,
+        img_shape=(H, W),
+        ori_shape=(H, W),
+        gt_seg_map=seg,
+        gt_edge_map=edge,
         seg_fields=['gt_seg_map', 'gt_edge_map'],
         gt_bboxes=HorizontalBoxes(np.array([BOX], np.float32)),
-        gt_bboxes_labels=np.array([1]), gt_ignore_flags=np.array([False]),
+        gt_bboxes_labels=np.array([1]),
+        gt_ignore_flags=np.array([False]),
         gt_masks=BitmapMasks(mask, H, W))
 
 
@@ -52,11 +58,11 @@ def assert_together(r, tol=1.5):
     box = r['gt_bboxes'].tensor.numpy()[0]
     ref_w = r['rgb'].shape[1]
     np.testing.assert_allclose(region(r['rgb']), box, atol=tol)
-    np.testing.assert_allclose(region(r['thermal'], r['thermal'].shape[1] / ref_w), box,
-                               atol=2 * tol)
+    np.testing.assert_allclose(
+        region(r['thermal'], r['thermal'].shape[1] / ref_w), box, atol=2 * tol)
     np.testing.assert_allclose(region(r['gt_seg_map']), box, atol=tol)
-    np.testing.assert_allclose(region(r['gt_edge_map'], r['gt_edge_map'].shape[1] / ref_w), box,
-                               atol=4 * tol)
+    np.testing.assert_allclose(
+        region(r['gt_edge_map'], r['gt_edge_map'].shape[1] / ref_w), box, atol=4 * tol)
     np.testing.assert_allclose(region(r['gt_masks'].masks[0]), box, atol=tol)
     assert r['rgb'].dtype == np.uint8 and r['thermal'].dtype == np.uint16
     assert r['rgb'].ndim == 3 and r['thermal'].ndim == 3 and r['thermal'].shape[2] == 1
@@ -67,8 +73,11 @@ def test_flip(direction):
     r = MultiModalRandomFlip(prob=1.0, direction=direction)(sample())
     assert r['flip'] and r['flip_direction'] == direction
     x0, y0, x1, y1 = BOX
-    expect = {'horizontal': (W - x1, y0, W - x0, y1), 'vertical': (x0, H - y1, x1, H - y0),
-              'diagonal': (W - x1, H - y1, W - x0, H - y0)}[direction]
+    expect = {
+        'horizontal': (W - x1, y0, W - x0, y1),
+        'vertical': (x0, H - y1, x1, H - y0),
+        'diagonal': (W - x1, H - y1, W - x0, H - y0)
+    }[direction]
     np.testing.assert_allclose(r['gt_bboxes'].tensor.numpy()[0], expect)
     assert_together(r)
 

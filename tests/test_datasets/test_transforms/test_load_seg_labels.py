@@ -23,10 +23,10 @@ def test_same_map_as_mmseg_load_annotations(tmp_path, reduce_zero_label):
     labels = np.random.default_rng(0).integers(0, 9, (12, 16), dtype=np.uint8)
     labels[0, :3] = 255
     path = _write(tmp_path / 'label.png', labels)
-    theirs = LoadAnnotations()(dict(seg_map_path=path, reduce_zero_label=reduce_zero_label,
-                                    seg_fields=[]))
-    ours = LoadSegLabels()(dict(seg_map_path=path, reduce_zero_label=reduce_zero_label,
-                                seg_fields=[]))
+    theirs = LoadAnnotations()(
+        dict(seg_map_path=path, reduce_zero_label=reduce_zero_label, seg_fields=[]))
+    ours = LoadSegLabels()(
+        dict(seg_map_path=path, reduce_zero_label=reduce_zero_label, seg_fields=[]))
     assert ours['gt_seg_map'].dtype == np.uint8
     np.testing.assert_array_equal(ours['gt_seg_map'], theirs['gt_seg_map'])
     assert ours['seg_fields'] == ['gt_seg_map']
@@ -71,5 +71,5 @@ def test_truncated_empty_and_missing_label_files_are_named(tmp_path):
 def test_zero_byte_modality_file_is_named(tmp_path):
     (tmp_path / 'thermal.png').write_bytes(b'')
     with pytest.raises(ValueError, match=r'thermal.png: empty file \(0 bytes\)'):
-        LoadModalities(dict(thermal={}))(dict(modality_paths=dict(
-            thermal=str(tmp_path / 'thermal.png'))))
+        LoadModalities(dict(thermal={}))(
+            dict(modality_paths=dict(thermal=str(tmp_path / 'thermal.png'))))

@@ -10,10 +10,11 @@ from cmkd_mm.datasets.transforms import ApplyToModalities, LoadModalities, PackM
 @pytest.fixture
 def chips(tmp_path):
     rng = np.random.default_rng(0)
-    arrays = dict(rgb=rng.integers(0, 255, (31, 30, 3), dtype=np.uint8),
-                  gray=rng.integers(0, 255, (57, 56, 1), dtype=np.uint8),
-                  rgba=rng.integers(0, 255, (8, 9, 4), dtype=np.uint8),
-                  gray16=rng.integers(0, 4000, (6, 7, 3), dtype=np.uint16))
+    arrays = dict(
+        rgb=rng.integers(0, 255, (31, 30, 3), dtype=np.uint8),
+        gray=rng.integers(0, 255, (57, 56, 1), dtype=np.uint8),
+        rgba=rng.integers(0, 255, (8, 9, 4), dtype=np.uint8),
+        gray16=rng.integers(0, 4000, (6, 7, 3), dtype=np.uint16))
     paths = {}
     for name, arr in arrays.items():
         paths[name] = str(tmp_path / f'{name}.png')
@@ -24,8 +25,9 @@ def chips(tmp_path):
 
 def test_to_gray_uses_rgb2gray_weights(chips):
     paths, arrays = chips
-    t = LoadModalities(dict(eo=dict(to_gray=True, num_channels=1), sar=dict(to_gray=True),
-                            deep=dict(to_gray=True)))
+    t = LoadModalities(
+        dict(
+            eo=dict(to_gray=True, num_channels=1), sar=dict(to_gray=True), deep=dict(to_gray=True)))
     r = t(dict(modality_paths=dict(eo=paths['rgb'], sar=paths['gray'], deep=paths['gray16'])))
     assert r['eo'].shape == (31, 30, 1) and r['eo'].dtype == np.uint8
     np.testing.assert_array_equal(r['eo'][..., 0], cv2.cvtColor(arrays['rgb'], cv2.COLOR_RGB2GRAY))
@@ -58,22 +60,33 @@ def test_repeated_channels_make_three_channel_grey(chips):
 
 
 def _sample():
-    return dict(modalities=['sar', 'eo'], ref_modality='sar',
-                sar=np.arange(57 * 56, dtype=np.uint16).reshape(57, 56, 1).astype(np.uint8),
-                eo=np.zeros((31, 30, 1), np.uint8), img_shape=(57, 56), ori_shape=(57, 56),
-                img_path='sar.png', gt_label=3)
+    return dict(
+        modalities=['sar', 'eo'],
+        ref_modality='sar',
+        sar=np.arange(57 * 56, dtype=np.uint16).reshape(57, 56, 1).astype(np.uint8),
+        eo=np.zeros((31, 30, 1), np.uint8),
+        img_shape=(57, 56),
+        ori_shape=(57, 56),
+        img_path='sar.png',
+        gt_label=3)
 
 
 def test_keep_size_false_allows_mmpretrain_resizing():
     t = ApplyToModalities(
-        modalities=['sar'], keep_size=False,
-        transforms=[dict(type='mmpretrain.Resize', scale=(52, 52)),
-                    dict(type='mmpretrain.RandomResizedCrop', scale=48)])
+        modalities=['sar'],
+        keep_size=False,
+        transforms=[
+            dict(type='mmpretrain.Resize', scale=(52, 52)),
+            dict(type='mmpretrain.RandomResizedCrop', scale=48)
+        ])
     r = t(_sample())
     assert r['sar'].shape == (48, 48, 1) and r['eo'].shape == (31, 30, 1)
     assert r['img_shape'] == (48, 48) and 'img' not in r
-    r = ApplyToModalities(modalities=['eo'], keep_size=False,
-                          transforms=[dict(type='mmpretrain.Resize', scale=(30, 30))])(r)
+    r = ApplyToModalities(
+        modalities=['eo'],
+        keep_size=False,
+        transforms=[dict(type='mmpretrain.Resize', scale=(30, 30))])(
+            r)
     assert r['eo'].shape == (30, 30, 1)
     assert r['img_shape'] == (48, 48)  # still the reference modality's
     assert r['scale'] == (52, 52)  # the size meta of the other modality is not kept
@@ -84,8 +97,8 @@ def test_keep_size_false_allows_mmpretrain_resizing():
 
 
 def test_keep_size_default_still_rejects_resizing():
-    t = ApplyToModalities(modalities=['sar'],
-                          transforms=[dict(type='mmpretrain.Resize', scale=(52, 52))])
+    t = ApplyToModalities(
+        modalities=['sar'], transforms=[dict(type='mmpretrain.Resize', scale=(52, 52))])
     assert t.keep_size
     with pytest.raises(ValueError, match='changed the size of "sar".*keep_size=False'):
         t(_sample())
@@ -97,7 +110,9 @@ def test_keep_size_false_refuses_spatial_annotations(key):
     s[key] = np.zeros((57, 56), np.uint8)
     if key == 'gt_edge_map':
         s['seg_fields'] = [key]
-    t = ApplyToModalities(modalities=['eo'], keep_size=False,
-                          transforms=[dict(type='mmpretrain.Resize', scale=(30, 30))])
+    t = ApplyToModalities(
+        modalities=['eo'],
+        keep_size=False,
+        transforms=[dict(type='mmpretrain.Resize', scale=(30, 30))])
     with pytest.raises(ValueError, match=f'keep_size=False.*{key}'):
         t(s)

@@ -24,9 +24,14 @@ class _Shrink(BaseTransform):
 
 
 def _sample():
-    return dict(modalities=['rgb', 'thermal'], ref_modality='rgb',
-                rgb=np.zeros((4, 5, 3), np.uint8), thermal=np.zeros((4, 5, 1), np.uint8),
-                img_shape=(4, 5), ori_shape=(4, 5), img_path='x.png')
+    return dict(
+        modalities=['rgb', 'thermal'],
+        ref_modality='rgb',
+        rgb=np.zeros((4, 5, 3), np.uint8),
+        thermal=np.zeros((4, 5, 1), np.uint8),
+        img_shape=(4, 5),
+        ori_shape=(4, 5),
+        img_path='x.png')
 
 
 def test_apply_only_to_named():

@@ -63,8 +63,8 @@ def test_register_errors():
 
 def test_stf_window_aligns_a_far_point_seen_by_both_cameras():
     """A point at infinity along a ray lands on the same registered pixel in both cameras."""
-    rgb, gated = scale_camera(CAMERAS['cam_stereo_left'], 0.25), scale_camera(CAMERAS['gated'],
-                                                                              0.25)
+    rgb, gated = scale_camera(CAMERAS['cam_stereo_left'],
+                              0.25), scale_camera(CAMERAS['gated'], 0.25)
     win = camera_window(rgb, gated)
     ray = (0.05, -0.02)  # (x/z, y/z)
     u_g, v_g = gated['cx'] + gated['fx'] * ray[0], gated['cy'] + gated['fy'] * ray[1]

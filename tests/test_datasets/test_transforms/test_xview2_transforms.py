@@ -23,8 +23,8 @@ pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory):
-    return make_xview2_demo(str(tmp_path_factory.mktemp('xview2_tf')),
-                            splits=dict(train=4, test=1), size=64, seed=1)
+    return make_xview2_demo(
+        str(tmp_path_factory.mktemp('xview2_tf')), splits=dict(train=4, test=1), size=64, seed=1)
 
 
 def tiles(root, split='train'):
@@ -48,10 +48,12 @@ def test_rasterize_polygon_with_hole():
     np.testing.assert_array_equal(out, expected)
     # rounding (np.round, half to even), a MultiPolygon, a later building over an earlier one,
     # and a part outside the image
-    multi = MultiPolygon([Polygon([(0.4, 0.4), (2.4, 0.4), (2.4, 1.6), (0.4, 1.6)]),
-                          Polygon([(6, 6), (12, 6), (12, 12), (6, 12)])])
-    out = rasterize_polygons((9, 10), [(multi, None), (Polygon(ring), None)],
-                             lambda s: 1 if s is None else 9)
+    multi = MultiPolygon([
+        Polygon([(0.4, 0.4), (2.4, 0.4), (2.4, 1.6), (0.4, 1.6)]),
+        Polygon([(6, 6), (12, 6), (12, 12), (6, 12)])
+    ])
+    out = rasterize_polygons((9, 10), [(multi, None), (Polygon(ring), None)], lambda s: 1
+                             if s is None else 9)
     expected = np.zeros((9, 10), np.uint8)
     expected[0:3, 0:3] = 1
     expected[6:9, 6:10] = 1
@@ -66,8 +68,13 @@ def test_rasterize_polygon_with_hole():
 
 def _reference_masks(info, shape):
     """Straight from the JSON with cv2, polygon by polygon."""
-    values = {'no-damage': 1, 'minor-damage': 2, 'major-damage': 3, 'destroyed': 4,
-              'un-classified': 1}
+    values = {
+        'no-damage': 1,
+        'minor-damage': 2,
+        'major-damage': 3,
+        'destroyed': 4,
+        'un-classified': 1
+    }
     out = {}
     from shapely import wkt
     for phase in ('pre', 'post'):
@@ -125,14 +132,17 @@ def test_mask_errors(demo, tmp_path):
     mask_path = osp.join(root, 'train', 'masks', stem + '.png')
     cv2.imwrite(mask_path, np.zeros((32, 64), np.uint8))
     info = tiles(root)[0]
-    with pytest.raises(ValueError, match=stem + r'\.png: mask is 64x32 \(w x h\) but the pre '
-                       r'image is 64x64'):
+    with pytest.raises(
+            ValueError, match=stem + r'\.png: mask is 64x32 \(w x h\) but the pre '
+            r'image is 64x64'):
         load(info)
     cv2.imwrite(mask_path, np.full((64, 64), 7, np.uint8))
     with pytest.raises(ValueError, match=stem + r'\.png: post mask values \[7\]'):
         load(info)
-    with pytest.raises(ValueError, match=r'_pre_disaster\.png: image is 64x64 \(w x h\), '
-                       r'expect_size is 1024x1024'):
+    with pytest.raises(
+            ValueError,
+            match=r'_pre_disaster\.png: image is 64x64 \(w x h\), '
+            r'expect_size is 1024x1024'):
         load(info, expect_size=(1024, 1024))
     test_info = tiles(root, 'test')[0]
     test_info['label_paths'] = dict(pre=None, post=None)
@@ -177,8 +187,10 @@ def test_damage_targets(dilate):
     for _ in range(25):
         y, x = rng.integers(0, 36), rng.integers(0, 44)
         dmg[y:y + rng.integers(1, 5), x:x + rng.integers(1, 5)] = rng.choice([1, 2, 3, 4, 255])
-    results = dict(gt_dmg_map=dmg.copy(), gt_loc_map=(dmg > 0).astype(np.uint8),
-                   seg_fields=['gt_loc_map', 'gt_dmg_map'])
+    results = dict(
+        gt_dmg_map=dmg.copy(),
+        gt_loc_map=(dmg > 0).astype(np.uint8),
+        seg_fields=['gt_loc_map', 'gt_dmg_map'])
     out = XView2Targets('damage', dilate=dilate)(results)
     np.testing.assert_array_equal(out['gt_seg_map'], _seed_target(dmg, dilate))
     np.testing.assert_array_equal(out['gt_dmg_map'], dmg)  # the raw map is kept
@@ -191,9 +203,15 @@ def _results(h=64, w=64):
     pre = np.zeros((h, w, 3), np.uint8)
     post = np.zeros((h, w, 3), np.uint8)
     loc = np.zeros((h, w), np.uint8)
-    return dict(pre=pre, post=post, modalities=['pre', 'post'], ref_modality='pre',
-                gt_loc_map=loc, gt_dmg_map=loc.copy(), seg_fields=['gt_loc_map', 'gt_dmg_map'],
-                img_shape=(h, w))
+    return dict(
+        pre=pre,
+        post=post,
+        modalities=['pre', 'post'],
+        ref_modality='pre',
+        gt_loc_map=loc,
+        gt_dmg_map=loc.copy(),
+        seg_fields=['gt_loc_map', 'gt_dmg_map'],
+        img_shape=(h, w))
 
 
 def _best_window(score, side):
@@ -208,7 +226,7 @@ def test_content_crop_picks_the_richest_window(mode):
     r = _results()
     r['gt_loc_map'][5:9, 40:50] = 1
     r['gt_loc_map'][44:54, 6:16] = 1  # the biggest group of buildings
-    r['gt_dmg_map'][5:9, 40:50] = 2   # minor: weight 5 * 40 beats 1 * 100
+    r['gt_dmg_map'][5:9, 40:50] = 2  # minor: weight 5 * 40 beats 1 * 100
     r['gt_dmg_map'][44:54, 6:16] = 1
     r['pre'][..., 0] = r['gt_loc_map'] * 200
     r['post'][..., 1] = r['gt_dmg_map'] * 50
@@ -243,22 +261,24 @@ def test_rot90_replace_and_affine_keep_alignment():
     out = MultiModalRandomRot90(prob=1.)(r)
     assert out['rot90_k'] in (1, 2, 3) and out['img_shape'] == out['pre'].shape[:2]
     np.testing.assert_array_equal(out['pre'][..., 2], out['gt_loc_map'] * 255)
-    np.testing.assert_array_equal(
-        out['gt_dmg_map'], np.rot90(np.zeros((32, 48), np.uint8), out['rot90_k']))
+    np.testing.assert_array_equal(out['gt_dmg_map'],
+                                  np.rot90(np.zeros((32, 48), np.uint8), out['rot90_k']))
     out['post'] = out['post'] + 1
     out = ReplaceModality(prob=1.)(out)
     np.testing.assert_array_equal(out['pre'], out['post'])
     warp = MultiModalShiftScaleRotate(shift=0, angle=0, prob=1.)
-    np.testing.assert_array_equal(warp.matrix((32, 48), (32, 48), (0, 0), 0, 1, (0, 0)),
-                                  [[1, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(
+        warp.matrix((32, 48), (32, 48), (0, 0), 0, 1, (0, 0)), [[1, 0, 0], [0, 1, 0]])
     r = _results(32, 48)
     r['gt_loc_map'][10:20, 10:30] = 1
     r['pre'][..., 0] = r['gt_loc_map'] * 255
     out = MultiModalShiftScaleRotate(shift=6, prob=1.)(r)  # a pure shift: exact
     dx, dy = out['affine']['shift']
     m = np.float32([[1, 0, dx], [0, 1, dy]])
-    moved = cv2.warpAffine(np.pad(np.ones((10, 20), np.uint8), ((10, 12), (10, 18))), m,
-                           (48, 32), flags=cv2.INTER_NEAREST)
+    moved = cv2.warpAffine(
+        np.pad(np.ones((10, 20), np.uint8), ((10, 12), (10, 18))),
+        m, (48, 32),
+        flags=cv2.INTER_NEAREST)
     np.testing.assert_array_equal(out['gt_loc_map'], moved)
     assert ((out['pre'][..., 0] > 127) == (out['gt_loc_map'] > 0)).mean() > 0.97
     r = _results(32, 48)
@@ -273,8 +293,9 @@ def test_rot90_replace_and_affine_keep_alignment():
 def test_pack_extra_fields(demo):
     info = tiles(demo)[0]
     r = XView2Targets('loc')(load(info))
-    pack = PackMultiModalInputs(packer=dict(type='mmseg.PackSegInputs'),
-                                extra_seg_fields=dict(gt_loc_map='gt_loc', gt_dmg_map='gt_dmg'))
+    pack = PackMultiModalInputs(
+        packer=dict(type='mmseg.PackSegInputs'),
+        extra_seg_fields=dict(gt_loc_map='gt_loc', gt_dmg_map='gt_dmg'))
     out = pack(r)
     sample = out['data_samples']
     assert sample.tile_id == info['tile_id']

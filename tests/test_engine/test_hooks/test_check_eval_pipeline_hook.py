@@ -6,7 +6,6 @@ import pytest
 from mmengine.runner import Runner
 
 from cmkd_mm.datasets.pipeline_inspection import label_resized_before_eval, loading_pipeline
-
 from ...conftest import tiny_cfg
 
 LOAD = dict(type='LoadModalities', modalities=dict(thermal=dict(channels=[3])))
@@ -33,8 +32,10 @@ def test_refused_before_the_first_iteration(mfnet_demo_root, tmp_path):
     assert cfg.default_hooks.check_pipeline == dict(type='CheckEvalPipelineHook')
     pipeline = cfg.val_dataloader.dataset.pipeline
     cfg.val_dataloader.dataset.pipeline = pipeline[:-1] + [RESIZE, pipeline[-1]]
-    with pytest.raises(ValueError, match=r'val_dataloader pipeline: LoadSegLabels comes before '
-                       r'MultiModalResize.*Load the label after the resize'):
+    with pytest.raises(
+            ValueError,
+            match=r'val_dataloader pipeline: LoadSegLabels comes before '
+            r'MultiModalResize.*Load the label after the resize'):
         Runner.from_cfg(cfg).train()
     assert not any(f.endswith('.pth') for f in os.listdir(tmp_path))
     assert not osp.exists(osp.join(tmp_path, 'last_checkpoint'))

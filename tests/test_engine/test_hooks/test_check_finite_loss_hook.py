@@ -19,7 +19,7 @@ class BreaksAtIter(BaseModel):
     def forward(self, inputs, data_samples=None, mode='loss'):
         self.calls += 1
         out = self.linear(inputs).mean()
-        fine = out ** 2
+        fine = out**2
         broken = out * float('nan') if self.calls >= self.at else out.abs()
         return dict(loss_fit=fine, loss_aux=broken)
 
@@ -27,14 +27,20 @@ class BreaksAtIter(BaseModel):
 def test_nan_term_stops_training_and_the_last_checkpoint_loads(tmp_path):
     data = [dict(inputs=torch.randn(2)) for _ in range(8)]
     runner = Runner(
-        model=BreaksAtIter(at=3), work_dir=str(tmp_path),
-        train_dataloader=dict(dataset=data, sampler=dict(type='DefaultSampler', shuffle=False),
-                              batch_size=1, collate_fn=dict(type='default_collate')),
+        model=BreaksAtIter(at=3),
+        work_dir=str(tmp_path),
+        train_dataloader=dict(
+            dataset=data,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=1,
+            collate_fn=dict(type='default_collate')),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         train_cfg=dict(by_epoch=False, max_iters=8),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),
-                           logger=dict(type='LoggerHook', interval=1)),
-        custom_hooks=[dict(type='CheckFiniteLossHook')], default_scope='mmengine')
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
+        custom_hooks=[dict(type='CheckFiniteLossHook')],
+        default_scope='mmengine')
     with pytest.raises(FloatingPointError, match=r'iteration 3 .*loss_aux = nan.*iter_2.pth'):
         runner.train()
     assert not (tmp_path / 'iter_3.pth').exists()

@@ -22,8 +22,7 @@ class Labels:
 
 
 def _runner(labels, model):
-    return SimpleNamespace(model=model,
-                           train_dataloader=SimpleNamespace(dataset=Labels(labels)))
+    return SimpleNamespace(model=model, train_dataloader=SimpleNamespace(dataset=Labels(labels)))
 
 
 def test_auto_weights_come_from_the_training_counts():

@@ -31,14 +31,17 @@ def _model():
 def _weights(hook, model, epoch=0, it=0):
     runner = SimpleNamespace(model=model, epoch=epoch, iter=it)
     hook.before_train_iter(runner, 0)
-    return (model.distiller.distill_losses.loss_nce.loss_weight,
-            model.head.loss_module.loss_weight)
+    return (model.distiller.distill_losses.loss_nce.loss_weight, model.head.loss_module.loss_weight)
 
 
 def test_alpha_schedule_by_epoch():
-    hook = HOOKS.build(dict(type='LossWeightScheduleHook', schedule={
-        'distiller.distill_losses.loss_nce.loss_weight': [(0, 0.8), (10, 0.5)],
-        'head.loss_module.loss_weight': [(10, 0.5), (0, 0.2)]}))  # any order
+    hook = HOOKS.build(
+        dict(
+            type='LossWeightScheduleHook',
+            schedule={
+                'distiller.distill_losses.loss_nce.loss_weight': [(0, 0.8), (10, 0.5)],
+                'head.loss_module.loss_weight': [(10, 0.5), (0, 0.2)]
+            }))  # any order
     model = _model()
     assert _weights(hook, model, epoch=0, it=500) == (0.8, 0.2)
     assert _weights(hook, model, epoch=9) == (0.8, 0.2)
@@ -48,16 +51,21 @@ def test_alpha_schedule_by_epoch():
 
 
 def test_by_iteration_and_value_before_the_first_start():
-    hook = HOOKS.build(dict(type='LossWeightScheduleHook', by_epoch=False,
-                            schedule={'head.loss_module.loss_weight': [(100, 0.3)]}))
+    hook = HOOKS.build(
+        dict(
+            type='LossWeightScheduleHook',
+            by_epoch=False,
+            schedule={'head.loss_module.loss_weight': [(100, 0.3)]}))
     model = _model()
     assert _weights(hook, model, epoch=5, it=99)[1] == 1.0  # the configured value stays
     assert _weights(hook, model, epoch=0, it=100)[1] == 0.3
 
 
 def test_bad_path_and_schedule():
-    hook = HOOKS.build(dict(type='LossWeightScheduleHook',
-                            schedule={'distiller.distill_losses.loss_kl.loss_weight': [(0, 1)]}))
+    hook = HOOKS.build(
+        dict(
+            type='LossWeightScheduleHook',
+            schedule={'distiller.distill_losses.loss_kl.loss_weight': [(0, 1)]}))
     with pytest.raises(AttributeError, match='has no "loss_kl"'):
         hook.before_train(SimpleNamespace(model=_model()))
     with pytest.raises(ValueError, match='start >= 0'):
@@ -68,11 +76,13 @@ def test_switches_the_joint_stage2_weights_in_a_run(mavoc2024_demo_root, tmp_pat
     cfg = tiny_cfg(JOINT, mavoc2024_demo_root, str(tmp_path), iters=2)
     assert cfg.custom_hooks[0].schedule == {
         'distiller.distill_losses.loss_nce.loss_weight': [(0, 0.8), (10, 0.5)],
-        'teacher.head.loss_module.loss_weight': [(0, 0.2), (10, 0.5)]}
+        'teacher.head.loss_module.loss_weight': [(0, 0.2), (10, 0.5)]
+    }
     cfg.custom_hooks[0].by_epoch = False  # switch after the first iteration instead of epoch 10
     cfg.custom_hooks[0].schedule = {
         'distiller.distill_losses.loss_nce.loss_weight': [(0, 0.8), (1, 0.5)],
-        'teacher.head.loss_module.loss_weight': [(0, 0.2), (1, 0.5)]}
+        'teacher.head.loss_module.loss_weight': [(0, 0.2), (1, 0.5)]
+    }
     runner = Runner.from_cfg(cfg)
     algorithm = runner.model
     assert algorithm.distiller.distill_losses.loss_nce.loss_weight == 0.8

@@ -12,7 +12,6 @@ from mmengine.registry import DATASETS, DefaultScope
 
 from cmkd_mm.engine.hooks import ModalityStatsFromDataHook
 from cmkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
-
 from ...conftest import ROOT
 
 CONFIG = osp.join(ROOT, 'configs', 'classification', 'kd1_sar-to-eo_mavoc2021_demo.py')
@@ -34,8 +33,8 @@ def test_auto_stats_are_those_of_the_training_chips(mavoc_demo_root):
     assert cfg.model.data_preprocessor.modalities == dict(sar='auto', eo='auto')
     assert dict(type='ModalityStatsFromDataHook') in cfg.custom_hooks
     cfg.train_dataloader.dataset.data_root = mavoc_demo_root
-    pre = MultiModalDataPreprocessor(modalities=dict(sar='auto', eo='auto'),
-                                     views=dict(student=['eo'], teacher=['sar']))
+    pre = MultiModalDataPreprocessor(
+        modalities=dict(sar='auto', eo='auto'), views=dict(student=['eo'], teacher=['sar']))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         ModalityStatsFromDataHook().before_train(_runner(cfg, torch.nn.ModuleList([pre])))
     for name in ('sar', 'eo'):
@@ -60,6 +59,7 @@ def test_max_samples_are_evenly_spaced(mavoc_demo_root):
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
     picked = np.concatenate([
         cv2.imread(dataset.get_data_info(i)['modality_paths']['eo'],
-                   cv2.IMREAD_UNCHANGED).reshape(-1) for i in (0, 10, 19)]).astype(np.float64)
+                   cv2.IMREAD_UNCHANGED).reshape(-1) for i in (0, 10, 19)
+    ]).astype(np.float64)
     assert stats['eo'][0][0] == pytest.approx(picked.mean(), rel=1e-6)
     assert stats['eo'][1][0] == pytest.approx(picked.std(), rel=1e-6)

@@ -6,7 +6,6 @@ import numpy as np
 from mmengine.runner import Runner
 
 from cmkd_mm.engine.hooks import to_display
-
 from ...conftest import load_tool, tiny_cfg
 
 
@@ -29,8 +28,7 @@ def test_test_tool_prints_coco_map_and_draws_every_modality(stf_demo_root, tmp_p
         'test_dataloader.batch_size=1', 'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False', 'model.test_cfg.rcnn.score_thr=0.0'
     ])
-    for key in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m',
-                'bbox_mAP_l'):
+    for key in ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l'):
         # COCO reports -1 for a size range without ground truth
         assert metrics[f'coco/{key}'] == -1. or 0. <= metrics[f'coco/{key}'] <= 1.
     assert 0. <= metrics['coco/bbox_mAP'] <= 1.

@@ -14,8 +14,6 @@ from cmkd_mm.apis.test_config import visualization_hook_args
 from cmkd_mm.datasets import MFNetDataset
 from cmkd_mm.engine.hooks import MultiModalSegVisualizationHook
 
-
-
 PALETTE = np.array(MFNetDataset.METAINFO['palette'], np.uint8)
 H, W = 48, 64
 
@@ -45,8 +43,8 @@ def labels(shape=(H, W)):
 
 def data_sample(root, pred, gt, name='00006D'):
     path = osp.join(root, 'images', name + '.png')
-    ds = SegDataSample(metainfo=dict(img_path=path, ori_shape=(H, W),
-                                     modality_paths=dict(rgb=path, thermal=path)))
+    ds = SegDataSample(
+        metainfo=dict(img_path=path, ori_shape=(H, W), modality_paths=dict(rgb=path, thermal=path)))
     ds.pred_sem_seg = PixelData(data=torch.from_numpy(pred)[None])
     ds.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
     return ds
@@ -85,8 +83,7 @@ def test_prediction_of_another_size_is_resized_nearest(mfnet_demo_root, tmp_path
     hook = MultiModalSegVisualizationHook(draw=True, test_out_dir='vis')
     small_pred, _ = labels((H // 2, W // 2))
     pred, gt = labels()
-    hook.after_test_iter(runner(tmp_path), 0, {},
-                         [data_sample(mfnet_demo_root, small_pred, gt)])
+    hook.after_test_iter(runner(tmp_path), 0, {}, [data_sample(mfnet_demo_root, small_pred, gt)])
     picture = read_rgb(osp.join(str(tmp_path), 't', 'vis', '00006D.png'))
     assert picture.shape == (H, 3 * W, 3)
     assert (picture[:, W:2 * W] == PALETTE[np.repeat(np.repeat(small_pred, 2, 0), 2, 1)]).all()
@@ -103,7 +100,9 @@ def test_other_modality_options_and_bad_options(mfnet_demo_root, tmp_path):
 
     # several modalities, one panel each (xView2: pre | post | prediction | ground truth)
     hook = MultiModalSegVisualizationHook(
-        draw=True, test_out_dir='vis2', modality=['rgb', 'thermal'],
+        draw=True,
+        test_out_dir='vis2',
+        modality=['rgb', 'thermal'],
         modality_cfg=dict(channels=[0, 1, 2]))
     hook.after_test_iter(runner(tmp_path), 0, {}, [data_sample(mfnet_demo_root, pred, gt)])
     picture = read_rgb(osp.join(str(tmp_path), 't', 'vis2', '00006D.png'))

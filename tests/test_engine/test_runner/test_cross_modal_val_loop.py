@@ -39,8 +39,15 @@ def test_frozen_teacher_is_evaluated_once(loop, monkeypatch):
     step = loop.algorithm.teacher_val_step
     monkeypatch.setattr(loop.algorithm, 'teacher_val_step',
                         lambda data: calls.append(1) or step(data))
-    answers = iter([{'coco/bbox_mAP': 0.25}, {'coco/bbox_mAP': 0.5}, {'coco/bbox_mAP': 0.3},
-                    {'coco/bbox_mAP': 0.35}])
+    answers = iter([{
+        'coco/bbox_mAP': 0.25
+    }, {
+        'coco/bbox_mAP': 0.5
+    }, {
+        'coco/bbox_mAP': 0.3
+    }, {
+        'coco/bbox_mAP': 0.35
+    }])
     monkeypatch.setattr(loop.evaluator, 'evaluate', lambda size: next(answers))
     results = [loop.run() for _ in range(3)]
     assert len(calls) == len(loop.dataloader)  # one pass over the val set in 3 validations

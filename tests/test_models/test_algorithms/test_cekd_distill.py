@@ -34,8 +34,9 @@ def batch(n=2):
         s.gt_sem_seg = PixelData(data=torch.randint(0, 9, (1, H, W)))
         s.set_metainfo(dict(img_shape=(H, W), ori_shape=(H, W)))
         samples.append(s)
-    inputs = dict(rgb=[torch.randint(0, 256, (3, H, W), dtype=torch.uint8) for _ in range(n)],
-                  thermal=[torch.randint(0, 256, (1, H, W), dtype=torch.uint8) for _ in range(n)])
+    inputs = dict(
+        rgb=[torch.randint(0, 256, (3, H, W), dtype=torch.uint8) for _ in range(n)],
+        thermal=[torch.randint(0, 256, (1, H, W), dtype=torch.uint8) for _ in range(n)])
     return dict(inputs=inputs, data_samples=samples)
 
 
@@ -43,8 +44,8 @@ def capture(model, names):
     seen, handles = {}, []
     for name in names:
         module = model.get_submodule(name)
-        handles.append(module.register_forward_hook(
-            lambda m, i, o, name=name: seen.__setitem__(name, o)))
+        handles.append(
+            module.register_forward_hook(lambda m, i, o, name=name: seen.__setitem__(name, o)))
     return seen, handles
 
 
@@ -58,8 +59,9 @@ def test_cekd_losses_match_the_formulas_on_the_recorded_tensors(algorithm):
     for h in hs + ht:
         h.remove()
 
-    assert set(losses) == {'distill.loss_sim', 'distill.loss_kdce', 'distill.loss_hint',
-                           'distill.loss_seg'}  # no ground-truth loss, as in CEKD
+    assert set(losses) == {
+        'distill.loss_sim', 'distill.loss_kdce', 'distill.loss_hint', 'distill.loss_seg'
+    }  # no ground-truth loss, as in CEKD
     assert not algorithm.teacher.training  # frozen teacher in eval mode
 
     f_s, f_t = seen_s['backbone'][-1], seen_t['backbone'][-1]
@@ -70,8 +72,7 @@ def test_cekd_losses_match_the_formulas_on_the_recorded_tensors(algorithm):
     z_s, z_t = seen_s['decode_head.deconv1'], seen_t['decode_head.deconv1']
     assert z_s.shape == (2, 9, H, W)
     expected_kdce = -(F.softmax(z_t / 6, 1) * F.log_softmax(z_s / 6, 1)).sum(1).mean()
-    expected_hint = F.mse_loss(seen_s['decode_head.hint_layer'],
-                               seen_t['decode_head.hint_layer'])
+    expected_hint = F.mse_loss(seen_s['decode_head.hint_layer'], seen_t['decode_head.hint_layer'])
     expected_seg = F.cross_entropy(z_s, z_t.argmax(1))
     torch.testing.assert_close(losses['distill.loss_sim'], expected_sim, rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(losses['distill.loss_kdce'], expected_kdce)

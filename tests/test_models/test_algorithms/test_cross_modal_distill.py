@@ -38,28 +38,34 @@ MODELS.register_module('_ToySeg', module=_ToySeg, force=True)
 
 def _algo(recorder='neck', teacher_mode='auto', **kwargs):
     rec = dict(feat=dict(type='ModuleOutputs', source=recorder))
-    return MODELS.build(dict(
-        _scope_='mmrazor',
-        type='CrossModalDistill',
-        data_preprocessor=dict(
-            type='MultiModalDataPreprocessor',
-            modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
-            views=dict(student='thermal', teacher=['rgb', 'thermal'])),
-        architecture=dict(type='_ToySeg', in_channels=1, tag='student'),
-        teacher=dict(type='_ToySeg', in_channels=4, tag='teacher'),
-        teacher_mode=teacher_mode,
-        distiller=dict(
-            type='ConfigurableDistiller', student_recorders=rec, teacher_recorders=rec,
-            distill_losses=dict(loss_mse=dict(type='L2Loss', normalize=False, loss_weight=1.)),
-            loss_forward_mappings=dict(loss_mse=dict(
-                s_feature=dict(from_student=True, recorder='feat'),
-                t_feature=dict(from_student=False, recorder='feat')))),
-        **kwargs))
+    return MODELS.build(
+        dict(
+            _scope_='mmrazor',
+            type='CrossModalDistill',
+            data_preprocessor=dict(
+                type='MultiModalDataPreprocessor',
+                modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
+                views=dict(student='thermal', teacher=['rgb', 'thermal'])),
+            architecture=dict(type='_ToySeg', in_channels=1, tag='student'),
+            teacher=dict(type='_ToySeg', in_channels=4, tag='teacher'),
+            teacher_mode=teacher_mode,
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_recorders=rec,
+                teacher_recorders=rec,
+                distill_losses=dict(loss_mse=dict(type='L2Loss', normalize=False, loss_weight=1.)),
+                loss_forward_mappings=dict(
+                    loss_mse=dict(
+                        s_feature=dict(from_student=True, recorder='feat'),
+                        t_feature=dict(from_student=False, recorder='feat')))),
+            **kwargs))
 
 
 def _data(n=2):
-    return dict(inputs=dict(rgb=[torch.rand(3, 8, 8) for _ in range(n)],
-                            thermal=[torch.rand(1, 8, 8) for _ in range(n)]))
+    return dict(
+        inputs=dict(
+            rgb=[torch.rand(3, 8, 8) for _ in range(n)],
+            thermal=[torch.rand(1, 8, 8) for _ in range(n)]))
 
 
 def test_loss_keys_teacher_frozen_no_grad_and_eval():
@@ -135,7 +141,8 @@ def test_separate_optimizers_step_their_own_parameters():
     teacher_before = [p.clone() for p in algo.teacher.parameters()]
     log = algo.train_step(_data(), wrappers)
     assert 'loss' in log and 'distill.loss_mse' in log
-    assert any(not torch.equal(a, b) for a, b in zip(before, algo.architecture.backbone.parameters()))
+    assert any(not torch.equal(a, b)
+               for a, b in zip(before, algo.architecture.backbone.parameters()))
     assert all(torch.equal(a, b) for a, b in zip(teacher_before, algo.teacher.parameters()))
     assert all(p.grad is None or not p.grad.any() for p in algo.parameters())  # zeroed
 
@@ -148,36 +155,47 @@ def _two_teachers(tmp_path, modes=('auto', 'auto'), rgb_view='rgb', **kwargs):
         torch.manual_seed(len(name))
         ckpts[name] = str(tmp_path / f'{name}.pth')
         torch.save(dict(state_dict=_ToySeg(channels).state_dict()), ckpts[name])
-    return MODELS.build(dict(
-        _scope_='mmrazor',
-        type='CrossModalDistill',
-        data_preprocessor=dict(
-            type='MultiModalDataPreprocessor',
-            modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
-            views=dict(student='thermal', teacher=['rgb', 'thermal'], rgb='rgb')),
-        architecture=dict(type='_ToySeg', in_channels=1, tag='student'),
-        teacher=dict(
-            type='TeacherGroup', eval_teacher='rgb',
-            teachers=dict(
-                rgbt=dict(model=dict(type='_ToySeg', in_channels=4, tag='rgbt'),
-                          ckpt=ckpts['rgbt'], mode=modes[0]),
-                rgb=dict(model=dict(type='_ToySeg', in_channels=3, tag='rgb'),
-                         ckpt=ckpts['rgb'], view=rgb_view, mode=modes[1]))),
-        distiller=dict(
-            type='ConfigurableDistiller',
-            student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck'),
-                                   logits=dict(type='ModuleOutputs', source='head')),
-            teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='rgbt.neck'),
-                                   logits=dict(type='ModuleOutputs', source='rgb.head')),
-            distill_losses=dict(
-                loss_feat=dict(type='L2Loss', normalize=False, loss_weight=1.),
-                loss_logits=dict(type='L2Loss', normalize=False, loss_weight=0.5)),
-            loss_forward_mappings=dict(
-                loss_feat=dict(s_feature=dict(from_student=True, recorder='feat'),
-                               t_feature=dict(from_student=False, recorder='feat')),
-                loss_logits=dict(s_feature=dict(from_student=True, recorder='logits'),
-                                 t_feature=dict(from_student=False, recorder='logits')))),
-        **kwargs)), ckpts
+    return MODELS.build(
+        dict(
+            _scope_='mmrazor',
+            type='CrossModalDistill',
+            data_preprocessor=dict(
+                type='MultiModalDataPreprocessor',
+                modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
+                views=dict(student='thermal', teacher=['rgb', 'thermal'], rgb='rgb')),
+            architecture=dict(type='_ToySeg', in_channels=1, tag='student'),
+            teacher=dict(
+                type='TeacherGroup',
+                eval_teacher='rgb',
+                teachers=dict(
+                    rgbt=dict(
+                        model=dict(type='_ToySeg', in_channels=4, tag='rgbt'),
+                        ckpt=ckpts['rgbt'],
+                        mode=modes[0]),
+                    rgb=dict(
+                        model=dict(type='_ToySeg', in_channels=3, tag='rgb'),
+                        ckpt=ckpts['rgb'],
+                        view=rgb_view,
+                        mode=modes[1]))),
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_recorders=dict(
+                    feat=dict(type='ModuleOutputs', source='neck'),
+                    logits=dict(type='ModuleOutputs', source='head')),
+                teacher_recorders=dict(
+                    feat=dict(type='ModuleOutputs', source='rgbt.neck'),
+                    logits=dict(type='ModuleOutputs', source='rgb.head')),
+                distill_losses=dict(
+                    loss_feat=dict(type='L2Loss', normalize=False, loss_weight=1.),
+                    loss_logits=dict(type='L2Loss', normalize=False, loss_weight=0.5)),
+                loss_forward_mappings=dict(
+                    loss_feat=dict(
+                        s_feature=dict(from_student=True, recorder='feat'),
+                        t_feature=dict(from_student=False, recorder='feat')),
+                    loss_logits=dict(
+                        s_feature=dict(from_student=True, recorder='logits'),
+                        t_feature=dict(from_student=False, recorder='logits')))),
+            **kwargs)), ckpts
 
 
 def test_teacher_group_each_teacher_on_its_view_checkpoint_and_depth(tmp_path):
@@ -195,8 +213,7 @@ def test_teacher_group_each_teacher_on_its_view_checkpoint_and_depth(tmp_path):
     data = algo.data_preprocessor(_data(), True)
     CALLS.clear()
     losses = algo(**data, mode='loss')
-    assert [c for c in CALLS if c[0] != 'student'] == [('rgbt', 'extract_feat'),
-                                                         ('rgb', 'tensor')]
+    assert [c for c in CALLS if c[0] != 'student'] == [('rgbt', 'extract_feat'), ('rgb', 'tensor')]
     assert set(losses) == {'student.loss_seg', 'distill.loss_feat', 'distill.loss_logits'}
     # each loss is the L2 loss against its own teacher run on its own view, by hand
     inputs = data['inputs']
@@ -207,9 +224,9 @@ def test_teacher_group_each_teacher_on_its_view_checkpoint_and_depth(tmp_path):
     s_logits = algo.student(inputs['student'])
     n = inputs['student'].shape[0]
     assert losses['distill.loss_feat'].item() == pytest.approx(
-        ((s_feat - t_feat) ** 2).sum().item() / n, rel=1e-5)
+        ((s_feat - t_feat)**2).sum().item() / n, rel=1e-5)
     assert losses['distill.loss_logits'].item() == pytest.approx(
-        0.5 * ((s_logits - t_logits) ** 2).sum().item() / n, rel=1e-5)
+        0.5 * ((s_logits - t_logits)**2).sum().item() / n, rel=1e-5)
     sum(losses.values()).backward()
     assert all(p.grad is None for p in algo.teacher.parameters())
     # the val loop's teacher metrics come from eval_teacher, on its view

@@ -10,7 +10,6 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from cmkd_mm.models.algorithms.teacher_cache import TeacherOutputCache
-
 from ...conftest import tiny_cfg
 
 
@@ -31,8 +30,7 @@ def _train(config, data_root, work_dir, cache, iters=4, samples=2, **cache_args)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters, by_epoch=False)
     if cache:
         cfg.model.teacher_cache = dict(cache_args)
-        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-            dict(type='TeacherCacheHook')]
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(type='TeacherCacheHook')]
     runner = Runner.from_cfg(cfg)
     losses = _Losses()
     runner.register_hook(losses)
@@ -115,9 +113,9 @@ def test_reused_by_a_new_run_and_dropped_when_the_teacher_changes(mfnet_demo_roo
 
 def _records(batch=3, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return dict(feat=[(torch.randn(batch, 4, 5, 6, generator=g),
-                       torch.randn(batch, 2, generator=g))],
-                logits=[torch.randn(batch, 3, generator=g)])
+    return dict(
+        feat=[(torch.randn(batch, 4, 5, 6, generator=g), torch.randn(batch, 2, generator=g))],
+        logits=[torch.randn(batch, 3, generator=g)])
 
 
 def test_store_spills_to_disk_and_converts_fp16(tmp_path):

@@ -9,16 +9,20 @@ pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 
 def tiny(**kwargs):
-    cfg = dict(type='BoTResNet', depth=18, base_channels=8, stem_channels=8, out_stem=True,
-               bot_cfg=dict(fmap_size=(4, 5), heads=2))
+    cfg = dict(
+        type='BoTResNet',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
+        out_stem=True,
+        bot_cfg=dict(fmap_size=(4, 5), heads=2))
     cfg.update(kwargs)
     return cfg
 
 
 def test_resnet50_layout_with_bot_layer4():
     """CEKD encoder: 1-channel conv1, ResNet-50 stages 1-3, BoTNet layer4 2048 @1/32."""
-    model = BoTResNet(depth=50, in_channels=1, out_stem=True,
-                      bot_cfg=dict(fmap_size=(4, 5)))
+    model = BoTResNet(depth=50, in_channels=1, out_stem=True, bot_cfg=dict(fmap_size=(4, 5)))
     model.eval()  # mmseg's ResNet.train() returns None, so no chaining
     assert all(isinstance(b, BoTBlock) for b in model.layer4)
     with torch.no_grad():

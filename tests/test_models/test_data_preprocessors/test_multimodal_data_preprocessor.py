@@ -32,16 +32,17 @@ def test_per_modality_statistics_and_views():
     teacher, student = out['inputs']['teacher'], out['inputs']['student']
     assert teacher.shape == (2, 6, 10, 12) and student.shape == (2, 3, 10, 12)
     for i in range(2):
-        want = np.concatenate([_norm(data['inputs']['rgb'][i], RGB),
-                               _norm(data['inputs']['gated'][i], GATED)])
+        want = np.concatenate(
+            [_norm(data['inputs']['rgb'][i], RGB),
+             _norm(data['inputs']['gated'][i], GATED)])
         np.testing.assert_allclose(teacher[i].numpy(), want, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(student[i].numpy(), want[:3], rtol=1e-5, atol=1e-5)
 
 
 def test_arbitrary_channel_counts_and_single_value_stats():
     pre = MultiModalDataPreprocessor(
-        modalities=dict(ms=dict(mean=[1., 2., 3., 4., 5.], std=[1.] * 5),
-                        sar=dict(mean=[100.], std=[50.])),
+        modalities=dict(
+            ms=dict(mean=[1., 2., 3., 4., 5.], std=[1.] * 5), sar=dict(mean=[100.], std=[50.])),
         views=dict(only=['ms', 'sar']))
     ms = [torch.full((5, 4, 4), 10, dtype=torch.uint8)]
     sar = [torch.full((2, 4, 4), 150, dtype=torch.uint8)]  # 2 channels, one shared value
@@ -63,10 +64,14 @@ def test_different_sizes_per_view():
         modalities=dict(eo=dict(mean=[74.], std=[28.]), sar=dict(mean=[104.], std=[31.])),
         views=dict(student='eo', teacher='sar'),
         base=dict(type='mmengine.ImgDataPreprocessor', pad_size_divisor=4))
-    eo = [torch.full((1, 30, 30), 74, dtype=torch.uint8), torch.full((1, 31, 29), 74,
-                                                                      dtype=torch.uint8)]
-    sar = [torch.full((1, 52, 52), 104, dtype=torch.uint8), torch.full((1, 55, 57), 104,
-                                                                       dtype=torch.uint8)]
+    eo = [
+        torch.full((1, 30, 30), 74, dtype=torch.uint8),
+        torch.full((1, 31, 29), 74, dtype=torch.uint8)
+    ]
+    sar = [
+        torch.full((1, 52, 52), 104, dtype=torch.uint8),
+        torch.full((1, 55, 57), 104, dtype=torch.uint8)
+    ]
     out = pre(dict(inputs=dict(eo=eo, sar=sar)))['inputs']
     assert out['student'].shape == (2, 1, 32, 32)
     assert out['teacher'].shape == (2, 1, 56, 60)
@@ -84,23 +89,29 @@ def test_config_errors():
     with pytest.raises(ValueError, match='no statistics'):
         MultiModalDataPreprocessor(modalities=dict(rgb=RGB), views=dict(t=['rgb', 'gated']))
     with pytest.raises(ValueError, match='per modality'):
-        MultiModalDataPreprocessor(modalities=dict(rgb=RGB), views=dict(t='rgb'),
-                                   base=dict(type='mmengine.ImgDataPreprocessor', mean=[0.]))
+        MultiModalDataPreprocessor(
+            modalities=dict(rgb=RGB),
+            views=dict(t='rgb'),
+            base=dict(type='mmengine.ImgDataPreprocessor', mean=[0.]))
     with pytest.raises(ValueError, match='bgr_to_rgb'):
-        MultiModalDataPreprocessor(modalities=dict(rgb=RGB), views=dict(t='rgb'),
-                                   base=dict(type='mmengine.ImgDataPreprocessor',
-                                             bgr_to_rgb=True))
+        MultiModalDataPreprocessor(
+            modalities=dict(rgb=RGB),
+            views=dict(t='rgb'),
+            base=dict(type='mmengine.ImgDataPreprocessor', bgr_to_rgb=True))
     with pytest.raises(TypeError, match='PackMultiModalInputs'):
-        MultiModalDataPreprocessor(modalities=dict(rgb=RGB), views=dict(t='rgb'))(
-            dict(inputs=[torch.zeros(3, 2, 2)]))
+        MultiModalDataPreprocessor(
+            modalities=dict(rgb=RGB), views=dict(t='rgb'))(
+                dict(inputs=[torch.zeros(3, 2, 2)]))
 
 
 def test_mmdet_base_fills_meta_and_pads_all_views_alike():
     from mmdet.structures import DetDataSample
-    pre = MODELS.build(dict(
-        type='MultiModalDataPreprocessor', modalities=dict(rgb=RGB, gated=GATED),
-        views=dict(student='rgb', teacher=['rgb', 'gated']),
-        base=dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)))
+    pre = MODELS.build(
+        dict(
+            type='MultiModalDataPreprocessor',
+            modalities=dict(rgb=RGB, gated=GATED),
+            views=dict(student='rgb', teacher=['rgb', 'gated']),
+            base=dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)))
     data = _batch(hw=(40, 50))
     data['data_samples'] = [DetDataSample(metainfo=dict(img_shape=(40, 50))) for _ in range(2)]
     out = pre(data, training=True)
@@ -113,10 +124,12 @@ def test_mmdet_base_fills_meta_and_pads_all_views_alike():
 
 def test_mmseg_base_pads_labels():
     from mmseg.structures import SegDataSample
-    pre = MODELS.build(dict(
-        type='MultiModalDataPreprocessor', modalities=dict(rgb=RGB, gated=GATED),
-        views=dict(student='gated', teacher=['rgb', 'gated']),
-        base=dict(type='mmseg.SegDataPreProcessor', size=(16, 16), seg_pad_val=255)))
+    pre = MODELS.build(
+        dict(
+            type='MultiModalDataPreprocessor',
+            modalities=dict(rgb=RGB, gated=GATED),
+            views=dict(student='gated', teacher=['rgb', 'gated']),
+            base=dict(type='mmseg.SegDataPreProcessor', size=(16, 16), seg_pad_val=255)))
     data = _batch(hw=(10, 12))
     data['data_samples'] = []
     for _ in range(2):
@@ -133,11 +146,13 @@ def test_mmseg_base_pads_labels():
 def test_mmpretrain_base_with_views_of_different_sizes():
     """MAVOC-like sample: EO 30 px (3 channels) and SAR 52 px (1 channel) through mmpretrain."""
     from mmpretrain.structures import DataSample
-    pre = MODELS.build(dict(
-        type='MultiModalDataPreprocessor',
-        modalities=dict(eo=dict(mean=[100.] * 3, std=[50.] * 3), sar=dict(mean=[30.], std=[10.])),
-        views=dict(student='eo', teacher='sar'),
-        base=dict(type='mmpretrain.ClsDataPreprocessor')))
+    pre = MODELS.build(
+        dict(
+            type='MultiModalDataPreprocessor',
+            modalities=dict(
+                eo=dict(mean=[100.] * 3, std=[50.] * 3), sar=dict(mean=[30.], std=[10.])),
+            views=dict(student='eo', teacher='sar'),
+            base=dict(type='mmpretrain.ClsDataPreprocessor')))
     rng = np.random.default_rng(0)
     eo = [torch.from_numpy(rng.integers(0, 256, (3, 30, 30)).astype(np.uint8)) for _ in range(2)]
     sar = [torch.from_numpy(rng.integers(0, 256, (1, 52, 52)).astype(np.uint8)) for _ in range(2)]
@@ -145,15 +160,17 @@ def test_mmpretrain_base_with_views_of_different_sizes():
     out = pre(dict(inputs=dict(eo=eo, sar=sar), data_samples=samples), training=True)
     assert out['inputs']['student'].shape == (2, 3, 30, 30)
     assert out['inputs']['teacher'].shape == (2, 1, 52, 52)
-    np.testing.assert_allclose(out['inputs']['teacher'][1].numpy(),
-                               (sar[1].numpy().astype(np.float64) - 30.) / 10., rtol=1e-6)
+    np.testing.assert_allclose(
+        out['inputs']['teacher'][1].numpy(), (sar[1].numpy().astype(np.float64) - 30.) / 10.,
+        rtol=1e-6)
     assert [int(s.gt_label) for s in out['data_samples']] == [0, 1]
 
 
 def test_auto_statistics_are_measured_saved_and_loaded():
+
     def build():
-        return MultiModalDataPreprocessor(modalities=dict(rgb='auto', gated=GATED),
-                                          views=dict(student=['rgb']))
+        return MultiModalDataPreprocessor(
+            modalities=dict(rgb='auto', gated=GATED), views=dict(student=['rgb']))
 
     pre = build()
     with pytest.raises(RuntimeError, match='ModalityStatsFromDataHook'):

@@ -121,9 +121,12 @@ def edge_sample(edge, img_shape, padding=(0, 0, 0, 0), seg=None):
 
 
 def test_edge_branch_adds_sigmoid_to_the_hint_and_trains_with_edge_loss():
-    head = RTFDecoderHead(in_channels=TINY, channels=8, num_classes=9,
-                          edge_module=dict(type='EdgeModule'),
-                          loss_decode=dict(type='CrossEntropyLoss'))
+    head = RTFDecoderHead(
+        in_channels=TINY,
+        channels=8,
+        num_classes=9,
+        edge_module=dict(type='EdgeModule'),
+        loss_decode=dict(type='CrossEntropyLoss'))
     feats = pyramid(TINY, n=2, h=32, w=40)
     seen = {}
     head.edge_module.register_forward_hook(lambda m, i, o: seen.update(inp=i[0], edge=o))
@@ -140,8 +143,8 @@ def test_edge_branch_adds_sigmoid_to_the_hint_and_trains_with_edge_loss():
 
 def test_edge_targets_undo_the_preprocessor_padding():
     """A 1/4 edge map padded by the full-resolution amount is cropped back and re-padded."""
-    head = RTFDecoderHead(in_channels=TINY, channels=8, num_classes=9,
-                          edge_module=dict(type='EdgeModule'))
+    head = RTFDecoderHead(
+        in_channels=TINY, channels=8, num_classes=9, edge_module=dict(type='EdgeModule'))
     edge_logits = torch.zeros(1, 1, 10, 12)  # 1/4 of a 40x48 padded batch
     gt = torch.ones(7, 10)  # 1/4 of a 28x40 image ...
     padded = torch.nn.functional.pad(gt, (0, 8, 0, 12), value=255)  # ... padded by (8, 12)
@@ -150,14 +153,13 @@ def test_edge_targets_undo_the_preprocessor_padding():
     assert (target[0, :7, :10] == 1).all()
     assert (target[0, 7:] == 255).all() and (target[0, :, 10:] == 255).all()
     # a full-resolution map is resized (nearest) to the share that covers the image
-    full = head.edge_targets(edge_logits, [edge_sample(torch.ones(28, 40), (28, 40),
-                                                       (0, 0, 0, 0))])
+    full = head.edge_targets(edge_logits, [edge_sample(torch.ones(28, 40), (28, 40), (0, 0, 0, 0))])
     assert full.shape == (1, 10, 12) and (full == 1).all()
 
 
 def test_edge_branch_without_edge_labels_says_how_to_fix():
-    head = RTFDecoderHead(in_channels=TINY, channels=8, num_classes=9,
-                          edge_module=dict(type='EdgeModule'))
+    head = RTFDecoderHead(
+        in_channels=TINY, channels=8, num_classes=9, edge_module=dict(type='EdgeModule'))
     sample = SegDataSample()
     sample.gt_sem_seg = PixelData(data=torch.zeros(1, 32, 40, dtype=torch.long))
     with pytest.raises(KeyError, match='GenerateEdgeLabels'):

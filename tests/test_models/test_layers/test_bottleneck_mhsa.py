@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from cmkd_mm.models.layers import (AbsolutePositionEmbedding2d, BoTBlock,
-                                   MultiHeadSelfAttention2d, make_bot_stack)
+from cmkd_mm.models.layers import (AbsolutePositionEmbedding2d, BoTBlock, MultiHeadSelfAttention2d,
+                                   make_bot_stack)
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 

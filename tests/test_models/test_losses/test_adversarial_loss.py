@@ -10,9 +10,15 @@ from cmkd_mm.models.losses import AdversarialFeatureLoss
 def _loss(lam=0.3):
     torch.manual_seed(0)
     return AdversarialFeatureLoss(
-        discriminator=dict(type='FeatureDiscriminator', in_channels=8, channels=4,
-                           pool_size=(2, 2), fc_channels=6, dropout=0.0),
-        grl_lambda=lam, loss_weight=0.5)
+        discriminator=dict(
+            type='FeatureDiscriminator',
+            in_channels=8,
+            channels=4,
+            pool_size=(2, 2),
+            fc_channels=6,
+            dropout=0.0),
+        grl_lambda=lam,
+        loss_weight=0.5)
 
 
 def test_value_matches_manual_bce():
@@ -51,8 +57,12 @@ def test_discriminator_any_size_and_fixed_head():
     assert d(torch.randn(2, 16, 9, 13)).shape == (2, )
     assert d(torch.randn(2, 16, 32, 54)).shape == (2, )
     # fixed-resolution head of the seed: P2 32x54 with two max-pools -> 8x13 ... flatten size
-    fixed = FeatureDiscriminator(in_channels=16, maxpool_after=(True, True), pool_size=None,
-                                 flatten_dim=8 * 13, fc_channels=8)
+    fixed = FeatureDiscriminator(
+        in_channels=16,
+        maxpool_after=(True, True),
+        pool_size=None,
+        flatten_dim=8 * 13,
+        fc_channels=8)
     assert fixed(torch.randn(2, 16, 32, 54)).shape == (2, )
     with pytest.raises(RuntimeError):
         fixed(torch.randn(2, 16, 40, 40))

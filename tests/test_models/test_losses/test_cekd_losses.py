@@ -114,8 +114,9 @@ def test_soft_ce_matches_hand_formula_without_t_square():
     got = PixelSoftCELoss(tau=tau)(s, t).item()
     assert got == pytest.approx(expected, rel=1e-5)
     assert abs(got - tau**2 * expected) > 1.0  # not the T^2-scaled version
-    assert PixelSoftCELoss(tau=tau, loss_weight=0.5)(s, t).item() == pytest.approx(
-        0.5 * expected, rel=1e-5)
+    assert PixelSoftCELoss(
+        tau=tau, loss_weight=0.5)(s, t).item() == pytest.approx(
+            0.5 * expected, rel=1e-5)
     # the temperature is configurable
     assert PixelSoftCELoss(tau=1.0)(s, t).item() != pytest.approx(got, rel=1e-3)
 
@@ -143,8 +144,10 @@ def test_pseudo_label_ce_ground_truth_mode_ignores_255():
     s = torch.randn(2, 3, 2, 2)
     gt = torch.tensor([[[0, 2], [255, 1]], [[1, 1], [255, 255]]])
     s_np = _np(s)
-    values = [-_np_log_softmax(s_np[b, :, i, j])[gt[b, i, j]]
-              for b in range(2) for i in range(2) for j in range(2) if gt[b, i, j] != 255]
+    values = [
+        -_np_log_softmax(s_np[b, :, i, j])[gt[b, i, j]] for b in range(2) for i in range(2)
+        for j in range(2) if gt[b, i, j] != 255
+    ]
     loss = PseudoLabelCELoss(use_gt=True)
     assert loss(s, gt=gt).item() == pytest.approx(np.mean(values), rel=1e-5)
     # a list of SegDataSample, as recorded from ``loss_by_feat``, gives the same value
@@ -156,8 +159,10 @@ def test_pseudo_label_ce_ground_truth_mode_ignores_255():
     assert loss(s, gt=samples).item() == pytest.approx(np.mean(values), rel=1e-5)
     # smaller logits are resized to the label size: a 1x1 map becomes constant over 2x2
     up = loss(s[:, :, :1, :1], gt=gt)
-    const = [-_np_log_softmax(s_np[b, :, 0, 0])[gt[b, i, j]]
-             for b in range(2) for i in range(2) for j in range(2) if gt[b, i, j] != 255]
+    const = [
+        -_np_log_softmax(s_np[b, :, 0, 0])[gt[b, i, j]] for b in range(2) for i in range(2)
+        for j in range(2) if gt[b, i, j] != 255
+    ]
     assert up.item() == pytest.approx(np.mean(const), rel=1e-5)
 
 
@@ -165,8 +170,7 @@ def test_hint_mse_is_mmrazor_l2_loss():
     torch.manual_seed(4)
     s, t = torch.randn(2, 3, 4, 5), torch.randn(2, 3, 4, 5)
     expected = ((_np(s) - _np(t))**2).sum() / s.numel()
-    loss = MODELS.build(
-        dict(type='L2Loss', normalize=False, div_element=True, _scope_='mmrazor'))
+    loss = MODELS.build(dict(type='L2Loss', normalize=False, div_element=True, _scope_='mmrazor'))
     assert loss(s, t).item() == pytest.approx(expected, rel=1e-6)
 
 

@@ -11,9 +11,9 @@ from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS as RAZOR_MODELS
 from torch import nn
 
-from cmkd_mm.models.losses import (ClassWeightedKLDivergence, InfoNCELoss,
-                                   LabelMixCrossEntropyLoss, SoftmaxFocalLoss,
-                                   SortedFeatureMSELoss, inverse_frequency_weights)
+from cmkd_mm.models.losses import (ClassWeightedKLDivergence, InfoNCELoss, LabelMixCrossEntropyLoss,
+                                   SoftmaxFocalLoss, SortedFeatureMSELoss,
+                                   inverse_frequency_weights)
 
 SEED_COUNTS = [234135, 28030, 15234, 10587, 1668, 782, 768, 562, 783, 573]
 SEED_WEIGHTS = [0.0005, 0.0044, 0.0080, 0.0115, 0.0733, 0.1563, 0.1591, 0.2175, 0.1561, 0.2133]
@@ -85,9 +85,10 @@ def test_label_mixing_is_the_seeds_loss_on_clean_outputs():
     criterion = nn.CrossEntropyLoss(weight=torch.tensor(weight))
     expected = lam * criterion(logits, labels) + (1 - lam) * criterion(logits, labels[perm])
     assert got == pytest.approx(expected.item(), rel=1e-6)
-    assert got == pytest.approx(lam * _weighted_ce(logits, labels, weight) +
-                                (1 - lam) * _weighted_ce(logits, labels[perm], weight),
-                                rel=1e-6)
+    assert got == pytest.approx(
+        lam * _weighted_ce(logits, labels, weight) +
+        (1 - lam) * _weighted_ce(logits, labels[perm], weight),
+        rel=1e-6)
     # alpha <= 0 means lam = 1: plain weighted CE
     no_mix = LabelMixCrossEntropyLoss(class_weight=weight, alpha=0.)
     assert no_mix(logits, labels).item() == pytest.approx(criterion(logits, labels).item())
@@ -111,9 +112,16 @@ def test_label_mix_loss_as_the_loss_of_an_mmpretrain_head():
     torch.manual_seed(4)
     weight = [0.2, 0.3, 0.5]
     head = PRETRAIN_MODELS.build(
-        dict(type='LinearClsHead', num_classes=3, in_channels=4, _scope_='mmpretrain',
-             loss=dict(type='LabelMixCrossEntropyLoss', class_weight=weight, mix_labels=False,
-                       loss_weight=0.8)))
+        dict(
+            type='LinearClsHead',
+            num_classes=3,
+            in_channels=4,
+            _scope_='mmpretrain',
+            loss=dict(
+                type='LabelMixCrossEntropyLoss',
+                class_weight=weight,
+                mix_labels=False,
+                loss_weight=0.8)))
     feats = (torch.randn(4, 4), )
     labels = [0, 2, 2, 1]
     samples = [DataSample().set_gt_label(y) for y in labels]
@@ -146,8 +154,9 @@ def test_softmax_focal_gamma_zero_is_cross_entropy_and_differs_from_sigmoid_foca
     assert SoftmaxFocalLoss(gamma=0.)(logits, labels).item() == pytest.approx(
         F.cross_entropy(logits, labels).item(), rel=1e-6)
     sigmoid_focal = PRETRAIN_MODELS.build(dict(type='FocalLoss', gamma=0.5, _scope_='mmpretrain'))
-    assert abs(sigmoid_focal(logits, labels).item() -
-               SoftmaxFocalLoss(gamma=0.5)(logits, labels).item()) > 1e-3
+    assert abs(
+        sigmoid_focal(logits, labels).item() -
+        SoftmaxFocalLoss(gamma=0.5)(logits, labels).item()) > 1e-3
 
 
 def test_softmax_focal_detached_weight_same_value_other_gradient():

@@ -99,7 +99,7 @@ def _ref_rkl(ps_fn, pt_fn, s, t, gt=None, use_eps=True):
     s, t = _np(s), _np(t)
     n, _, h, w = s.shape
     pix = _pixels(gt) if gt is not None else [(b, i, j) for b in range(n) for i in range(h)
-                                             for j in range(w)]
+                                              for j in range(w)]
     total, k = 0.0, None
     for b, i, j in pix:
         ps, pt = ps_fn(s[b, :, i, j]), pt_fn(t[b, :, i, j])
@@ -196,8 +196,8 @@ def test_lwf_five2two_matches_loop():
     _, t = _bin_logits(seed=3)
     gt = _cls_gt()  # damage labels: building = label > 0
     loss = TeacherWeightedLikelihoodLoss(five2two=True, loss_weight=0.5)(s, t, gt)
-    ref = _ref_lwf_binary(s, t, gt, T=2.0,
-                          student_prob=lambda v: np.exp(v[1:] / 2).sum() / np.exp(v / 2).sum())
+    ref = _ref_lwf_binary(
+        s, t, gt, T=2.0, student_prob=lambda v: np.exp(v[1:] / 2).sum() / np.exp(v / 2).sum())
     assert loss.item() == pytest.approx(0.5 * ref, rel=1e-5)
     with pytest.raises(ValueError):
         TeacherWeightedLikelihoodLoss()(s, t, gt)  # 5 vs 1 channels needs five2two
@@ -243,8 +243,10 @@ def test_batch_l2_feature_matches_loop():
     g = torch.Generator().manual_seed(0)
     fs, ft = torch.randn(3, 4, 2, 2, generator=g), torch.randn(3, 4, 2, 2, generator=g)
     a, b = _np(fs), _np(ft)
-    ref = np.mean([math.sqrt(sum((b[n, c, i, j] - a[n, c, i, j])**2 for n in range(3)))
-                   for c in range(4) for i in range(2) for j in range(2)])
+    ref = np.mean([
+        math.sqrt(sum((b[n, c, i, j] - a[n, c, i, j])**2 for n in range(3))) for c in range(4)
+        for i in range(2) for j in range(2)
+    ])
     loss = BatchL2FeatureLoss(loss_weight=0.3)(fs, ft)
     assert loss.item() == pytest.approx(0.3 * ref, rel=1e-5)
     # pre/post given as lists, or as the *_post arguments, is the channel concatenation
@@ -293,8 +295,8 @@ def test_reverse_kl_five2two_matches_loop():
     assert loss_gt.item() == pytest.approx(_ref_rkl(_merge, _two, s, t, gt), rel=1e-5)
 
 
-@pytest.mark.parametrize('case', ['bce', 'lwf_bin', 'lwf_multi', 'lwf_52', 'l2', 'kl_bin',
-                                  'kl_multi', 'kl_52'])
+@pytest.mark.parametrize(
+    'case', ['bce', 'lwf_bin', 'lwf_multi', 'lwf_52', 'l2', 'kl_bin', 'kl_multi', 'kl_52'])
 def test_gradient_reaches_student_only(case):
     bs, bt = _bin_logits()
     cs, ct = _cls_logits()

@@ -17,10 +17,20 @@ def model():
     torch.manual_seed(0)
     cfg = dict(
         type='EnhancedEncoderDecoder',
-        backbone=dict(type='BoTResNet', depth=18, in_channels=1, base_channels=8,
-                      stem_channels=8, out_stem=True, bot_cfg=dict(fmap_size=(2, 3), heads=2)),
-        decode_head=dict(type='RTFDecoderHead', in_channels=(8, 8, 16, 32, 64), channels=8,
-                         num_classes=9, loss_decode=dict(type='CrossEntropyLoss')),
+        backbone=dict(
+            type='BoTResNet',
+            depth=18,
+            in_channels=1,
+            base_channels=8,
+            stem_channels=8,
+            out_stem=True,
+            bot_cfg=dict(fmap_size=(2, 3), heads=2)),
+        decode_head=dict(
+            type='RTFDecoderHead',
+            in_channels=(8, 8, 16, 32, 64),
+            channels=8,
+            num_classes=9,
+            loss_decode=dict(type='CrossEntropyLoss')),
         enhancement=dict(type='ThermalEnhancementModule', pool_size=(2, 2)),
         test_cfg=ConfigDict(mode='whole'))
     return MODELS.build(cfg)

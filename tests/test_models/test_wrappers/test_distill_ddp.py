@@ -27,13 +27,13 @@ def _free_port():
 
 
 def _run(config, data_root, work_dir, ddp, cache=False):
-    import cmkd_mm  # noqa: F401
+    from mmengine.dataset import pseudo_collate
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
-    from mmengine.dataset import pseudo_collate
-    from mmseg.registry import DATASETS
     from mmrazor.registry import MODELS
+    from mmseg.registry import DATASETS
 
+    import cmkd_mm  # noqa: F401
     from cmkd_mm.models import DistillDistributedDataParallel
     cfg = tiny_cfg(config, data_root, work_dir)
     if cache:
@@ -79,8 +79,11 @@ def test_ddp_matches_single_process(mode, mfnet_demo_root, tmp_path):
     config = CONFIGS[mode]
     single = _run(config, mfnet_demo_root, str(tmp_path), ddp=False)
     out = str(tmp_path / 'logs')
-    mp.spawn(_worker, args=(2, _free_port(), config, mfnet_demo_root, str(tmp_path), out,
-                            mode == 'cached'), nprocs=2, join=True)
+    mp.spawn(
+        _worker,
+        args=(2, _free_port(), config, mfnet_demo_root, str(tmp_path), out, mode == 'cached'),
+        nprocs=2,
+        join=True)
     for rank in range(2):
         logs = torch.load(f'{out}.{rank}')
         assert logs[0].keys() == single[0].keys()
@@ -89,5 +92,5 @@ def test_ddp_matches_single_process(mode, mfnet_demo_root, tmp_path):
             assert logs[0][key] == pytest.approx(single[0][key], rel=1e-5, abs=1e-6), key
         for step in range(1, STEPS):
             for key in single[step]:
-                assert logs[step][key] == pytest.approx(single[step][key], rel=1e-3,
-                                                        abs=1e-4), (step, key)
+                assert logs[step][key] == pytest.approx(
+                    single[step][key], rel=1e-3, abs=1e-4), (step, key)
