@@ -2,11 +2,13 @@
 # Create (or reuse) the virtual environment .venv inside the repository and install cmkd_mm with
 # everything it needs, in the order this stack requires:
 #   1. torch==2.13.0 first (pinned exactly, so no CUDA wheels are pulled in);
-#   2. setuptools<81 (mmengine 0.10.7 and the mmcv build still need pkg_resources), wheel, ninja;
+#   2. setuptools<80 (mmengine 0.10.7, the mmcv build and mim need pkg_resources and the develop
+#      install layout), wheel, ninja;
 #   3. mmcv 2.1.0 with its CPU ops, built from source without build isolation (PyPI has only the sdist);
 #   4. mmengine, mmdet, mmsegmentation, mmpretrain, mmrazor and their undeclared run-time needs,
 #      the test requirements and the linters;
-#   5. cmkd_mm itself in editable mode.
+#   5. mim (openmim, without its dataset-download dependencies);
+#   6. cmkd_mm itself in editable mode (with cmkd_mm/.mim linking tools/, configs/, model-index.yml).
 # Every step is skipped when it is already satisfied, so the script is cheap to run again.
 # Afterwards use .venv/bin/python (or ". .venv/bin/activate").
 set -euo pipefail
@@ -14,6 +16,7 @@ set -euo pipefail
 CMKD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${CMKD_VENV:-$CMKD_ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
+MIM_VERSION=0.3.9
 
 _step() { printf '\n[setup_env] %s\n' "$*"; }
 _fail() {
@@ -53,7 +56,7 @@ if ! _have torch 2.13.0; then
         "pin torch exactly to 2.13.0; any other request pulls CUDA wheels"
 fi
 
-_step "installing build tools (setuptools<81, wheel, ninja, numpy<2)"
+_step "installing build tools (setuptools<80, wheel, ninja, numpy<2)"
 "${PIP[@]}" install -q -r "$CMKD_ROOT/requirements/build.txt" \
     || _fail "build tools did not install" "check access to the package registry"
 
@@ -70,12 +73,24 @@ fi
 _step "installing the OpenMMLab packages and run-time requirements"
 "${PIP[@]}" install -q -r "$CMKD_ROOT/requirements/runtime.txt" -r "$CMKD_ROOT/requirements/tests.txt" \
     -r "$CMKD_ROOT/requirements/lint.txt" \
-    "torch==2.13.0" "setuptools>=77.0.3,<81" "numpy<2" \
+    "torch==2.13.0" "setuptools>=77.0.3,<80" "numpy<2" \
     || _fail "the OpenMMLab packages did not install" "see the pip error above"
 
-_step "installing cmkd_mm in editable mode"
-"${PIP[@]}" install -q --no-build-isolation --no-deps -e "$CMKD_ROOT" \
-    || _fail "cmkd_mm did not install" "see the pip error above"
+_step "installing mim (openmim ${MIM_VERSION}) without its dataset-download dependencies"
+# openmim requires opendatalab -> openxlab, which pin setuptools 60 and numpy 2 and would break
+# this stack; mim imports them only for `mim download --dataset`. Its other needs are in
+# requirements/mim.txt.
+"${PIP[@]}" install -q -r "$CMKD_ROOT/requirements/mim.txt" "numpy<2" "setuptools>=77.0.3,<80" \
+    && "${PIP[@]}" install -q --no-deps "openmim==${MIM_VERSION}" \
+    || _fail "mim did not install" "see the pip error above"
+
+_step "installing cmkd_mm in editable mode (a develop install: mim reads tools and configs from it)"
+# --no-use-pep517 makes it an egg-link to this folder, where mim looks for cmkd_mm/.mim; pip
+# versions without that option get a PEP 660 editable install (everything but mim works).
+if ! "${PIP[@]}" install -q --no-build-isolation --no-deps --no-use-pep517 -e "$CMKD_ROOT"; then
+    "${PIP[@]}" install -q --no-build-isolation --no-deps -e "$CMKD_ROOT" \
+        || _fail "cmkd_mm did not install" "see the pip error above"
+fi
 
 python -c 'import cmkd_mm' || _fail "import cmkd_mm failed" "see the traceback above"
 echo "$want" > "$stamp"
