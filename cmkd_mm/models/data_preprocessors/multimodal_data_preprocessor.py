@@ -7,6 +7,8 @@ from mmengine.model import BaseDataPreprocessor
 from mmengine.model.utils import stack_batch
 from mmengine.registry import MODELS
 
+from .modality_failure import ModalityFailure
+
 AUTO = 'auto'
 
 
@@ -49,6 +51,11 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
         batch_augments (dict, optional): Batch augmentations of the downstream preprocessor
             (mmpretrain's ``ImageClassifier`` passes its ``train_cfg`` here when it has
             ``augments``, e.g. Mixup). Put into ``base``; one view only.
+        failure (dict, optional): Simulate a failed sensor, e.g. ``dict(modality='gated',
+            mode='zero' | 'mean' | 'noise', level=1.0, seed=0)``: ``zero`` black frames (raw 0),
+            ``mean`` the training mean (0 once normalised), ``noise`` additive Gaussian noise of
+            ``level`` x the modality's std. Applied after normalisation, before the views are
+            built (``ModalityFailure``). Default None: no failure.
     """
 
     def __init__(self,
@@ -57,7 +64,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
                  base: Optional[dict] = None,
                  meta_view: Optional[str] = None,
                  non_blocking: bool = False,
-                 batch_augments: Optional[dict] = None) -> None:
+                 batch_augments: Optional[dict] = None,
+                 failure: Optional[dict] = None) -> None:
         super().__init__(non_blocking=non_blocking)
         if not views:
             raise ValueError('MultiModalDataPreprocessor needs at least one view')
@@ -109,6 +117,8 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
             raise ValueError('batch_augments would change the meta view only; with several '
                              'views apply augmentation in the pipeline')
         self.base = MODELS.build(base)
+        used = [m for m in self.modality_names if any(m in mods for mods in self.views.values())]
+        self.failure = None if failure is None else ModalityFailure(**failure, allowed=used)
 
     def set_stats(self, name: str, mean: Sequence[float], std: Sequence[float]) -> None:
         """Set the statistics of a modality (e.g. measured on the training set)."""
@@ -181,6 +191,9 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
             raise KeyError(f'modalities {sorted(missing)} are not in the batch (have '
                            f'{sorted(inputs)}); load and pack them in the pipeline')
         normed = {m: [self.normalize(m, x) for x in inputs[m]] for m in needed}
+        if self.failure is not None:
+            normed = self.failure.apply(
+                normed, lambda m: (getattr(self, f'{m}_mean'), getattr(self, f'{m}_std')))
         views = {v: self.build_view(v, normed) for v in self.views}
         meta = self.base(
             dict(inputs=views[self.meta_view], data_samples=data.get('data_samples')), training)
