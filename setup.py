@@ -78,7 +78,8 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests.txt'),
         deploy=read_requirements('deploy.txt'),
-        lint=read_requirements('lint.txt')),
+        lint=read_requirements('lint.txt'),
+        tracking=read_requirements('tracking.txt')),
     include_package_data=True,
     license='Apache License 2.0',
     zip_safe=False)

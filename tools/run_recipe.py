@@ -5,10 +5,13 @@ Example::
     python tools/run_recipe.py configs/recipes/cmkd_stf.py --demo
     python tools/run_recipe.py configs/recipes/ntire2021_mavoc2021.py --data-root data/mavoc2021 \\
         --from-scratch --seeds 0 1 2
+    python tools/run_recipe.py configs/recipes/cmkd_stf.py --demo --track  # MLflow
 
 Finished stages are skipped and an interrupted one resumes from its last checkpoint: run the
 same command again after a crash. ``<work-dir>/results.md`` and ``results.json`` hold every
-stage's metrics and wall time (mean ± std over ``--seeds``). See docs/recipes.md.
+stage's metrics and wall time (mean ± std over ``--seeds``). With ``--track`` every stage of
+every seed is also an MLflow run (``<work-dir>/mlruns.db``, experiment: the recipe's name), which
+``tools/analysis_tools/compare_runs.py <work-dir>`` tabulates. See docs/recipes.md.
 """
 import argparse
 import os.path as osp
@@ -50,6 +53,14 @@ def parse_args(argv=None):
         help='run the whole recipe once per seed (<work-dir>/seed_<s>) and '
         'report mean ± std')
     parser.add_argument(
+        '--track',
+        nargs='?',
+        const=True,
+        metavar='URI',
+        help='log every stage to MLflow (pip install -e .[tracking]), one run per stage and '
+        'seed in one experiment named after the recipe: to URI (a tracking URI, a .db file or '
+        'a folder), by default sqlite:///<work-dir>/mlruns.db; default: the recipe\'s `track`')
+    parser.add_argument(
         '--dry-run',
         action='store_true',
         help='print the stages and their hand-overs (checked), train nothing')
@@ -74,7 +85,8 @@ def main(argv=None):
         data_root=args.data_root,
         cfg_options=args.cfg_options,
         from_scratch=args.from_scratch,
-        seeds=args.seeds)
+        seeds=args.seeds,
+        track=args.track)
     if args.dry_run:
         print(runner.describe())
         return None

@@ -12,6 +12,8 @@ Examples::
     python tools/train.py configs/xxx.py --work-dir work_dirs/xxx --amp
     python tools/train.py configs/xxx.py --resume  # latest in work_dir
     python tools/train.py configs/xxx.py --resume epoch_3.pth
+    python tools/train.py configs/xxx.py --track  # MLflow: sqlite:///<work_dir>/mlruns.db
+    python tools/train.py configs/xxx.py --track http://localhost:5000
     bash tools/dist_train.sh configs/xxx.py 8
 """
 import argparse
@@ -47,6 +49,15 @@ def parse_args(argv=None):
         help='If specify checkpoint path, resume from it, while if not '
         'specify, try to auto resume from the latest checkpoint '
         'in the work directory.')
+    parser.add_argument(
+        '--track',
+        nargs='?',
+        const=True,
+        metavar='URI',
+        help='log params, metrics and artifacts to MLflow (pip install -e .[tracking]): to '
+        'URI (a tracking URI, a .db file or a folder), by default sqlite:///<work_dir>/'
+        'mlruns.db; the config key `track` (True, a URI or a dict of '
+        'cmkd_mm.apis.tracking.enable_tracking arguments) does the same')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -125,6 +136,16 @@ def build_cfg(args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+
+    # tracking: CLI > `track` in the config
+    track = args.track if args.track is not None else cfg.get('track')
+    if track:
+        from cmkd_mm.apis.tracking import enable_tracking, track_options
+        options = track_options(track)
+        options['tags'] = dict(
+            dict(config=osp.abspath(args.config), resumed=str(bool(cfg.get('resume'))).lower()),
+            **(options.get('tags') or {}))
+        enable_tracking(cfg, **options)
     return cfg
 
 

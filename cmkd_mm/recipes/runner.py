@@ -12,12 +12,14 @@ A recipe is a config file (``configs/recipes/<method>_<dataset>.py``)::
         student=dict(type='Train', config='configs/detection/cmkd_adv.py',
                      inputs={'model.teacher_ckpt': 'teacher.best'}))
     report = dict(title=..., rows=dict(teacher='Teacher', ...), columns=[...])
+    track = True                             # MLflow tracking, as --track [URI] (optional)
 
 Stages run in order, each in ``<work_dir>/<stage>/``. A finished stage leaves
 ``recipe_stage.json`` (its outputs, metrics and wall time) and is skipped next time; a stage that
 stopped midway resumes from its last checkpoint. ``results.md`` / ``results.json`` in the work
 dir hold every stage's metrics and time; with several seeds the recipe runs once per seed
-(``<work_dir>/seed_<s>/``) and the tables show mean ± std.
+(``<work_dir>/seed_<s>/``) and the tables show mean ± std. With tracking on, every stage of every
+seed is also a run in one MLflow experiment (see :mod:`cmkd_mm.apis.tracking`).
 """
 import json
 import os
@@ -28,10 +30,12 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from ..apis.tracking import import_mlflow, track_options
 from .registry import RECIPE_STEPS
 from .report import write_results
 from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
 from .steps import BaseStep, Loop, split_reference
+from .tracking import RecipeTracking
 
 MARKER = 'recipe_stage.json'
 SECTIONS = ('prepare', 'stages')
@@ -47,6 +51,7 @@ class RecipeContext:
         cfg_options (dict, optional): The user's options of every stage.
         from_scratch (bool): Turn off every pretrained initialisation.
         seed (int, optional): ``randomness.seed`` of every stage.
+        tracking (RecipeTracking, optional): MLflow tracking of the stages' runs.
     """
 
     def __init__(self,
@@ -55,13 +60,15 @@ class RecipeContext:
                  data_root: Optional[str] = None,
                  cfg_options: Optional[dict] = None,
                  from_scratch: bool = False,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 tracking=None) -> None:
         self.recipe = recipe
         self.work_dir = work_dir
         self.data_root = data_root
         self.cfg_options = dict(cfg_options or {})
         self.from_scratch = from_scratch
         self.seed = seed
+        self.tracking = tracking
         self.outputs: Dict[str, Dict] = {}
         self.aliases: Dict[str, Dict[str, str]] = {}
 
@@ -105,6 +112,11 @@ class RecipeContext:
         cfg.work_dir = work_dir
         return cfg
 
+    def tracked(self, cfg: Config, step: BaseStep) -> Config:
+        """The config a stage trains with: ``cfg``, or with tracking on a copy that logs to the
+        stage's MLflow run (the stage's dumped config and its evaluation stay untracked)."""
+        return self.tracking.training_config(cfg, step, self) if self.tracking else cfg
+
 
 class RecipeRunner:
     """Run a recipe: every stage in order, resumable, once per seed.
@@ -117,6 +129,10 @@ class RecipeRunner:
         cfg_options (dict, optional): Options of every stage (routed to each config's shape).
         from_scratch (bool): Turn off every pretrained initialisation in every stage.
         seeds (Sequence[int], optional): Run the recipe once per seed.
+        track (bool | str | dict, optional): MLflow tracking of every stage (True: the store
+            ``sqlite:///<work_dir>/mlruns.db``; a tracking URI; a dict of
+            :func:`cmkd_mm.apis.tracking.enable_tracking` arguments; False: off). Default: the
+            recipe's ``track``, else off.
     """
 
     def __init__(self,
@@ -125,7 +141,8 @@ class RecipeRunner:
                  data_root: Optional[str] = None,
                  cfg_options: Optional[dict] = None,
                  from_scratch: bool = False,
-                 seeds: Optional[Sequence[int]] = None) -> None:
+                 seeds: Optional[Sequence[int]] = None,
+                 track=None) -> None:
         self.recipe = recipe if isinstance(recipe, Config) else Config.fromfile(recipe)
         stem = osp.splitext(osp.basename(self.recipe.filename or 'recipe'))[0]
         self.work_dir = work_dir or osp.join('work_dirs', stem)
@@ -133,6 +150,10 @@ class RecipeRunner:
         self.cfg_options = dict(cfg_options or {})
         self.from_scratch = from_scratch
         self.seeds = list(seeds) if seeds else None
+        self.tracking = None
+        options = track_options(self.recipe.get('track') if track is None else track)
+        if options is not None:
+            self.tracking = RecipeTracking(self.work_dir, stem, self.recipe, options)
         self.steps, self.aliases = self.plan()
 
     # ------------------------------------------------------------------------------ planning
@@ -196,6 +217,8 @@ class RecipeRunner:
             dict: ``runs`` (per seed: stage -> record), ``results`` (the paths of
             ``results.md`` / ``results.json``) and ``table`` (the report, markdown).
         """
+        if self.tracking:
+            import_mlflow()  # before any stage: a clear error without the tracking extra
         os.makedirs(self.work_dir, exist_ok=True)
         print_log(f'recipe {self.recipe.filename}:\n{self.describe()}', logger='current')
         seeds = self.seeds or [None]
@@ -212,7 +235,7 @@ class RecipeRunner:
         """Run every stage once in ``work_dir``; return stage -> record."""
         ctx = RecipeContext(self.recipe, work_dir, self.data_root, self.cfg_options,
                             self.from_scratch,
-                            seed if seed is not None else self.recipe.get('seed'))
+                            seed if seed is not None else self.recipe.get('seed'), self.tracking)
         ctx.aliases = self.aliases
         records = {}
         for step in self.steps:
@@ -236,6 +259,8 @@ class RecipeRunner:
                     level=30)
             else:
                 print_log(f'{step.name}: finished before, skipped', logger='current')
+            if ctx.tracking:
+                ctx.tracking.log_stage(step, ctx, stage_dir, record, skipped=True)
             return record
         os.makedirs(stage_dir, exist_ok=True)
         print_log(f'=== {step.name}: {step.describe()}', logger='current')
@@ -249,6 +274,8 @@ class RecipeRunner:
             metrics=result.get('metrics', {}),
             wall_time_s=time.time() - start)
         record = json.loads(json.dumps(record, default=float))
+        if ctx.tracking:
+            ctx.tracking.log_stage(step, ctx, stage_dir, record)
         if not step.always_run:
             tmp = marker + '.tmp'
             with open(tmp, 'w') as f:

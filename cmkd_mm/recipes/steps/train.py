@@ -125,7 +125,7 @@ class Train(BaseStep):
             print_log(f'{self.name}: resuming from {last_checkpoint(work_dir)}', logger='current')
         config_file = osp.join(work_dir, 'stage_config.py')
         cfg.dump(config_file)
-        Runner.from_cfg(cfg).train()
+        Runner.from_cfg(ctx.tracked(cfg, self)).train()  # tracked: logs to the stage's run
         outputs = dict(
             best=best_checkpoint(work_dir), last=last_checkpoint(work_dir), config=config_file)
         if self.extract_student:
