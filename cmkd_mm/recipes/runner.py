@@ -110,6 +110,11 @@ class RecipeContext:
         if self.seed is not None:
             cfg.randomness = dict(cfg.get('randomness') or {}, seed=self.seed)
         cfg.work_dir = work_dir
+        if isinstance(cfg.get('visualizer'), dict):
+            # mmengine keeps one visualizer per name and process: with the configs' shared
+            # name every later stage would log into the first stage's folder (and MLflow run);
+            # without a name each run's visualizer is named after the run.
+            cfg.visualizer.pop('name', None)
         return cfg
 
     def tracked(self, cfg: Config, step: BaseStep) -> Config:

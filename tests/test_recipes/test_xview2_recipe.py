@@ -1,6 +1,7 @@
 """The xView2 demo recipe on tiny xBD-layout data: masks written, both teachers, the students
 alone, T-S with transfer and TwoTeacher train, are tested with the xView2 score and profiled,
 and the report has its columns."""
+import glob
 import os.path as osp
 import shutil
 
@@ -56,5 +57,7 @@ def test_xview2_demo_recipe_reports_the_score(xview2_demo_root, tmp_path):
     teachers = two_cfg.model.teacher.teachers
     assert teachers.damage.ckpt == records['damage']['outputs']['best']
     assert teachers.loc.ckpt == records['loc']['outputs']['best']
+    for stage in ('loc', 'damage', 'damage_kd'):  # each stage logs into its own folder
+        assert glob.glob(osp.join(tmp_path, 'work', stage, '*', 'vis_data', 'scalars.json')), stage
     for row in ('| Damage teacher (pre + post) |', '| Damage student, TwoTeacher |'):
         assert row in result['table']
