@@ -8,7 +8,8 @@ import torch
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from cmkd_mm.apis.modality_dropout import compare, failure_config, format_table, split_differences
+from cmkd_mm.apis.modality_dropout import compare, failure_config, format_table
+from cmkd_mm.apis.split_identity import split_differences
 from cmkd_mm.models.data_preprocessors import (ModalityFailure, MultiModalDataPreprocessor,
                                                fail_modality, sensor_modalities)
 from ..conftest import load_tool, tiny_cfg
