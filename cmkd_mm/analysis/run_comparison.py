@@ -123,13 +123,21 @@ def compare_table(tracking_uri: str,
         fmt (str): Number format of the metric cells.
         scale (float): Factor of the metric values (100 for percent).
         show_time (bool): Add a wall time column (s).
+
+    With ``metrics`` given, a stage that has none of them (one that only trains, evaluated by a
+    later ``Evaluate`` stage) is left out of the table and named below it.
     """
     result = compare_runs(tracking_uri, experiment, metrics)
     head = ['Stage'] + result['metrics'] + (['time (s)'] if show_time else []) + ['n']
     lines = [
         f'{result["experiment"]}', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
     ]
-    for entry in result['stages'].values():
+    left_out = []
+    for stage, entry in result['stages'].items():
+        if metrics and not any(v is not None for m in entry['metrics'].values()
+                               for v in m['values']):
+            left_out.append(stage)  # none of the chosen metrics (a training-only stage)
+            continue
         cells = [entry['label']]
         for key in result['metrics']:
             values = entry['metrics'][key]['values']
@@ -140,4 +148,6 @@ def compare_table(tracking_uri: str,
                       '.0f'))
         cells.append(str(entry['n']))
         lines.append('| ' + ' | '.join(cells) + ' |')
+    if left_out:
+        lines += ['', f'(stages without these metrics: {", ".join(left_out)})']
     return '\n'.join(lines)
