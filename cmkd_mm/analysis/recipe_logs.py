@@ -13,9 +13,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..recipes.report import mean_std_cell
+from ..recipes.runner import MARKER
 from .log_analysis import RunLog, load_run, train_time
 
-MARKER = 'recipe_stage.json'
 SPREADS = ('minmax', 'std')
 
 
@@ -176,14 +177,6 @@ def aggregate(curves: Sequence[Tuple[np.ndarray, np.ndarray]],
     return np.array(common), mean, mean - std, mean + std
 
 
-def _mean_std(values: List[float], fmt: str) -> str:
-    if not values:
-        return 'n/a'
-    if len(values) == 1:
-        return format(values[0], fmt)
-    return f'{format(np.mean(values), fmt)} ± {format(np.std(values, ddof=1), fmt)}'
-
-
 def recipe_time_table(recipe: RecipeLogs, include_outliers: bool = False) -> str:
     """Per stage, mean ± std over the seeds of its wall time, its training time and its
     average iteration time (markdown).
@@ -202,9 +195,9 @@ def recipe_time_table(recipe: RecipeLogs, include_outliers: bool = False) -> str
     for stage in recipe.stages:
         stats = [train_time(log, include_outliers) for log in recipe.logs[stage].values()]
         lines.append(f'| {recipe.labels[stage]} | {len(stats)} | '
-                     f'{_mean_std(recipe.wall_times(stage), ".1f")} | '
-                     f'{_mean_std([s["train_time"] for s in stats], ".1f")} | '
-                     f'{_mean_std([s["avg_iter_time"] for s in stats], ".4f")} |')
+                     f'{mean_std_cell(recipe.wall_times(stage), ".1f")} | '
+                     f'{mean_std_cell([s["train_time"] for s in stats], ".1f")} | '
+                     f'{mean_std_cell([s["avg_iter_time"] for s in stats], ".4f")} |')
     lines += [
         '', 'wall time: the whole stage (recipe_stage.json, evaluation included); training '
         'time: estimated from the log (logged iteration time x iterations)'

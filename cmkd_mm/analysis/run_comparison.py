@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..apis.tracking import (FINAL_PREFIX, FINAL_TAG, WALL_TIME, resolve_tracking_uri, sqlite_path,
                              tracking_client)
-from ..recipes.report import _cell, _stats
+from ..recipes.report import mean_std_cell, mean_std_stats
 
 
 def latest_stage_runs(tracking_uri: str, experiment: Optional[str] = None) -> Tuple[str, List]:
@@ -99,9 +99,9 @@ def compare_runs(tracking_uri: str,
             label=entry['label'],
             seeds=[r.data.tags.get('seed') for r in entry['runs']],
             n=len(entry['runs']),
-            metrics={k: _stats(values(k))
+            metrics={k: mean_std_stats(values(k))
                      for k in keys},
-            wall_time_s=_stats(values(WALL_TIME)))
+            wall_time_s=mean_std_stats(values(WALL_TIME)))
     return dict(experiment=name, metrics=keys, stages=out)
 
 
@@ -141,11 +141,13 @@ def compare_table(tracking_uri: str,
         cells = [entry['label']]
         for key in result['metrics']:
             values = entry['metrics'][key]['values']
-            cells.append(_cell([float('nan') if v is None else v * scale for v in values], fmt))
+            cells.append(
+                mean_std_cell([float('nan') if v is None else v * scale for v in values], fmt))
         if show_time:
             cells.append(
-                _cell([float('nan') if v is None else v for v in entry['wall_time_s']['values']],
-                      '.0f'))
+                mean_std_cell(
+                    [float('nan') if v is None else v for v in entry['wall_time_s']['values']],
+                    '.0f'))
         cells.append(str(entry['n']))
         lines.append('| ' + ' | '.join(cells) + ' |')
     if left_out:

@@ -24,7 +24,9 @@ def _finite(values: List[Optional[float]]) -> List[float]:
     return [v for v in values if v is not None and not math.isnan(v)]
 
 
-def _cell(values: List[float], fmt: str) -> str:
+def mean_std_cell(values: List[float], fmt: str) -> str:
+    """``mean ± std`` (sample std) of the finite values, the value alone for one, ``n/a`` for
+    none."""
     values = _finite(values)
     if not values:
         return 'n/a'
@@ -33,7 +35,8 @@ def _cell(values: List[float], fmt: str) -> str:
     return f'{format(float(np.mean(values)), fmt)} ± {format(float(np.std(values, ddof=1)), fmt)}'
 
 
-def _stats(values: List[Optional[float]]) -> Dict:
+def mean_std_stats(values: List[Optional[float]]) -> Dict:
+    """``values`` with the ``mean`` and ``std`` (sample std, 0 for one) of the finite ones."""
     finite = _finite(values)
     out = dict(values=values)
     if finite:
@@ -82,9 +85,9 @@ def report_table(recipe, runs: List[Dict[str, Dict]]) -> str:
                 scalar_metrics(run[stage]).get(key, float('nan')) * col.get('scale', 1.0)
                 for run in runs
             ]
-            cells.append(_cell(values, col.get('fmt', '.1f')))
+            cells.append(mean_std_cell(values, col.get('fmt', '.1f')))
         if show_time:
-            cells.append(_cell([run[stage]['wall_time_s'] for run in runs], '.0f'))
+            cells.append(mean_std_cell([run[stage]['wall_time_s'] for run in runs], '.0f'))
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(line for line in lines if line != '')
 
@@ -116,14 +119,16 @@ def write_results(work_dir: str, recipe, runs: List[Dict[str, Dict]],
         keys = sorted({k for run in runs for k in scalar_metrics(run[stage])})
         entry = dict(
             type=runs[0][stage]['type'],
-            wall_time_s=_stats([run[stage]['wall_time_s'] for run in runs]),
+            wall_time_s=mean_std_stats([run[stage]['wall_time_s'] for run in runs]),
             outputs=[run[stage]['outputs'] for run in runs],
-            metrics={k: _stats([scalar_metrics(run[stage]).get(k) for run in runs])
-                     for k in keys})
+            metrics={
+                k: mean_std_stats([scalar_metrics(run[stage]).get(k) for run in runs])
+                for k in keys
+            })
         stages[stage] = entry
         lines.append(f'- **{stage}** ({entry["type"]}, '
-                     f'{_cell([run[stage]["wall_time_s"] for run in runs], ".0f")} s)' +
-                     ''.join(f'; {k} {_cell(v["values"], ".4g")}'
+                     f'{mean_std_cell([run[stage]["wall_time_s"] for run in runs], ".0f")} s)' +
+                     ''.join(f'; {k} {mean_std_cell(v["values"], ".4g")}'
                              for k, v in entry['metrics'].items()))
     md_path, json_path = osp.join(work_dir, 'results.md'), osp.join(work_dir, 'results.json')
     with open(md_path, 'w') as f:
