@@ -74,14 +74,10 @@ def build_cfg(args):
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
-    # mmengine's EarlyStoppingHook builds the training loop (and so the training dataset) in
-    # before_run; it has nothing to do in testing.
-    cfg.custom_hooks = [
-        h for h in cfg.get('custom_hooks', [])
-        if str(h.get('type', '')).split('.')[-1] != 'EarlyStoppingHook'
-    ]
 
-    from cmkd_mm.apis.test_config import add_dump_metric, enable_tta, trigger_visualization_hook
+    from cmkd_mm.apis.test_config import (add_dump_metric, drop_early_stopping, enable_tta,
+                                          trigger_visualization_hook)
+    drop_early_stopping(cfg)
     if args.show or args.show_dir:
         trigger_visualization_hook(cfg, args.show, args.show_dir, args.wait_time)
 

@@ -30,6 +30,7 @@ from mmengine.config import Config
 
 from ..models.data_preprocessors.modality_failure import FAILURE_MODES, sensor_modalities
 from .split_identity import split_differences
+from .test_config import drop_early_stopping
 
 PREPROCESSOR = 'MultiModalDataPreprocessor'
 INTACT, STUDENT = 'intact', 'student'
@@ -62,7 +63,7 @@ def model_modalities(cfg: Config) -> Tuple[List[str], str]:
     if not _multimodal(cfg):
         raise ValueError(f'a sensor can only fail in a {PREPROCESSOR}; the model\'s '
                          f'data_preprocessor is {dp.get("type")!r}')
-    views = {v: [m] if isinstance(m, str) else list(m) for v, m in dp.views.items()}
+    views = _views(cfg)
     order = list(dp.modalities)
     if is_distillation(cfg):
         view = cfg.model.get('student_view', 'student') if len(views) > 1 else next(iter(views))
@@ -74,8 +75,7 @@ def model_modalities(cfg: Config) -> Tuple[List[str], str]:
 
 def teacher_modalities(cfg: Config) -> List[str]:
     """The modalities the teacher view(s) of a distillation config read."""
-    dp = cfg.model.data_preprocessor
-    views = {v: [m] if isinstance(m, str) else list(m) for v, m in dp.views.items()}
+    views = _views(cfg)
     teacher = cfg.model.get('teacher') or {}
     names = [cfg.model.get('teacher_view', 'teacher')]
     if str(teacher.get('type', '')).split('.')[-1] == 'TeacherGroup':
@@ -152,10 +152,7 @@ def build_test_cfg(config: ConfigLike,
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
     cfg.experiment_name = f'modality_dropout_{next(_names)}'  # a fresh logger/visualizer each
-    cfg.custom_hooks = [
-        h for h in cfg.get('custom_hooks', [])
-        if str(h.get('type', '')).split('.')[-1] != 'EarlyStoppingHook'
-    ]
+    drop_early_stopping(cfg)
     if failure is not None:
         model_modalities(cfg)  # a MultiModalDataPreprocessor
         cfg.model.data_preprocessor.failure = failure
@@ -331,6 +328,12 @@ def compare(config: ConfigLike,
             config=config_name(student[0]), checkpoint=student[1]),
         columns=columns,
         rows=rows)
+
+
+def _views(cfg: Config) -> Dict[str, List[str]]:
+    """``view -> modalities`` of the config's ``MultiModalDataPreprocessor``."""
+    views = cfg.model.data_preprocessor.views
+    return {v: [m] if isinstance(m, str) else list(m) for v, m in views.items()}
 
 
 def _multimodal(cfg: Config) -> bool:

@@ -1,6 +1,7 @@
-"""Test-config edits shared by ``tools/test.py`` and the recipes: the visualization hook for
-``--show`` / ``--show-dir`` (mmdet, mmseg and mmpretrain hooks alike), a ``DumpResults`` metric
-for ``--out`` and test-time augmentation from ``tta_model`` / ``tta_pipeline``."""
+"""Test-config edits shared by ``tools/test.py``, the recipes and the sensor-failure
+evaluation: no early stopping, the visualization hook for ``--show`` / ``--show-dir`` (mmdet,
+mmseg and mmpretrain hooks alike), a ``DumpResults`` metric for ``--out`` and test-time
+augmentation from ``tta_model`` / ``tta_pipeline``."""
 import inspect
 
 from mmengine.config import ConfigDict
@@ -47,6 +48,17 @@ def visualization_hook_args(hook_type, scope):
     if hook_cls is None:
         return None
     return _init_args(hook_cls)
+
+
+def drop_early_stopping(cfg):
+    """Remove mmengine's ``EarlyStoppingHook`` from ``cfg.custom_hooks`` (in place): it builds
+    the training loop, and so the training dataset, in ``before_run``, and has nothing to do in
+    testing."""
+    cfg.custom_hooks = [
+        h for h in cfg.get('custom_hooks', [])
+        if str(h.get('type', '')).split('.')[-1] != 'EarlyStoppingHook'
+    ]
+    return cfg
 
 
 def trigger_visualization_hook(cfg, show=False, show_dir=None, wait_time=2.):
