@@ -101,12 +101,11 @@ class CMKDMLflowVisBackend(MLflowVisBackend):
     """mmengine's ``MLflowVisBackend``, less two things on close: the files of the store itself
     (a SQLite store and its artifacts kept in the work dir) are not uploaded as artifacts (they
     would be copied into every new run), and a run whose config was never added (no work dir
-    known) closes without artifacts. It also remembers its run id (``run_id``)."""
+    known) closes without artifacts."""
 
     def __init__(self, *args, skip_paths: Sequence[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._skip_paths = [osp.abspath(p) for p in skip_paths]
-        self.run_id = None
 
     def _init_env(self):
         logger = MMLogger.get_current_instance()
@@ -118,8 +117,6 @@ class CMKDMLflowVisBackend(MLflowVisBackend):
             super()._init_env()
         finally:
             logger.removeFilter(quiet)
-        run = self._mlflow.active_run() or self._mlflow.start_run()
-        self.run_id = run.info.run_id
 
     def _skipped(self, path: str) -> bool:
         path = osp.abspath(path)
@@ -211,18 +208,12 @@ def metric_name(name: str) -> str:
     return re.sub(r'[^/\w.\- :]', '_', name)
 
 
-def log_final_metrics(tracking_uri: str,
-                      run_id: str,
-                      metrics: Dict[str, float],
-                      tags: Optional[dict] = None) -> None:
+def log_final_metrics(tracking_uri: str, run_id: str, metrics: Dict[str, float]) -> None:
     """Log ``metrics`` (step 0) and the tag ``final_metrics=true`` to a run and finish it."""
-    from mlflow.entities import Metric, RunTag
+    from mlflow.entities import Metric
     client = tracking_client(tracking_uri)
     stamp = int(time.time() * 1000)
-    client.log_batch(
-        run_id,
-        metrics=[Metric(k, float(v), stamp, 0) for k, v in metrics.items()],
-        tags=[RunTag(str(k), str(v)) for k, v in dict(tags or {}).items()])
+    client.log_batch(run_id, metrics=[Metric(k, float(v), stamp, 0) for k, v in metrics.items()])
     # the tag last: a run that has it has all its final metrics
     client.set_tag(run_id, FINAL_TAG, 'true')
     if client.get_run(run_id).info.status != 'FINISHED':
