@@ -6,8 +6,10 @@ data_root = 'data/demo/stf'
 seed = 0
 prepare = dict(_delete_=True, data=dict(type='DemoData', kind='stf'))
 stages = dict(
-    teacher=dict(config='configs/detection/teacher_stf_demo.py'),
-    baseline=dict(config='configs/detection/baseline_stf_demo.py'),
-    cmkd_mse=dict(config='configs/detection/cmkd_mse_stf_demo.py'),
-    cmkd_adv=dict(config='configs/detection/cmkd_adv_stf_demo.py'))
+    teacher=dict(config='configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py'),
+    baseline=dict(config='configs/detection/baseline_faster-rcnn-r18-fpn_rgb_stf_demo.py'),
+    cmkd_mse=dict(
+        config='configs/detection/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'),
+    cmkd_adv=dict(
+        config='configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'))
 report = dict(title='Seeing Through Fog demo (official layout, night/fog), COCO bbox mAP (%)')

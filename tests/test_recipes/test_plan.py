@@ -11,6 +11,8 @@ from cmkd_mm.recipes.report import report_table
 from ..conftest import ROOT
 
 RECIPES = sorted(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py')))
+TEACHER_DEMO = 'configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py'
+STUDENT_DEMO = 'configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'
 
 
 def test_there_is_a_recipe_and_a_demo_for_every_multi_stage_method():
@@ -36,24 +38,16 @@ def _recipe(**stages):
     return recipe
 
 
+def _student(teacher_ckpt):
+    return dict(type='Train', config=STUDENT_DEMO, inputs={'model.teacher_ckpt': teacher_ckpt})
+
+
 def test_a_typo_in_a_handover_fails_before_training():
-    teacher = dict(type='Train', config='configs/detection/teacher_stf_demo.py')
+    teacher = dict(type='Train', config=TEACHER_DEMO)
     with pytest.raises(KeyError, match="names stage 'teachr'"):
-        RecipeRunner(
-            _recipe(
-                teacher=teacher,
-                student=dict(
-                    type='Train',
-                    config='configs/detection/cmkd_adv_stf_demo.py',
-                    inputs={'model.teacher_ckpt': 'teachr.best'})))
+        RecipeRunner(_recipe(teacher=teacher, student=_student('teachr.best')))
     with pytest.raises(KeyError, match="has no output 'student'"):
-        RecipeRunner(
-            _recipe(
-                teacher=teacher,
-                student=dict(
-                    type='Train',
-                    config='configs/detection/cmkd_adv_stf_demo.py',
-                    inputs={'model.teacher_ckpt': 'teacher.student'})))
+        RecipeRunner(_recipe(teacher=teacher, student=_student('teacher.student')))
     with pytest.raises(KeyError, match='does not come before'):  # no forward references
         RecipeRunner(
             _recipe(

@@ -10,7 +10,8 @@ from ..conftest import ROOT, load_tool
 # config, data fixture, phase, extra options, panels (modalities + further label maps),
 # (h, w) of every panel's modality
 CASES = dict(
-    stf=('detection/teacher_stf_demo.py', 'stf_demo_root', 'train', [], 4, (180, 320)),
+    stf=('detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py', 'stf_demo_root', 'train',
+         [], 4, (180, 320)),
     mfnet=('segmentation/cekd_mfnet_demo.py', 'mfnet_demo_root', 'train', [], 3, (48, 64)),
     pst900=('segmentation/teacher_cenet_r50-bot_rgbt_pst900.py', 'pst900_demo_root', 'train', [], 3,
             (48, 64)),

@@ -18,8 +18,8 @@ from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.stf import convert_stf
 from ..conftest import load_tool
 
-TEACHER = 'configs/detection/teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py'
-BASELINE = 'configs/detection/baseline_faster-rcnn_r50_fpn_rgb_stf.py'
+TEACHER = 'configs/detection/teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py'
+BASELINE = 'configs/detection/baseline_faster-rcnn-r50-fpn_rgb_stf.py'
 CMKD_ADV = 'configs/detection/cmkd_adv_stf.py'
 
 

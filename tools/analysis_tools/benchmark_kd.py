@@ -40,8 +40,10 @@ allocated before the row are not counted.
 
 Examples::
 
-    python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_adv_stf_demo.py
-    python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_mse_stf.py \
+    python tools/analysis_tools/benchmark_kd.py \
+        configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py
+    python tools/analysis_tools/benchmark_kd.py \
+        configs/detection/cmkd-mse_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py \
         configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py \
         configs/classification/kd1_sar-to-eo_mavoc2021_demo.py --iters 5 --warmup 2
     python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_adv_stf.py \

@@ -7,7 +7,8 @@ mmpretrain's ``--phase`` and ``--show-number``.
 
 Examples::
 
-    python tools/analysis_tools/browse_dataset.py configs/detection/teacher_stf_demo.py \\
+    python tools/analysis_tools/browse_dataset.py \\
+        configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py \\
         --output-dir vis/stf --not-show --show-number 10
     python tools/analysis_tools/browse_dataset.py \\
         configs/building_damage/damage_unet-r18_xview2_demo.py --phase val \\

@@ -19,9 +19,11 @@ student; to fail a sensor of the teacher pass the teacher's own config and check
 Examples::
 
     python tools/analysis_tools/modality_dropout.py \\
-        configs/detection/teacher_stf_demo.py work_dirs/teacher_stf_demo/epoch_8.pth \\
+        configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py \\
+        work_dirs/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo/epoch_8.pth \\
         --drop gated --mode zero mean noise \\
-        --compare configs/detection/cmkd_mse_stf_demo.py work_dirs/cmkd_mse_stf_demo/epoch_8.pth
+        --compare configs/detection/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py \\
+        work_dirs/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo/epoch_8.pth
     python tools/analysis_tools/modality_dropout.py \\
         configs/demo/teacher_fcn-r18-rgbt_mfnet-demo.py teacher.pth --drop rgb --mode zero \\
         --compare configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py student.pth \\

@@ -8,7 +8,7 @@ directory or base URL holding the files by name) serves clusters without interne
 Examples::
 
     python tools/misc/download_checkpoint.py --list
-    python tools/misc/download_checkpoint.py cmkd-adv_faster-rcnn_r50_fpn_rgb-gated-to-rgb_stf \\
+    python tools/misc/download_checkpoint.py cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf \\
         --dest checkpoints/
     CMKD_MIRROR=/shared/zoo python tools/misc/download_checkpoint.py NAME
 """

@@ -9,7 +9,7 @@ Example::
 
     python tools/model_converters/publish_model.py \\
         work_dirs/cmkd_adv_stf/best_coco_bbox_mAP_epoch_8.pth \\
-        cmkd-adv_faster-rcnn_r50_fpn_rgb-gated-to-rgb_stf_20261201.pth
+        cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf_20261201.pth
 """
 import argparse
 

@@ -11,10 +11,10 @@ Examples::
 
     python tools/model_converters/stf_to_cmkd.py weights/teacher_Net.pth \
         checkpoints/stf_teacher_rgb-gated_seed.pth \
-        --config configs/detection/teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py
+        --config configs/detection/teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py
     python tools/model_converters/stf_to_cmkd.py weights/baseline.pth \
         checkpoints/stf_baseline_rgb_seed.pth \
-        --config configs/detection/baseline_faster-rcnn_r50_fpn_rgb_stf.py
+        --config configs/detection/baseline_faster-rcnn-r50-fpn_rgb_stf.py
     python tools/model_converters/stf_to_cmkd.py weights/KDfea_adv.pth \
         checkpoints/stf_cmkd-adv_rgb_seed.pth --config configs/detection/cmkd_adv_stf.py
 """

@@ -17,13 +17,17 @@ def test_to_display_scales_bit_depth_and_greys():
 
 def test_test_tool_prints_coco_map_and_draws_every_modality(stf_demo_root, tmp_path):
     work = str(tmp_path / 'work')
-    cfg = tiny_cfg('configs/detection/teacher_stf_demo.py', stf_demo_root, work, iters=1)
+    cfg = tiny_cfg(
+        'configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py',
+        stf_demo_root,
+        work,
+        iters=1)
     Runner.from_cfg(cfg).train()
     ckpt = osp.join(work, 'iter_1.pth')
     root = stf_demo_root
     metrics = load_tool('test.py').main([
-        'configs/detection/teacher_stf_demo.py', ckpt, '--work-dir', work, '--show-dir', 'vis',
-        '--cfg-options', f'test_dataloader.dataset.data_root={root}',
+        'configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py', ckpt, '--work-dir',
+        work, '--show-dir', 'vis', '--cfg-options', f'test_dataloader.dataset.data_root={root}',
         f'test_evaluator.ann_file={root}/annotations/test_night.json',
         'test_dataloader.batch_size=1', 'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False', 'model.test_cfg.rcnn.score_thr=0.0'

@@ -3,7 +3,7 @@ from mmengine.runner import Runner
 
 from ...conftest import tiny_cfg
 
-CMKD = 'configs/detection/cmkd_mse_stf_demo.py'
+CMKD = 'configs/detection/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'
 
 
 @pytest.fixture(scope='module')

@@ -60,7 +60,9 @@ def _same_training(config, data_root, tmp_path, iters=4):
 
 
 def test_fpn_feature_distillation_same_with_cache(stf_demo_root, tmp_path):
-    got = _same_training('configs/detection/cmkd_mse_stf_demo.py', stf_demo_root, tmp_path)
+    got = _same_training(
+        'configs/detection/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py',
+        stf_demo_root, tmp_path)
     assert got.model.teacher_cache.bytes_per_sample() > 0
 
 

@@ -1,7 +1,8 @@
-# cmkd_mse_stf.py at demo size: narrow random-init teacher and student, demo data, short schedule.
-_base_ = ['./cmkd_mse_stf.py', '../_base_/stf_demo.py']
+# teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py at demo size: narrow random-init detector, demo
+# data, short schedule.
+_base_ = ['./teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py', '../_base_/stf_demo.py']
 
-model = dict(architecture=_base_.demo_detector, teacher=_base_.demo_detector)
+model = _base_.demo_detector
 train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_val_dataloader
 test_dataloader = _base_.demo_test_dataloader

@@ -2,15 +2,15 @@
 #   loss_kd = 0.5 * mean_l MSE(P_l^student, P_l^teacher),  l = P2..P5
 # added to the Faster R-CNN losses (each of the four mmrazor L2Loss terms, a mean squared error
 # with div_element=True, has weight 0.5 / 4). The teacher runs only to its FPN (extract_feat).
-_base_ = ['./baseline_faster-rcnn_r50_fpn_rgb_stf.py']
+_base_ = ['./baseline_faster-rcnn-r50-fpn_rgb_stf.py']
 
 teacher = dict(_base_.model)
 teacher['data_preprocessor'] = None
 teacher['backbone'] = dict(_base_.model.backbone, in_channels=6)
 student = dict(_base_.model)
 student['data_preprocessor'] = None
-# The teacher trained with teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py, e.g.
-# --cfg-options model.teacher_ckpt=work_dirs/teacher_faster-rcnn_r50_fpn_rgb-gated_stf/best.pth
+# The teacher trained with teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py, e.g.
+# --cfg-options model.teacher_ckpt=work_dirs/teacher_faster-rcnn-r50-fpn_rgb-gated_stf/best.pth
 teacher_ckpt = None
 levels = (0, 1, 2, 3)  # P2-P5; P6 (the max-pooled level) is not distilled, as in the seed
 

@@ -1,5 +1,6 @@
-# cmkd_adv_stf.py at demo size: narrow random-init teacher and student, demo data, short schedule.
-_base_ = ['./cmkd_adv_stf.py', '../_base_/stf_demo.py']
+# cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py at demo size: narrow random-init teacher
+# and student, demo data, short schedule.
+_base_ = ['./cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py', '../_base_/stf_demo.py']
 
 model = dict(architecture=_base_.demo_detector, teacher=_base_.demo_detector)
 train_dataloader = _base_.demo_train_dataloader

@@ -1,8 +1,8 @@
-# baseline_faster-rcnn_r50_fpn_rgb_stf.py at demo size: narrow random-init detector, demo data,
-# short schedule.
-_base_ = ['./baseline_faster-rcnn_r50_fpn_rgb_stf.py', '../_base_/stf_demo.py']
+# cmkd-mse_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py at demo size: narrow random-init teacher
+# and student, demo data, short schedule.
+_base_ = ['./cmkd-mse_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py', '../_base_/stf_demo.py']
 
-model = _base_.demo_detector
+model = dict(architecture=_base_.demo_detector, teacher=_base_.demo_detector)
 train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_val_dataloader
 test_dataloader = _base_.demo_test_dataloader

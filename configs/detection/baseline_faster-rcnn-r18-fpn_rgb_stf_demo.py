@@ -1,6 +1,6 @@
-# teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py at demo size: narrow random-init detector, demo
-# data, short schedule.
-_base_ = ['./teacher_faster-rcnn_r50_fpn_rgb-gated_stf.py', '../_base_/stf_demo.py']
+# baseline_faster-rcnn-r50-fpn_rgb_stf.py at demo size: narrow random-init detector, demo data,
+# short schedule.
+_base_ = ['./baseline_faster-rcnn-r50-fpn_rgb_stf.py', '../_base_/stf_demo.py']
 
 model = _base_.demo_detector
 train_dataloader = _base_.demo_train_dataloader

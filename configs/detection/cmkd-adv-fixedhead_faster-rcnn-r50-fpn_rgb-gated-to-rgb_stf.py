@@ -5,7 +5,7 @@
 #   P4 32x54:  max-pool after conv2                                  -> 432
 #   P3 64x108: max-pool after conv1 and conv2                        -> 432
 #   P2 128x216: max-pool after conv1 and conv2                       -> 1728
-_base_ = ['./cmkd_adv_stf.py']
+_base_ = ['./cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py']
 
 seed_heads = {
     0: dict(maxpool_after=(True, True), flatten_dim=1728),
