@@ -7,7 +7,8 @@ seed = 0
 cfg_options = {'val_evaluator.nan_to_zero': False, 'test_evaluator.nan_to_zero': False}
 prepare = dict(data=dict(type='DemoData', kind='mfnet'))
 stages = dict(
-    teacher=dict(config='configs/segmentation/teacher_cenet_mfnet_demo.py'),
-    baseline=dict(config='configs/segmentation/baseline_eknet_mfnet_demo.py'),
-    cekd=dict(config='configs/segmentation/cekd_mfnet_demo.py'))
+    teacher=dict(config='configs/segmentation/teacher_cenet-r18_rgb-thermal_mfnet_demo.py'),
+    baseline=dict(config='configs/segmentation/baseline_eknet-r18_thermal_mfnet_demo.py'),
+    cekd=dict(
+        config='configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py'))
 report = dict(title='CEKD demo (MFNet layout), mIoU over the classes present (%)')

@@ -12,9 +12,10 @@ from ..conftest import ROOT, load_tool
 CASES = dict(
     stf=('detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py', 'stf_demo_root', 'train',
          [], 4, (180, 320)),
-    mfnet=('segmentation/cekd_mfnet_demo.py', 'mfnet_demo_root', 'train', [], 3, (48, 64)),
-    pst900=('segmentation/teacher_cenet_r50-bot_rgbt_pst900.py', 'pst900_demo_root', 'train', [], 3,
-            (48, 64)),
+    mfnet=('segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+           'mfnet_demo_root', 'train', [], 3, (48, 64)),
+    pst900=('segmentation/teacher_cenet-r50-bot_rgb-thermal_pst900.py', 'pst900_demo_root', 'train',
+            [], 3, (48, 64)),
     mavoc=('classification/kd1_sar-to-eo_mavoc2021_demo.py', 'mavoc_demo_root', 'train', [], 2,
            (1, 1)),
     xview2=('building_damage/damage_unet-r18_xview2_demo.py', 'xview2_demo_root', 'val',

@@ -16,8 +16,8 @@ import torch
 from ..conftest import ROOT
 
 MIM = osp.join(osp.dirname(sys.executable), 'mim')
-CONFIG = 'teacher_fcn-r18-rgbt_mfnet-demo.py'  # found by name inside cmkd_mm/.mim/configs
-MODEL = 'cmkd_fcn_mfnet_demo'  # an entry of configs/demo/metafile.yml
+CONFIG = 'teacher_fcn-r18_rgb-thermal_mfnet_demo.py'  # found by name inside cmkd_mm/.mim/configs
+MODEL = 'cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo'  # configs/demo/metafile.yml
 
 
 def mim(*args, cwd, env=None):

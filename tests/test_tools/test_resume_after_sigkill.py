@@ -43,12 +43,13 @@ ITER_BASED = dict(
 EPOCH_BASED = dict(
     max_epochs=3, kill=8, final='epoch_3.pth', mid='epoch_1.pth',
     resumed=set(range(6, 16)))  # 5 iterations per epoch
+DEMO = 'configs/demo'
 CASES = {
-    'plain': ('configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py', 'mIoU'),
-    'feature_kd': ('configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', 'mIoU'),
-    'adversarial_joint': ('configs/demo/cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py', 'mIoU'),
+    'plain': (f'{DEMO}/baseline_fcn-r18_thermal_mfnet_demo.py', 'mIoU'),
+    'feature_kd': (f'{DEMO}/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py', 'mIoU'),
+    'adversarial_joint': (f'{DEMO}/cmkd-adv_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py', 'mIoU'),
     'adversarial_separate_optimizers':
-    ('configs/demo/cmkd-adv-sepopt_fcn-r18-rgbt-to-thermal_mfnet-demo.py', 'mIoU'),
+    (f'{DEMO}/cmkd-adv-sepopt_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py', 'mIoU'),
     'logits_kd': ('configs/classification/kd1_sar-to-eo_mavoc2021_demo.py', 'accuracy/top1'),
 }
 

@@ -194,7 +194,8 @@ def test_teacher_ckpt_by_name_trains_one_iteration(server, cache, tmp_path, monk
     from mmengine.runner import Runner
 
     from ..conftest import ROOT, tiny_cfg
-    config = osp.join(ROOT, 'configs', 'demo', 'cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py')
+    config = osp.join(ROOT, 'configs', 'demo',
+                      'cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py')
     teacher_cfg = Config.fromfile(config).model.teacher
     init_default_scope('mmseg')
     torch.manual_seed(3)

@@ -22,9 +22,9 @@ from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.cekd import convert_cekd, detect_seed_model
 from ..conftest import load_tool
 
-TEACHER_CFG = 'configs/segmentation/teacher_cenet_r50-bot_rgbt_mfnet.py'
-STUDENT_CFG = 'configs/segmentation/baseline_eknet_r50-bot_thermal_mfnet.py'
-DISTILL_CFG = 'configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py'
+TEACHER_CFG = 'configs/segmentation/teacher_cenet-r50-bot_rgb-thermal_mfnet.py'
+STUDENT_CFG = 'configs/segmentation/baseline_eknet-r50-bot_thermal_mfnet.py'
+DISTILL_CFG = 'configs/segmentation/cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py'
 
 
 # ---- the seed's modules: attribute names, shapes and forward as in TSmodel/*.py ----

@@ -13,7 +13,8 @@ Examples::
     python tools/analysis_tools/browse_dataset.py \\
         configs/building_damage/damage_unet-r18_xview2_demo.py --phase val \\
         --output-dir vis/xview2 --not-show
-    python tools/analysis_tools/browse_dataset.py configs/segmentation/cekd_mfnet_demo.py \\
+    python tools/analysis_tools/browse_dataset.py \\
+        configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py \\
         --show-interval 1 --cfg-options train_dataloader.dataset.data_root=/data/mfnet
 """
 import argparse

@@ -25,8 +25,8 @@ Examples::
         --compare configs/detection/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py \\
         work_dirs/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo/epoch_8.pth
     python tools/analysis_tools/modality_dropout.py \\
-        configs/demo/teacher_fcn-r18-rgbt_mfnet-demo.py teacher.pth --drop rgb --mode zero \\
-        --compare configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py student.pth \\
+        configs/demo/teacher_fcn-r18_rgb-thermal_mfnet_demo.py teacher.pth --drop rgb --mode zero \\
+        --compare configs/demo/baseline_fcn-r18_thermal_mfnet_demo.py student.pth \\
         --metrics mIoU --out results.json
 """
 import argparse

@@ -3,7 +3,8 @@ loading part of the config's pipeline; every problem is printed with its file an
 
 Example::
 
-    python tools/misc/check_dataset.py configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py
+    python tools/misc/check_dataset.py \\
+        configs/segmentation/cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py
     python tools/misc/check_dataset.py configs/detection/cmkd_adv_stf.py --phase train val \\
         --workers 4 --cfg-options train_dataloader.dataset.data_root=/data/stf
 

@@ -10,11 +10,11 @@ teacher for ``cenet``, so ``OUT`` of a CENet works as ``model.teacher_ckpt``.
 Examples::
 
     python tools/model_converters/cekd_to_cmkd.py weights_backup/Teacher_model/final.pth \
-        checkpoints/cekd_cenet_r50-bot_rgbt_mfnet.pth --model cenet \
-        --config configs/segmentation/teacher_cenet_r50-bot_rgbt_mfnet.py
+        checkpoints/cekd_cenet-r50-bot_rgb-thermal_mfnet.pth --model cenet \
+        --config configs/segmentation/teacher_cenet-r50-bot_rgb-thermal_mfnet.py
     python tools/model_converters/cekd_to_cmkd.py weights_backup/Student_model/final.pth \
-        checkpoints/cekd_eknet_r50-bot_thermal_mfnet.pth --model eknet \
-        --config configs/segmentation/cekd_cenet-to-eknet_r50-bot_mfnet.py
+        checkpoints/cekd_eknet-r50-bot_thermal_mfnet.pth --model eknet \
+        --config configs/segmentation/cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py
 """
 import argparse
 

@@ -9,8 +9,8 @@ student and its input view), which ``mmseg.apis.init_model`` / ``mmdet.apis.init
 Example::
 
     python tools/model_converters/extract_student.py \
-        configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py work_dirs/.../iter_400.pth \
-        work_dirs/student_thermal.pth
+        configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py \
+        work_dirs/.../iter_400.pth work_dirs/student_thermal.pth
 """
 import argparse
 

@@ -27,7 +27,7 @@ def test_label_order():
 
 
 def test_refused_before_the_first_iteration(mfnet_demo_root, tmp_path):
-    config = 'configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py'
+    config = 'configs/demo/baseline_fcn-r18_thermal_mfnet_demo.py'
     cfg = tiny_cfg(config, mfnet_demo_root, str(tmp_path), iters=2, val=True)
     assert cfg.default_hooks.check_pipeline == dict(type='CheckEvalPipelineHook')
     pipeline = cfg.val_dataloader.dataset.pipeline

@@ -12,13 +12,14 @@ from mmseg.structures import SegDataSample
 
 from ...conftest import ROOT
 
+CONFIG = 'configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 H, W = 64, 96  # multiples of 32: no padding
 
 
 @pytest.fixture(scope='module')
 def algorithm():
     torch.manual_seed(0)
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/segmentation/cekd_mfnet_demo.py'))
+    cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     cfg.model.architecture.backbone.bot_cfg.fmap_size = (4, 6)
     cfg.model.teacher.backbone.main.bot_cfg.fmap_size = (4, 6)
     cfg.model.teacher.backbone.aux.bot_cfg.fmap_size = (4, 6)

@@ -74,12 +74,14 @@ def test_logits_distillation_same_with_cache(mavoc_demo_root, tmp_path):
 
 
 def test_cekd_same_with_cache(mfnet_demo_root, tmp_path):
-    _same_training('configs/segmentation/cekd_mfnet_demo.py', mfnet_demo_root, tmp_path)
+    _same_training(
+        'configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+        mfnet_demo_root, tmp_path)
 
 
 def test_random_crop_on_a_teacher_modality_is_refused(mfnet_demo_root, tmp_path):
-    cfg = tiny_cfg('configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', mfnet_demo_root,
-                   str(tmp_path))
+    cfg = tiny_cfg('configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+                   mfnet_demo_root, str(tmp_path))
     pipeline = cfg.train_dataloader.dataset.pipeline
     pipeline.insert(len(pipeline) - 1, dict(type='MultiModalRandomCrop', crop_size=(32, 32)))
     cfg.model.teacher_cache = dict()
@@ -89,15 +91,15 @@ def test_random_crop_on_a_teacher_modality_is_refused(mfnet_demo_root, tmp_path)
 
 
 def test_cache_without_its_hook_is_refused(mfnet_demo_root, tmp_path):
-    cfg = tiny_cfg('configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py', mfnet_demo_root,
-                   str(tmp_path))
+    cfg = tiny_cfg('configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+                   mfnet_demo_root, str(tmp_path))
     cfg.model.teacher_cache = dict()
     with pytest.raises(RuntimeError, match='TeacherCacheHook'):
         Runner.from_cfg(cfg).train()
 
 
 def test_reused_by_a_new_run_and_dropped_when_the_teacher_changes(mfnet_demo_root, tmp_path):
-    config = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
+    config = 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
     first, _, first_calls = _train(config, mfnet_demo_root, tmp_path, True, iters=1)
     assert first_calls == 1 and len(first.model.teacher_cache) == 2
     again, _, calls = _train(config, mfnet_demo_root, tmp_path, True, iters=1)

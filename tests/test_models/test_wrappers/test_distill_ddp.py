@@ -13,9 +13,9 @@ import torch.multiprocessing as mp
 from ...conftest import tiny_cfg
 
 CONFIGS = {
-    'joint': 'configs/demo/cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
-    'separate': 'configs/demo/cmkd-adv-sepopt_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
-    'cached': 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py',
+    'joint': 'configs/demo/cmkd-adv_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+    'separate': 'configs/demo/cmkd-adv-sepopt_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+    'cached': 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
 }
 STEPS = 3
 

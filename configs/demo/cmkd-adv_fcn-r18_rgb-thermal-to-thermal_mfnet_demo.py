@@ -1,6 +1,6 @@
 # Adversarial cross-modal KD: a discriminator behind a gradient-reversal layer tells teacher
 # from student features of the last backbone stage; it trains jointly with the student.
-_base_ = ['./cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py']
+_base_ = ['./cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py']
 
 model = dict(
     distiller=dict(

@@ -10,8 +10,8 @@ _base_ = [
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 
-# The teacher trained with teacher_cenet_r50-bot_rgbt_mfnet.py, e.g. --cfg-options
-# model.teacher_ckpt=work_dirs/teacher_cenet_r50-bot_rgbt_mfnet/best_mIoU_epoch_N.pth
+# The teacher trained with teacher_cenet-r50-bot_rgb-thermal_mfnet.py, e.g. --cfg-options
+# model.teacher_ckpt=work_dirs/teacher_cenet-r50-bot_rgb-thermal_mfnet/best_mIoU_epoch_N.pth
 teacher_ckpt = None
 
 recorders = dict(

@@ -1,6 +1,8 @@
-# cekd_cenet-to-eknet_r50-bot_mfnet.py at demo size (configs/recipes/cekd_mfnet_demo.py sets
-# teacher_ckpt to the demo teacher).
-_base_ = ['./cekd_cenet-to-eknet_r50-bot_mfnet.py', '../_base_/cekd_mfnet_demo.py']
+# cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py at demo size
+# (configs/recipes/cekd_mfnet_demo.py sets teacher_ckpt to the demo teacher).
+_base_ = [
+    './cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py', '../_base_/cekd_mfnet_demo.py'
+]
 model = dict(architecture=_base_.demo_eknet, teacher=_base_.demo_cenet)
 train_dataloader = _base_.demo_loader
 val_dataloader = _base_.demo_loader

@@ -1,5 +1,5 @@
-# teacher_cenet_r50-bot_rgbt_mfnet.py at demo size (configs/recipes/cekd_mfnet_demo.py).
-_base_ = ['./teacher_cenet_r50-bot_rgbt_mfnet.py', '../_base_/cekd_mfnet_demo.py']
+# teacher_cenet-r50-bot_rgb-thermal_mfnet.py at demo size (configs/recipes/cekd_mfnet_demo.py).
+_base_ = ['./teacher_cenet-r50-bot_rgb-thermal_mfnet.py', '../_base_/cekd_mfnet_demo.py']
 model = _base_.demo_cenet
 train_dataloader = _base_.demo_loader
 val_dataloader = _base_.demo_loader

@@ -1,5 +1,5 @@
-# baseline_eknet_r50-bot_thermal_mfnet.py at demo size (configs/recipes/cekd_mfnet_demo.py).
-_base_ = ['./baseline_eknet_r50-bot_thermal_mfnet.py', '../_base_/cekd_mfnet_demo.py']
+# baseline_eknet-r50-bot_thermal_mfnet.py at demo size (configs/recipes/cekd_mfnet_demo.py).
+_base_ = ['./baseline_eknet-r50-bot_thermal_mfnet.py', '../_base_/cekd_mfnet_demo.py']
 model = _base_.demo_eknet
 train_dataloader = _base_.demo_loader
 val_dataloader = _base_.demo_loader

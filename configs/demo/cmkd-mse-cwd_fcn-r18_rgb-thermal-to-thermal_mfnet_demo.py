@@ -12,7 +12,7 @@ student['backbone'] = dict(_base_.model.backbone, in_channels=1)
 teacher = dict(_base_.model)
 teacher['backbone'] = dict(_base_.model.backbone, in_channels=4)
 # Set to the teacher's checkpoint (configs/recipes/cmkd_fcn_mfnet_demo.py does), e.g.
-# --cfg-options model.teacher_ckpt=work_dirs/teacher_fcn-r18-rgbt_mfnet-demo/iter_400.pth
+# --cfg-options model.teacher_ckpt=work_dirs/teacher_fcn-r18_rgb-thermal_mfnet_demo/iter_400.pth
 teacher_ckpt = None
 
 model = dict(

@@ -1,6 +1,6 @@
 # Adversarial cross-modal KD with a separate optimizer for the discriminator (Adam), the
 # student keeping SGD. One backward pass; each optimizer steps its own parameters.
-_base_ = ['./cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py']
+_base_ = ['./cmkd-adv_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py']
 
 optim_wrapper = dict(
     _delete_=True,
