@@ -59,7 +59,8 @@ demo_test_dataloader = demo_val_dataloader
 demo_val_evaluator = dict(ann_file=demo_data_root + 'annotations/val_night.json')
 demo_test_evaluator = dict(ann_file=demo_data_root + 'annotations/test_night.json')
 
-# The seed's schedule shape, shortened: SGD, warm-up, x0.1 step, validation every epoch.
+# The original CMKD detector code's schedule shape, shortened: SGD, warm-up, x0.1 step, validation
+# every epoch.
 demo_optim_wrapper = dict(optimizer=dict(lr=0.02))
 demo_param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=50),

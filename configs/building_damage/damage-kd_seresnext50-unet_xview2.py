@@ -1,11 +1,11 @@
-# xView2 damage student, teacher-student mode (the seed's train_student with its experiment
-# script's setting `--mode T-S --LWF 1 --LFL 1 --alpha 0 --beta 1`): the siamese student UNet
-# (decoder widths halved) learns from the frozen, tuned damage teacher on pre + post:
+# xView2 damage student, teacher-student mode (the xView2 KD code's train_student with its
+# experiment script's setting `--mode T-S --LWF 1 --LFL 1 --alpha 0 --beta 1`): the siamese student
+# UNet (decoder widths halved) learns from the frozen, tuned damage teacher on pre + post:
 #   student: theta * -(log_softmax(s) * Y).mean()                 (SoftBCELoss, 5 classes)
 #            + 0.1 L0 + 0.1 L1 + 0.3 L2 + 0.3 L3 + 0.2 L4 + 11 CE  (always on, the tuning loss)
 #   distill: beta * LWF = -(softmax(t) * log_softmax(s) * Y).mean()
 # with Y the one-hot damage target; theta = beta = 1; the feature term (alpha * LFL on the
-# concatenated pre/post layer4 features) is off as in the script (alpha = 0). The seed's
+# concatenated pre/post layer4 features) is off as in the script (alpha = 0). Its
 # `--transfer 1` starts the student from the localisation student: hand its checkpoint to
 # model.architecture.init_cfg (a recipe input 'model.architecture.init_cfg.checkpoint').
 # AdamW 2e-3, wd 1e-6, clip 0.999, 30 epochs, batch 5, validation every 2 epochs.

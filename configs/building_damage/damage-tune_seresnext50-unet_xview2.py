@@ -1,4 +1,4 @@
-# xView2 damage teacher, tuning (the seed's tune_teacher): from the best checkpoint of
+# xView2 damage teacher, tuning (the xView2 KD code's tune_teacher): from the best checkpoint of
 # damage_seresnext50-unet_xview2.py, lr 1e-5, 2 epochs, batch 16, the 1st-place tuning loss
 # 0.1 L0 + 0.1 L1 + 0.3 L2 + 0.3 L3 + 0.2 L4 + 11 CE.
 #   python tools/train.py configs/building_damage/damage-tune_seresnext50-unet_xview2.py \

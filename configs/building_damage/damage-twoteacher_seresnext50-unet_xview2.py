@@ -1,11 +1,11 @@
-# xView2 damage student, dual-teacher mode (the seed's train_student `--mode TwoTeacher` with its
-# experiment script's `--LWF 1 --LFL 1 --alpha 0 --beta 1`): the damage teacher (pre + post) and
-# the localisation teacher (pre image only) teach the siamese student at the same time,
+# xView2 damage student, dual-teacher mode (the xView2 KD code's train_student `--mode TwoTeacher`
+# with its experiment script's `--LWF 1 --LFL 1 --alpha 0 --beta 1`): the damage teacher (pre +
+# post) and the localisation teacher (pre image only) teach the siamese student at the same time,
 #   loss = (1 - m) * L_cls + m * L_loc + always-on tuning terms,  m = 0.2
 #   L_cls = theta * SoftBCE_5(s) + beta * LWF(s, t_damage)       as in damage-kd (theta = beta = 1)
 #   L_loc = 0.5 * locLWF:  -(t^y * log s^y).mean(),  s = five2two(softmax(s / 2))[:, 1]
 #           (any-building probability of the student), t = sigmoid(t_loc / 2), y = label > 0
-# i.e. SoftBCE 0.8, LWF 0.8, locLWF 0.1 (the seed divides locLWF by 2). The feature terms
+# i.e. SoftBCE 0.8, LWF 0.8, locLWF 0.1 (the original code divides locLWF by 2). The feature terms
 # (alpha * LFL, alpha_loc * locLFL) are off as in the script; add BatchL2FeatureLoss with
 # channels=2048 on `backbone.layer4` recorders (`damage.` / `loc.` prefixes) to use them.
 # The localisation teacher is declared by its training config; both checkpoints come from the

@@ -1,5 +1,5 @@
-# xView2 damage teacher (the seed's train_teacher): the siamese SE-ResNeXt50 UNet on pre and
-# post (shared weights), 5 classes (background + 4 damage levels), loss
+# xView2 damage teacher (the xView2 KD code's train_teacher): the siamese SE-ResNeXt50 UNet on pre
+# and post (shared weights), 5 classes (background + 4 damage levels), loss
 # 1 L0 + 0.1 L1 + 0.5 L2 + 0.4 L3 + 0.2 L4 + 5 CE (Lk = dice 0.5 + focal 2 on channel k), AdamW
 # 2e-4 for 50 epochs, damaged tiles oversampled; validation on the 10 % holdout with the official
 # xView2 score (localisation from this model), the best score is kept.

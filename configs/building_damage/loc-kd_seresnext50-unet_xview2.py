@@ -1,12 +1,12 @@
-# xView2 localisation student, teacher-student mode (the seed's train_student_building with its
-# experiment script's setting `--mode T-S --LWF 1 --LFL 1 --alpha 0 --beta 1`): the student UNet
-# (decoder widths halved: [16, 24, 32, 64, 128]) learns from the frozen, tuned localisation
+# xView2 localisation student, teacher-student mode (the xView2 KD code's train_student_building
+# with its experiment script's setting `--mode T-S --LWF 1 --LFL 1 --alpha 0 --beta 1`): the student
+# UNet (decoder widths halved: [16, 24, 32, 64, 128]) learns from the frozen, tuned localisation
 # teacher on the same pre image, at temperature 2:
 #   student: theta * SoftBCE(sigmoid(s / 2), m) + ComboLoss(dice 3, focal 10) on s / 2
 #   distill: beta * LWF = -(sigmoid(t / 2)^y * log sigmoid(s / 2)^y), y the GT building mask
 # theta = beta = 1. The feature term (alpha * LFL, L2 over the batch of layer4 differences) is
 # off as in the script (alpha = 0); add it with BatchL2FeatureLoss on backbone recorders.
-# The seed's ComboLoss receives sigmoid(s / 2) and applies a sigmoid again: fixed here
+# The original ComboLoss receives sigmoid(s / 2) and applies a sigmoid again: fixed here
 # (double_sigmoid=True reproduces it). AdamW 2e-3, wd 1e-6, clip 1.1, 30 epochs, batch 8.
 #   python tools/train.py configs/building_damage/loc-kd_seresnext50-unet_xview2.py \
 #       --cfg-options model.teacher_ckpt=work_dirs/loc-tune_seresnext50-unet_xview2/best_*.pth

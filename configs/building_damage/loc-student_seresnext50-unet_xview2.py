@@ -1,4 +1,5 @@
-# xView2 localisation student trained alone (the seed's train_student_building --mode onlyS):
+# xView2 localisation student trained alone (the xView2 KD code's train_student_building --mode
+# onlyS):
 # the student UNet of loc-kd_seresnext50-unet_xview2.py with the same student losses
 # (theta * SoftBCE + ComboLoss(dice 3, focal 10), temperature 2) and schedule, no teacher: the
 # baseline the distilled student is compared with.

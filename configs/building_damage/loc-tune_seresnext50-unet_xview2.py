@@ -1,4 +1,4 @@
-# xView2 localisation teacher, tuning (the seed's tune_teacher_building): from the best
+# xView2 localisation teacher, tuning (the xView2 KD code's tune_teacher_building): from the best
 # checkpoint of loc_seresnext50-unet_xview2.py, lr 4e-5 for 12 epochs on all of train + tier3
 # (no holdout), validated on hold.
 #   python tools/train.py configs/building_damage/loc-tune_seresnext50-unet_xview2.py \

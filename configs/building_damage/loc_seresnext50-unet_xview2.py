@@ -1,4 +1,4 @@
-# xView2 localisation teacher (the seed's train_teacher_building = 1st-place train50_loc):
+# xView2 localisation teacher (the xView2 KD code's train_teacher_building = 1st-place train50_loc):
 # SE-ResNeXt50 UNet on the pre image, 512x512 crops, dice 1 + focal 10, AdamW 1.5e-4 for 150
 # epochs; validation on the 10 % holdout of train + tier3 at full tile size; the best
 # localisation F1 is kept.

@@ -1,13 +1,13 @@
-# CMKD-Adv exactly as the seed builds it, for reproduction: the fixed-size discriminator heads
-# (flatten + FC sized for a 500x833 input padded to 512x864; another input size fails) and a
-# random conv1 for teacher and student instead of the COCO/inflated one.
+# CMKD-Adv exactly as the original CMKD detector code builds it, for reproduction: the fixed-size
+# discriminator heads (flatten + FC sized for a 500x833 input padded to 512x864; another input size
+# fails) and a random conv1 for teacher and student instead of the COCO/inflated one.
 #   P5 16x27:                         conv-ReLU-conv-ReLU, flatten 432 -> FC 108 -> FC 1
 #   P4 32x54:  max-pool after conv2                                  -> 432
 #   P3 64x108: max-pool after conv1 and conv2                        -> 432
 #   P2 128x216: max-pool after conv1 and conv2                       -> 1728
 _base_ = ['./cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py']
 
-seed_heads = {
+original_heads = {
     0: dict(maxpool_after=(True, True), flatten_dim=1728),
     1: dict(maxpool_after=(True, True), flatten_dim=432),
     2: dict(maxpool_after=(False, True), flatten_dim=432),
@@ -33,5 +33,5 @@ model = dict(
                     fc_channels=108,
                     dropout=0.5,
                     **head))
-            for lvl, head in seed_heads.items()
+            for lvl, head in original_heads.items()
         }))

@@ -12,7 +12,7 @@ student['data_preprocessor'] = None
 # The teacher trained with teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py, e.g.
 # --cfg-options model.teacher_ckpt=work_dirs/teacher_faster-rcnn-r50-fpn_rgb-gated_stf/best.pth
 teacher_ckpt = None
-levels = (0, 1, 2, 3)  # P2-P5; P6 (the max-pooled level) is not distilled, as in the seed
+levels = (0, 1, 2, 3)  # P2-P5; P6 (the max-pooled level) is not distilled, as in the original code
 
 model = dict(
     _delete_=True,

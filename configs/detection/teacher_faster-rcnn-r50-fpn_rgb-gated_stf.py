@@ -1,6 +1,7 @@
 # Teacher: Faster R-CNN R50-FPN on RGB + the three gated slices, fused early (6 input channels,
-# the seed's order rgb, gated0, gated1, gated2). conv1 is inflated from the COCO detector's RGB
-# filters (InflatedPretrained inflate='mean'); the seed's random conv1 is inflate='random'.
+# the original code's order rgb, gated0, gated1, gated2). conv1 is inflated from the COCO detector's
+# RGB filters (InflatedPretrained inflate='mean'); the original code's random conv1 is
+# inflate='random'.
 _base_ = [
     '../_base_/models/faster-rcnn_r50_fpn_stf.py', '../_base_/datasets/stf_night.py',
     '../_base_/schedules/stf_sgd_step.py'

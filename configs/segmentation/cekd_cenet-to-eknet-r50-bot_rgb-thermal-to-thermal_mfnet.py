@@ -1,5 +1,5 @@
-# CEKD: the frozen RGB-thermal CENet teaches the thermal-only EKNet. As in the seed the student
-# learns from the teacher only (no ground-truth loss), four terms of weight 1:
+# CEKD: the frozen RGB-thermal CENet teaches the thermal-only EKNet. As in the original CEKD code
+# the student learns from the teacher only (no ground-truth loss), four terms of weight 1:
 #   loss_sim  pair-wise similarity of the last encoder feature (2048 ch @1/32);
 #   loss_kdce soft cross-entropy of the logits, T = 6, no T^2, mean over pixels;
 #   loss_hint MSE between the hints (decoder 1/4 map; the teacher's carries its edge map);

@@ -1,4 +1,4 @@
-# CEKD teacher CENet on MFNet: RGB + thermal, CE + edge BCE, the seed's schedule.
+# CEKD teacher CENet on MFNet: RGB + thermal, CE + edge BCE, the original CEKD code's schedule.
 _base_ = [
     '../_base_/models/cekd_r50-bot.py', '../_base_/datasets/mfnet_cekd.py',
     '../_base_/schedules/cekd_sgd_200e.py'

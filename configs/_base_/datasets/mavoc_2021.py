@@ -3,23 +3,24 @@
 #   test_images/test_{sar,eo}/ (see MAVOCDataset).
 # Each sample packs {'sar': 1x48x48, 'eo': 1x30x30} (uint8) with its gt_label; views and
 # normalisation are chosen by MultiModalDataPreprocessor(modalities=modality_stats, ...).
-# The seed's KD CSV lists work too: dataset=dict(split=None, ann_file='kd_train_EO.csv',
+# The NTIRE 2021 code's KD CSV lists work too: dataset=dict(split=None, ann_file='kd_train_EO.csv',
 #   modality_dirs=dict(sar='kd_train_SAR', eo='kd_train_EO')).
 dataset_type = 'MAVOCDataset'
 data_root = 'data/mavoc2021/'
-# Both modalities as 1-channel 8-bit luminance (the seed's Grayscale(1)), whatever the PNG holds.
+# Both modalities as 1-channel 8-bit luminance (the NTIRE 2021 code's Grayscale(1)), whatever the
+# PNG holds.
 load_modalities = dict(sar=dict(to_gray=True, bit_depth=8), eo=dict(to_gray=True, bit_depth=8))
 # image_id: the submission's id; ood: the OOD flag when a label file has one.
 meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction', 'image_id', 'ood')
 pack = dict(
     type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs', meta_keys=meta_keys))
-# The seed transforms each modality on its own (own random draws, own size).
+# The NTIRE 2021 code transforms each modality on its own (own random draws, own size).
 # SAR train: Resize((52, 52)) -> RandomRotation(15) -> RandomResizedCrop(48) -> h/v flips.
-# EO train: Resize((30, 30)). The seed also applies AutoAugment with the CIFAR-10 policy of
-# pytorch-auto-augment and its own Cutout(16) to EO; mmpretrain has no such policy, so both
+# EO train: Resize((30, 30)). The NTIRE 2021 code also applies AutoAugment with the CIFAR-10 policy
+# of pytorch-auto-augment and its own Cutout(16) to EO; mmpretrain has no such policy, so both
 # are left out here (add them to the EO transforms if needed).
-# Resizing uses cv2 bilinear (the seed: PIL bilinear).
+# Resizing uses cv2 bilinear (the NTIRE 2021 code: PIL bilinear).
 train_pipeline = [
     dict(type='LoadModalities', modalities=load_modalities),
     dict(
@@ -47,8 +48,8 @@ train_pipeline = [
         transforms=[dict(type='mmpretrain.Resize', scale=(30, 30))]),
     pack,
 ]
-# Seed test: SAR Resize(48) straight from the native chip, EO Resize(30) (shorter side; the
-# chips are square, a fixed size also keeps odd chips stackable).
+# The NTIRE 2021 code's test: SAR Resize(48) straight from the native chip, EO Resize(30) (shorter
+# side; the chips are square, a fixed size also keeps odd chips stackable).
 test_pipeline = [
     dict(type='LoadModalities', modalities=load_modalities),
     dict(
@@ -64,7 +65,7 @@ test_pipeline = [
     pack,
 ]
 train_dataloader = dict(
-    batch_size=512,  # the seed's
+    batch_size=512,  # the NTIRE 2021 code's
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -114,8 +115,11 @@ test_evaluator = dict(type='MAVOCMetric', submission_file=None, with_score=False
 # filled in before training by ModalityStatsFromDataHook (the model configs add it), which logs
 # the mean and std and saves them in every checkpoint.
 modality_stats = dict(sar='auto', eo='auto')
-# The seed's constants, in 8-bit units (mean * 255, std * 255 of its [0, 1] values: EO
-# 0.2913437 / 0.12694514, SAR 0.4062625 / 0.12694514): right only for the seed's training set.
-# To use them: data_preprocessor.modalities=_base_.seed_modality_stats in a config of yours.
-seed_modality_stats = dict(
+# The NTIRE 2021 code's constants, in 8-bit units (mean * 255, std * 255 of its [0, 1] values:
+# EO 0.2913437 / 0.12694514, SAR 0.4062625 / 0.12694514): right only for that code's training
+# set. To use them: data_preprocessor.modalities=_base_.original_modality_stats in a config of
+# yours.
+original_modality_stats = dict(
     sar=dict(mean=[103.5969375], std=[32.3710107]), eo=dict(mean=[74.2926435], std=[32.3710107]))
+# Deprecated name of original_modality_stats, kept for configs that use it.
+seed_modality_stats = original_modality_stats

@@ -14,7 +14,8 @@ meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
 pack = dict(
     type='PackMultiModalInputs', packer=dict(type='mmpretrain.PackInputs', meta_keys=meta_keys))
 # Train: Resize(224) -> RandomHorizontalFlip -> RandomVerticalFlip -> rotation by one of
-# 90/180/270 degrees (always), run on SAR and EO independently as the seed does.
+# 90/180/270 degrees (always), run on SAR and EO independently as the NJUST-KMG
+# code does.
 train_pipeline = [
     dict(type='LoadModalities', modalities=load_modalities),
     dict(
@@ -57,8 +58,8 @@ train_pipeline = [
         ]),
     pack,
 ]
-# Test: Resize(224) and the training normalisation. (The seed's results.py reads BGR with cv2
-# and normalises with 0.5/0.5, unlike its training; this keeps the training preprocessing.)
+# Test: Resize(224) and the training normalisation. (The NJUST-KMG code's results.py reads BGR with
+# cv2 and normalises with 0.5/0.5, unlike its training; this keeps the training preprocessing.)
 test_pipeline = [
     dict(type='LoadModalities', modalities=dict(sar=load_modalities['sar'])),
     dict(
@@ -68,8 +69,8 @@ test_pipeline = [
         transforms=[dict(type='mmpretrain.Resize', scale=(224, 224))]),
     pack,
 ]
-# The seed samples classes evenly (torchsampler.ImbalancedDatasetSampler, batch 64); swap the
-# sampler for a class-balanced one to follow it.
+# The NJUST-KMG code samples classes evenly (torchsampler.ImbalancedDatasetSampler, batch 64); swap
+# the sampler for a class-balanced one to follow it.
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
@@ -116,7 +117,7 @@ val_evaluator = dict(type='MAVOCMetric', ood_score='max_softmax')
 test_evaluator = dict(
     type='MAVOCMetric', ood_score='max_softmax', submission_file=None, with_score=True)
 
-# ImageNet statistics in 8-bit units (the seed's Normalize((0.485, 0.456, 0.406),
+# ImageNet statistics in 8-bit units (the NJUST-KMG code's Normalize((0.485, 0.456, 0.406),
 # (0.229, 0.224, 0.225)) after ToTensor).
 modality_stats = dict(
     sar=dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]),

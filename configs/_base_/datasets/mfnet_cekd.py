@@ -1,6 +1,6 @@
-# MFNet as CEKD reads it: pixels / 255 without mean/std, no augmentation (the seed defines flips
-# but its dataset never applies them), batch 2, and edge labels for the teacher's edge branch
-# (edge_4x/ when present, else derived from the label map by GenerateEdgeLabels). Validation
+# MFNet as CEKD reads it: pixels / 255 without mean/std, no augmentation (the original CEKD code
+# defines flips but its dataset never applies them), batch 2, and edge labels for the teacher's edge
+# branch (edge_4x/ when present, else derived from the label map by GenerateEdgeLabels). Validation
 # on val.txt; the test split reports the whole test set and its day and night halves.
 _base_ = ['./mfnet.py']
 modality_stats = dict(

@@ -17,11 +17,12 @@ modalities = dict(
 # (cmkd_mm.datasets.stf_format.camera_window(CAMERAS['cam_stereo_left'], CAMERAS['gated']);
 # far-field approximation: stereo baseline and small rotations ignored).
 registration_windows = dict(rgb=(310.78, 243.16, 1609.14, 973.49))
-# The seed's network input: 1280x768 images resized to a 500-pixel short side = 833x500.
+# The original CMKD detector code's network input: 1280x768 images resized to a 500-pixel short side
+# = 833x500.
 input_size = (833, 500)
 meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction')
-# No training augmentation, as in the seed.
+# No training augmentation, as in the original code.
 train_pipeline = [
     dict(
         type='LoadModalities',
@@ -80,11 +81,11 @@ test_evaluator = dict(
     type='mmdet.CocoMetric', ann_file=data_root + 'annotations/test_night.json', metric='bbox')
 
 # Per-modality statistics for MultiModalDataPreprocessor, in native units: ImageNet statistics
-# for RGB, the seed's (0.406, 0.225) of full scale for the 10-bit gated slices.
+# for RGB, the original code's (0.406, 0.225) of full scale for the 10-bit gated slices.
 modality_stats = dict(
     rgb=dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]),
     gated0=dict(mean=[415.3], std=[230.2]),
     gated1=dict(mean=[415.3], std=[230.2]),
     gated2=dict(mean=[415.3], std=[230.2]))
-teacher_modalities = ['rgb', 'gated0', 'gated1', 'gated2']  # the seed's channel order
+teacher_modalities = ['rgb', 'gated0', 'gated1', 'gated2']  # the original channel order
 student_modalities = ['rgb']

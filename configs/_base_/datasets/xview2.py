@@ -5,7 +5,8 @@
 # tools/dataset_converters/xview2_masks.py wrote them (identical maps, faster).
 # gt_loc_map: building = 1 (pre label); gt_dmg_map: 1-4 no/minor/major damage, destroyed
 # (post label; un-classified counts as no-damage, LoadXView2Masks(unclassified='ignore') drops
-# it). The seed trains on train + tier3 with a 90/10 random split for validation (holdout).
+# it). The xView2 KD code trains on train + tier3 with a 90/10 random split for validation
+# (holdout).
 dataset_type = 'XView2Dataset'
 data_root = 'data/xview2/'
 tile_size = (1024, 1024)
@@ -19,7 +20,7 @@ _pack = dict(
     type='PackMultiModalInputs',
     packer=dict(type='mmseg.PackSegInputs'),
     extra_seg_fields=dict(gt_loc_map='gt_loc', gt_dmg_map='gt_dmg'))
-# The seed's rare photometric changes, per image (each modality draws its own).
+# The original code's rare photometric changes, per image (each modality draws its own).
 _photometric = dict(
     type='ApplyToModalities',
     modalities=['pre', 'post'],

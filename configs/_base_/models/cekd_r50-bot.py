@@ -44,7 +44,7 @@ cenet = dict(
     decode_head=dict(
         decoder,
         edge_module=dict(type='EdgeModule'),
-        # double_sigmoid=True reproduces the seed, which applies the sigmoid twice.
+        # double_sigmoid=True reproduces the original CEKD code, which applies the sigmoid twice.
         loss_edge=dict(type='AutoWeightedEdgeBCELoss', double_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
@@ -54,7 +54,7 @@ eknet = dict(
     backbone=dict(
         stream, in_channels=1, init_cfg=dict(type='InflatedPretrained', checkpoint=imagenet_r50)),
     decode_head=decoder,
-    # The thermal channel arrives as T / 255 (seed normalisation, mfnet_cekd.py), so mean=0,
+    # The thermal channel arrives as T / 255 (the original normalisation, mfnet_cekd.py), so mean=0,
     # std=1, max_value=1 give T in [0, 1]. pool_size=None is CEKD's fixed weight head for
     # 480x640 inputs; give a grid (e.g. (8, 10)) for other sizes.
     enhancement=dict(

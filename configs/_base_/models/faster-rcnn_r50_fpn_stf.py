@@ -1,11 +1,11 @@
-# Faster R-CNN R50-FPN for Seeing Through Fog pedestrians, as in the seed detector: one class,
-# every backbone stage trainable, torchvision's test-time defaults (score 0.05, NMS 0.5, 100
-# detections, 2000/1000 RPN proposals in training/testing).
+# Faster R-CNN R50-FPN for Seeing Through Fog pedestrians, as in the original CMKD detector code:
+# one class, every backbone stage trainable, torchvision's test-time defaults (score 0.05, NMS 0.5,
+# 100 detections, 2000/1000 RPN proposals in training/testing).
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 
-# The seed starts from torchvision's COCO Faster R-CNN; this is mmdet's COCO counterpart. It is
-# loaded by the whole detector's init_cfg (InflatedPretrained), which inflates conv1 for inputs
-# with more than 3 channels; the one-class box head is left to its own init.
+# The original code starts from torchvision's COCO Faster R-CNN; this is mmdet's COCO counterpart.
+# It is loaded by the whole detector's init_cfg (InflatedPretrained), which inflates conv1 for
+# inputs with more than 3 channels; the one-class box head is left to its own init.
 coco_detector_ckpt = (
     'https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/'
     'faster_rcnn_r50_fpn_1x_coco/faster_rcnn_r50_fpn_1x_coco_20200130-047c8118.pth')

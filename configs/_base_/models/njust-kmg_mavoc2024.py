@@ -1,19 +1,19 @@
 # NJUST-KMG (PBVS 2024 MAVOC, SAR classification + OOD) networks: one encoder type for the EO
 # and the SAR models of every stage, a linear 10-class head with the softmax focal loss and
-# logits kept at test time (LogitClsHead, for the energy score). The focal loss is the seed's
-# FocalLoss: gamma 0.5, no class weights, (1 - p_t)^gamma treated as a constant in the backward
-# pass (detach_focal_weight).
+# logits kept at test time (LogitClsHead, for the energy score). The focal loss is the NJUST-KMG
+# code's FocalLoss: gamma 0.5, no class weights, (1 - p_t)^gamma treated as a constant in the
+# backward pass (detach_focal_weight).
 #
 # encoder_name picks the encoder of all stages:
 #
 # * 'resnet18-narrow' (default): mmpretrain ResNet-18 with 16 base channels (128-d GAP feature),
-#   random initialisation. Trains on CPU at the seed's 224 x 224 input. The seed's learning rates
+#   random initialisation. Trains on CPU at the NJUST-KMG code's 224 x 224 input. Its learning rates
 #   (1e-6) are for fine-tuning CLIP; a network trained from scratch needs larger ones, so this
 #   encoder uses Adam 1e-3 in every stage.
-# * 'clip-vit-b32': the seed's encoder, OpenAI CLIP ViT-B/32's image tower (pre-norm ViT-B,
-#   patch 32, QuickGELU, final LayerNorm on the class token, then the 768 -> 512 projection),
+# * 'clip-vit-b32': the NJUST-KMG code's encoder, OpenAI CLIP ViT-B/32's image tower (pre-norm
+#   ViT-B, patch 32, QuickGELU, final LayerNorm on the class token, then the 768 -> 512 projection),
 #   as mmpretrain's VisionTransformer + an EmbeddingProjection neck (mmpretrain's CLIPProjection
-#   without its transformers dependency), with the seed's learning rates.
+#   without its transformers dependency), with the NJUST-KMG code's learning rates.
 #   The weights are read from clip_checkpoint, a local file (nothing is downloaded): the OpenAI
 #   state dict converted by mmpretrain's
 #   tools/model_converters/openai-clip_to_mmpretrain-clip.py (keys 'visual.*' and

@@ -1,4 +1,4 @@
-# xView2 damage classification model (the 1st-place SeResNext50_Unet_Double, the KD seed's
+# xView2 damage classification model (the 1st-place SeResNext50_Unet_Double, the xView2 KD code's
 # classification teacher; its student SeResNext50_Unet_Double_KD has half the decoder widths).
 # Siamese: the 6-channel input [pre(3), post(3)] is split in halves, the same SE-ResNeXt50
 # encoder and UNet decoder (shared weights) run on each, the two last decoder maps (2 x 32
@@ -8,10 +8,10 @@
 # (schedules/xview2_damage_tune_2e.py has the tuning weights).
 #
 # Configs set `model = xview2_damage_teacher` (the default below) or `xview2_damage_student`.
-# Input: view ['pre', 'post'], each normalised x / 127 - 1 (mean 127, std 127). The seed reads
-# BGR with cv2, our loaders give RGB. The encoder starts from mmpretrain's random init (see the
-# localisation base for ImageNet weights; the 1st-place code also leaves the localisation-weight
-# initialisation of this model out in the KD seed).
+# Input: view ['pre', 'post'], each normalised x / 127 - 1 (mean 127, std 127). The original code
+# reads BGR with cv2, our loaders give RGB. The encoder starts from mmpretrain's random init (see
+# the localisation base for ImageNet weights; the 1st-place code also leaves the localisation-weight
+# initialisation of this model out in the xView2 KD code).
 xview2_damage_norm_cfg = dict(type='BN', requires_grad=True)
 xview2_damage_encoder = dict(
     type='UNetSEResNeXt',

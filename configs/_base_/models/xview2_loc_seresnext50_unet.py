@@ -1,13 +1,13 @@
-# xView2 building localisation UNet (the 1st-place SeResNext50_Unet_Loc, the KD seed's
+# xView2 building localisation UNet (the 1st-place SeResNext50_Unet_Loc, the xView2 KD code's
 # localisation teacher; its student SeResNext50_Unet_Loc_KD has the same encoder and half the
 # decoder widths). SE-ResNeXt50 32x4d encoder (mmpretrain SEResNeXt, five taps: stem, layer1-4),
 # UNet decoder of 3x3 conv + ReLU blocks, a 1x1 conv to one building logit; prediction is
 # sigmoid(logit) > 0.5 at the input size. Loss: dice 1 + focal 10 on the logit.
 #
 # Configs set `model = xview2_loc_teacher` (the default below) or `xview2_loc_student`.
-# Input: the 'pre' image, normalised x / 127 - 1 (mean 127, std 127 per channel). The seed reads
-# BGR with cv2, our loaders give RGB (tools/model_converters/xview2_to_cmkd.py flips the stem of
-# the seed's weights; add model.backbone.pool_ceil_mode=True for its max-pool). The encoder
+# Input: the 'pre' image, normalised x / 127 - 1 (mean 127, std 127 per channel). The original code
+# reads BGR with cv2, our loaders give RGB (tools/model_converters/xview2_to_cmkd.py flips the stem
+# of the original weights; add model.backbone.pool_ceil_mode=True for its max-pool). The encoder
 # starts from mmpretrain's random init; for ImageNet weights set
 # backbone.init_cfg=dict(type='Pretrained', checkpoint=<mmpretrain SE-ResNeXt50 file>,
 # prefix='backbone.').

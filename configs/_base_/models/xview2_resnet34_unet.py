@@ -1,7 +1,8 @@
 # xView2 ResNet-34 UNets (the 1st-place Res34_Unet_Loc / Res34_Unet_Double): the same layout as
 # the SE-ResNeXt50 models with a ResNet-34 encoder (mmpretrain ResNet, taps 64, 64, 128, 256,
 # 512) and decoder widths [48, 64, 96, 160, 320]. Same normalisation (x / 127 - 1, RGB here where
-# the seed reads BGR). Losses of the 1st-place ResNet-34 recipes (train34_loc / train34_cls):
+# the original code reads BGR). Losses of the 1st-place ResNet-34 recipes (train34_loc /
+# train34_cls):
 # localisation dice 1 + focal 10; damage 0.05 L0 + 0.2 L1 + 0.8 L2 + 0.7 L3 + 0.4 L4 with
 # Lk = dice 1 + focal 12 and no cross-entropy term.
 #

@@ -1,6 +1,6 @@
 # CEKD schedule: SGD lr 0.01, momentum 0.9, weight decay 5e-4, lr x0.95 after every epoch, up to
-# 200 epochs (the seed stops by hand; here the best val mIoU checkpoint is kept). Includes mmseg's
-# default runtime, with epoch-based logging.
+# 200 epochs (the original CEKD code stops by hand; here the best val mIoU checkpoint is kept).
+# Includes mmseg's default runtime, with epoch-based logging.
 _base_ = ['mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))

@@ -18,4 +18,4 @@ default_hooks = dict(
         max_keep_ckpts=2,
         save_best='accuracy/top1',
         rule='greater'))
-randomness = dict(seed=2019)  # the seed's seed
+randomness = dict(seed=2019)  # the NTIRE 2021 code's random seed

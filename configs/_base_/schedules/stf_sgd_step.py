@@ -1,9 +1,9 @@
 _base_ = 'mmdet::_base_/default_runtime.py'
 
-# mmdet's runtime with the seed's schedule: SGD lr 0.005, momentum 0.9, weight decay 5e-4,
-# batch 4; linear warm-up over the first 1000 iterations from 1/1000; x0.1 every 5 epochs;
-# validation (COCO mAP) every epoch keeping the best checkpoint; early stop 5 epochs after the
-# best one; at most 100 epochs.
+# mmdet's runtime with the original CMKD detector code's schedule: SGD lr 0.005, momentum 0.9,
+# weight decay 5e-4, batch 4; linear warm-up over the first 1000 iterations from 1/1000; x0.1 every
+# 5 epochs; validation (COCO mAP) every epoch keeping the best checkpoint; early stop 5 epochs after
+# the best one; at most 100 epochs.
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
@@ -23,5 +23,5 @@ default_hooks = dict(
         save_best='coco/bbox_mAP',
         rule='greater'))
 custom_hooks = [dict(type='EarlyStoppingHook', monitor='coco/bbox_mAP', rule='greater', patience=5)]
-# The seed's batch is 4 on one GPU (tools/train.py --auto-scale-lr scales lr to yours).
+# The original code's batch is 4 on one GPU (tools/train.py --auto-scale-lr scales lr to yours).
 auto_scale_lr = dict(enable=False, base_batch_size=4)

@@ -1,8 +1,8 @@
-# xView2 damage teacher schedule (the seed's train_teacher = 1st-place train50_cls_cce): AdamW
-# lr 2e-4, weight decay 1e-6, gradient-norm clip 0.999, MultiStepLR x0.5 at the seed's
+# xView2 damage teacher schedule (the xView2 KD code's train_teacher = 1st-place train50_cls_cce):
+# AdamW lr 2e-4, weight decay 1e-6, gradient-norm clip 0.999, MultiStepLR x0.5 at the original
 # milestones, 50 epochs, batch 8 of 512x512 crops (apex amp O0, i.e. fp32), validation every
-# epoch keeping the best checkpoint (the seed: 0.3 dice + 0.7 harmonic-mean damage F1; set
-# save_best to the evaluator's key). The seed's scheduler.step(epoch) runs at the end of each
+# epoch keeping the best checkpoint (the original code: 0.3 dice + 0.7 harmonic-mean damage F1; set
+# save_best to the evaluator's key). The original scheduler.step(epoch) runs at the end of each
 # epoch, one epoch later than mmengine reads the same milestones (see xview2_loc_150e.py).
 # Runtime: xview2_runtime.py.
 _base_ = ['./xview2_runtime.py']

@@ -1,6 +1,6 @@
-# xView2 damage teacher tuning (the seed's tune_teacher = 1st-place tune50_cls_cce): from the
-# best damage checkpoint (set load_from), AdamW lr 1e-5, weight decay 1e-6, gradient-norm clip
-# 0.999, MultiStepLR x0.5 at the seed's milestones, 2 epochs, batch 16, and the tuning loss
+# xView2 damage teacher tuning (the xView2 KD code's tune_teacher = 1st-place tune50_cls_cce): from
+# the best damage checkpoint (set load_from), AdamW lr 1e-5, weight decay 1e-6, gradient-norm clip
+# 0.999, MultiStepLR x0.5 at the original milestones, 2 epochs, batch 16, and the tuning loss
 # 0.1 L0 + 0.1 L1 + 0.3 L2 + 0.3 L3 + 0.2 L4 + 11 CE (Lk = dice 0.5 + focal 2 on channel k).
 #
 # A schedule base cannot set `model` (mmengine refuses a key defined by two bases), so the

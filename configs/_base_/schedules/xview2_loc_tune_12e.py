@@ -1,7 +1,8 @@
-# xView2 localisation teacher tuning (the seed's tune_teacher_building = 1st-place tune50_loc):
+# xView2 localisation teacher tuning (the xView2 KD code's tune_teacher_building = 1st-place
+# tune50_loc):
 # from the best localisation checkpoint (set load_from), all training data, AdamW lr 4e-5,
-# weight decay 1e-6, gradient-norm clip 1.1, MultiStepLR x0.5 at the seed's milestones, 12
-# epochs, batch 15. The seed's scheduler.step(epoch) runs at the end of each epoch, one epoch
+# weight decay 1e-6, gradient-norm clip 1.1, MultiStepLR x0.5 at the original milestones, 12
+# epochs, batch 15. The original scheduler.step(epoch) runs at the end of each epoch, one epoch
 # later than mmengine reads the same milestones (see xview2_loc_150e.py). Same loss as training.
 _base_ = ['./xview2_loc_150e.py']
 max_epochs = 12
