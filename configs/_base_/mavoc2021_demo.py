@@ -1,6 +1,7 @@
-# Demo-size pieces for the NTIRE 2021 MAVOC configs (configs/classification/*_mavoc2021_demo.py):
-# a narrow random-init ResNet-18 (1-channel conv1), the procedural chips in the 2021 layout
-# (written by the demo recipe or make_mavoc_demo) and a short schedule for a CPU.
+# Demo-size pieces for the NTIRE 2021 MAVOC configs
+# (configs/classification/ntire2021/*_mavoc2021_demo.py): a narrow random-init ResNet-18
+# (1-channel conv1), the procedural chips in the 2021 layout (written by the demo recipe or
+# make_mavoc_demo) and a short schedule for a CPU.
 demo_data_root = 'data/demo/mavoc2021/'
 # The demo classes are balanced, so the class weights of the real (80 % sedan) training set
 # would only hide classes 0-3: the demo uses none.

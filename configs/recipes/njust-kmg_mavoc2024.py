@@ -13,7 +13,7 @@
 #                           same post-processing is scored on val (top-1, AUROC, PBVS total).
 # Without val/ and validation_reference.csv validation is off and the last checkpoints are used.
 #   python tools/run_recipe.py configs/recipes/njust-kmg_mavoc2024.py --data-root data/mavoc2024
-_cls = 'configs/classification/'
+_cls = 'configs/classification/njust-kmg/'
 optional_val = ['val', 'validation_reference.csv']
 # cluster_order='numeric' / tie_break='smallest' give the deterministic alternative.
 _postprocess = dict(
@@ -25,15 +25,15 @@ _postprocess = dict(
     tie_break='seed',
     vote_threshold=0.95)
 stages = dict(
-    stage1_eo=dict(type='Train', config=_cls + 'njust-kmg_stage1-eo_mavoc2024.py'),
+    stage1_eo=dict(type='Train', config=_cls + 'teacher_resnet18_eo_mavoc2024.py'),
     stage2_kl=dict(
         type='Train',
-        config=_cls + 'njust-kmg_stage2-kl_mavoc2024.py',
+        config=_cls + 'kd-kl_resnet18_eo-to-sar_mavoc2024.py',
         inputs={'model.teacher_ckpt': 'stage1_eo.best'},
         extract_student=True),
     stage3_head_from_kl=dict(
         type='Train',
-        config=_cls + 'njust-kmg_stage3-head_mavoc2024.py',
+        config=_cls + 'finetune-head_resnet18_sar_mavoc2024.py',
         inputs={'model.init_cfg.checkpoint': 'stage2_kl.student'}),
     inference_kl_head=dict(
         type='MAVOCInference',
@@ -41,12 +41,12 @@ stages = dict(
         postprocess=_postprocess),
     stage2_joint=dict(
         type='Train',
-        config=_cls + 'njust-kmg_stage2-joint_mavoc2024.py',
+        config=_cls + 'kd-joint_resnet18_eo-to-sar_mavoc2024.py',
         inputs={'model.teacher_ckpt': 'stage1_eo.best'},
         extract_student=True),
     stage3_full_from_joint=dict(
         type='Train',
-        config=_cls + 'njust-kmg_stage3-full_mavoc2024.py',
+        config=_cls + 'finetune-full_resnet18_sar_mavoc2024.py',
         inputs={'model.init_cfg.checkpoint': 'stage2_joint.student'}),
     inference_joint_full=dict(
         type='MAVOCInference',

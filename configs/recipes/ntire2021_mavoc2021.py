@@ -9,7 +9,7 @@
 # predictions in <stage>/results.csv): baseline (eo), kd1, kd1 + per-class confidence
 # balancing (k = 85 of the 826 test chips), kd2 (the last EO student).
 #   python tools/run_recipe.py configs/recipes/ntire2021_mavoc2021.py --data-root data/mavoc2021
-_cls = 'configs/classification/'
+_cls = 'configs/classification/ntire2021/'
 _iterations = 5
 _val = dict(type='MAVOCMetric', out_dir='{stage_dir}/val')
 _test = dict(type='MAVOCMetric', submission_file='{stage_dir}/results.csv')
@@ -18,11 +18,11 @@ stages = dict(
     eo=dict(type='Train', config=_cls + 'baseline_resnet34_eo_mavoc2021.py'),
     sar=dict(
         type='Train',
-        config=_cls + 'baseline_resnet34_sar_mavoc2021.py',
+        config=_cls + 'teacher_resnet34_sar_mavoc2021.py',
         inputs={'load_from': 'eo.best'}),
     kd1=dict(
         type='Train',
-        config=_cls + 'kd1_sar-to-eo_mavoc2021.py',
+        config=_cls + 'kd1_resnet34_sar-to-eo_mavoc2021.py',
         inputs={
             'model.teacher_ckpt': 'sar.best',
             'model.architecture.init_cfg.checkpoint': 'eo.best'
@@ -34,7 +34,7 @@ stages = dict(
         body=dict(
             eo_step=dict(
                 type='Train',
-                config=_cls + 'kd2_eo-step_mavoc2021.py',
+                config=_cls + 'kd2-eo-step_resnet34_sar-to-eo_mavoc2021.py',
                 extract_student=True,
                 inputs={
                     'model.teacher_ckpt': 'kd2.sar',
@@ -46,7 +46,7 @@ stages = dict(
                 update=dict(eo='student', eo_config='student_config')),
             sar_step=dict(
                 type='Train',
-                config=_cls + 'kd2_sar-step_mavoc2021.py',
+                config=_cls + 'kd2-sar-step_resnet34_eo-to-sar_mavoc2021.py',
                 extract_student=True,
                 inputs={
                     'model.teacher_ckpt': 'kd2.eo',

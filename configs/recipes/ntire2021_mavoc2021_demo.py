@@ -5,16 +5,16 @@ _base_ = ['./ntire2021_mavoc2021.py']
 data_root = 'data/demo/mavoc2021'
 cfg_options = {'test_dataloader.dataset.label_file': 'test_labels.csv'}
 prepare = dict(data=dict(type='DemoData', kind='mavoc2021'))
-_cls = 'configs/classification/'
+_cls = 'configs/classification/ntire2021/'
 _balancing = dict(k=5)
 stages = dict(
-    eo=dict(config=_cls + 'baseline_eo_mavoc2021_demo.py'),
-    sar=dict(config=_cls + 'baseline_sar_mavoc2021_demo.py'),
-    kd1=dict(config=_cls + 'kd1_sar-to-eo_mavoc2021_demo.py'),
+    eo=dict(config=_cls + 'baseline_resnet18_eo_mavoc2021_demo.py'),
+    sar=dict(config=_cls + 'teacher_resnet18_sar_mavoc2021_demo.py'),
+    kd1=dict(config=_cls + 'kd1_resnet18_sar-to-eo_mavoc2021_demo.py'),
     kd2=dict(
         body=dict(
-            eo_step=dict(config=_cls + 'kd2_eo-step_mavoc2021_demo.py'),
-            sar_step=dict(config=_cls + 'kd2_sar-step_mavoc2021_demo.py'))),
+            eo_step=dict(config=_cls + 'kd2-eo-step_resnet18_sar-to-eo_mavoc2021_demo.py'),
+            sar_step=dict(config=_cls + 'kd2-sar-step_resnet18_eo-to-sar_mavoc2021_demo.py'))),
     kd1_pp_eval=dict(
         val_evaluator=dict(balancing=_balancing), test_evaluator=dict(balancing=_balancing)))
 report = dict(title='NTIRE 2021 MAVOC demo (2021 layout), top-1 of the final EO model (%)')

@@ -19,7 +19,8 @@ from cmkd_mm.apis import mavoc_postprocess, mavoc_val_metrics
 from cmkd_mm.apis.mavoc_inference import mavoc_inference
 from ..conftest import ROOT
 
-CONFIG = osp.join(ROOT, 'configs', 'classification', 'njust-kmg_stage3-full_mavoc2024.py')
+CONFIG = osp.join(ROOT, 'configs', 'classification', 'njust-kmg',
+                  'finetune-full_resnet18_sar_mavoc2024.py')
 
 
 def test_config_tta_copies_are_flips_and_rotations(mavoc2024_demo_root):

@@ -17,12 +17,21 @@ from mmrazor.registry import MODELS as RAZOR_MODELS
 
 from ..conftest import ROOT, tiny_cfg
 
-CONFIGS = osp.join(ROOT, 'configs', 'classification')
+CONFIGS = osp.join(ROOT, 'configs', 'classification', 'njust-kmg')
 BASE_MODEL = osp.join(ROOT, 'configs', '_base_', 'models', 'njust-kmg_mavoc2024.py')
+
+# The config of each stage, by its name in configs/recipes/njust-kmg_mavoc2024.py.
+STAGES = {
+    'stage1-eo': 'teacher_resnet18_eo_mavoc2024.py',
+    'stage2-kl': 'kd-kl_resnet18_eo-to-sar_mavoc2024.py',
+    'stage2-joint': 'kd-joint_resnet18_eo-to-sar_mavoc2024.py',
+    'stage3-head': 'finetune-head_resnet18_sar_mavoc2024.py',
+    'stage3-full': 'finetune-full_resnet18_sar_mavoc2024.py',
+}
 
 
 def _config(name):
-    return f'configs/classification/njust-kmg_{name}_mavoc2024.py'
+    return f'configs/classification/njust-kmg/{STAGES[name]}'
 
 
 def _setup(name, root, tmp_path, batch_size=4):
@@ -54,7 +63,7 @@ def _changed(before, module):
 
 
 def test_stage1_is_an_eo_classifier_with_focal_loss_and_balanced_sampling():
-    cfg = Config.fromfile(osp.join(CONFIGS, 'njust-kmg_stage1-eo_mavoc2024.py'))
+    cfg = Config.fromfile(osp.join(CONFIGS, 'teacher_resnet18_eo_mavoc2024.py'))
     assert cfg.model.data_preprocessor.views == dict(eo=['eo'])
     assert cfg.model.head.loss.type == 'SoftmaxFocalLoss' and cfg.model.head.loss.gamma == 0.5
     assert cfg.train_dataloader.sampler == dict(type='ClassBalancedSampler')

@@ -26,6 +26,7 @@ from cmkd_mm.recipes import MARKER
 from ..conftest import ROOT
 from ..crash_hooks import crash_env
 
+NTIRE2021 = osp.join(ROOT, 'configs', 'classification', 'ntire2021')
 STAGE = '''
 _base_ = [{base!r}]
 train_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
@@ -63,7 +64,7 @@ def _record(work_dir, stage):
 
 
 def test_sigkill_in_stage_two_then_rerun_resumes(tmp_path, mavoc_demo_root):
-    base = osp.join(ROOT, 'configs', 'classification', 'baseline_eo_mavoc2021_demo.py')
+    base = osp.join(NTIRE2021, 'baseline_resnet18_eo_mavoc2021_demo.py')
     (tmp_path / 'stage.py').write_text(STAGE.format(base=base))
     recipe = tmp_path / 'recipe.py'
     recipe.write_text(RECIPE.format(stage=str(tmp_path / 'stage.py')))
@@ -157,9 +158,11 @@ def test_iterative_chain_killed_mid_epoch_resumes(tmp_path, mavoc_demo_root):
     import torch
     configs = {}
     for key, name in dict(
-            eo='baseline_eo', sar='baseline_sar', eo_step='kd2_eo-step',
-            sar_step='kd2_sar-step').items():
-        base = osp.join(ROOT, 'configs', 'classification', f'{name}_mavoc2021_demo.py')
+            eo='baseline_resnet18_eo',
+            sar='teacher_resnet18_sar',
+            eo_step='kd2-eo-step_resnet18_sar-to-eo',
+            sar_step='kd2-sar-step_resnet18_eo-to-sar').items():
+        base = osp.join(NTIRE2021, f'{name}_mavoc2021_demo.py')
         loss = 'head=dict(loss=dict(mix_labels=False))'
         head = f'architecture=dict({loss})' if 'step' in key else loss
         configs[key] = str(tmp_path / f'{key}.py')

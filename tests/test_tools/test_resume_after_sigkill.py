@@ -50,7 +50,8 @@ CASES = {
     'adversarial_joint': (f'{DEMO}/cmkd-adv_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py', 'mIoU'),
     'adversarial_separate_optimizers':
     (f'{DEMO}/cmkd-adv-sepopt_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py', 'mIoU'),
-    'logits_kd': ('configs/classification/kd1_sar-to-eo_mavoc2021_demo.py', 'accuracy/top1'),
+    'logits_kd':
+    ('configs/classification/ntire2021/kd1_resnet18_sar-to-eo_mavoc2021_demo.py', 'accuracy/top1'),
 }
 
 

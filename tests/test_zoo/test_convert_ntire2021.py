@@ -16,8 +16,8 @@ from cmkd_mm.zoo.converters.ntire2021 import (SEED_STATS, convert_ntire2021,
                                               convert_ntire2021_checkpoint, seed_stats_state)
 from ..conftest import load_tool
 
-BASELINE = 'configs/classification/baseline_resnet34_eo_mavoc2021.py'
-KD1 = 'configs/classification/kd1_sar-to-eo_mavoc2021.py'
+BASELINE = 'configs/classification/ntire2021/baseline_resnet34_eo_mavoc2021.py'
+KD1 = 'configs/classification/ntire2021/kd1_resnet34_sar-to-eo_mavoc2021.py'
 
 
 class BasicBlock(nn.Module):

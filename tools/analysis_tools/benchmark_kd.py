@@ -45,7 +45,8 @@ Examples::
     python tools/analysis_tools/benchmark_kd.py \
         configs/detection/cmkd-mse_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py \
         configs/segmentation/cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py \
-        configs/classification/kd1_sar-to-eo_mavoc2021_demo.py --iters 5 --warmup 2
+        configs/classification/ntire2021/kd1_resnet18_sar-to-eo_mavoc2021_demo.py \
+        --iters 5 --warmup 2
     python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_adv_stf.py \
         --synthetic 512 832 --batch-size 2 --iters 3 --warmup 1 --threads 1
 """

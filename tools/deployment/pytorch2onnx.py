@@ -19,7 +19,8 @@ Examples::
     python tools/deployment/pytorch2onnx.py \\
         configs/building_damage/damage-kd_seresnext50-unet_xview2.py work_dirs/damage_kd/best.pth \\
         --output-file damage_student.onnx --shape 1024 1024
-    python tools/deployment/pytorch2onnx.py configs/classification/kd1_eo-to-sar_mavoc2021.py \\
+    python tools/deployment/pytorch2onnx.py \\
+        configs/classification/ntire2021/kd1_resnet34_eo-to-sar_mavoc2021.py \\
         work_dirs/kd1/best.pth --output-file sar_student.onnx --shape 52 52
 """
 import argparse

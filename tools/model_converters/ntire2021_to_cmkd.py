@@ -11,10 +11,11 @@ Examples::
 
     python tools/model_converters/ntire2021_to_cmkd.py pre-train/pre_SAR.pt \
         checkpoints/ntire2021_sar_teacher.pth \
-        --config configs/classification/baseline_resnet34_sar_mavoc2021.py
+        --config configs/classification/ntire2021/teacher_resnet34_sar_mavoc2021.py
 
     python tools/model_converters/ntire2021_to_cmkd.py KD1/resnet34_kd114.pt \
-        checkpoints/ntire2021_kd1_eo.pth --config configs/classification/kd1_sar-to-eo_mavoc2021.py
+        checkpoints/ntire2021_kd1_eo.pth \
+        --config configs/classification/ntire2021/kd1_resnet34_sar-to-eo_mavoc2021.py
 """
 import argparse
 

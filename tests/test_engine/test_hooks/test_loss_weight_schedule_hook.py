@@ -9,7 +9,7 @@ from torch import nn
 
 from ...conftest import tiny_cfg
 
-JOINT = 'configs/classification/njust-kmg_stage2-joint_mavoc2024.py'
+JOINT = 'configs/classification/njust-kmg/kd-joint_resnet18_eo-to-sar_mavoc2024.py'
 
 
 class _Loss(nn.Module):

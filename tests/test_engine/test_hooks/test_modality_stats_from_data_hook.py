@@ -14,7 +14,8 @@ from cmkd_mm.engine.hooks import ModalityStatsFromDataHook
 from cmkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
 from ...conftest import ROOT
 
-CONFIG = osp.join(ROOT, 'configs', 'classification', 'kd1_sar-to-eo_mavoc2021_demo.py')
+CONFIG = osp.join(ROOT, 'configs', 'classification', 'ntire2021',
+                  'kd1_resnet18_sar-to-eo_mavoc2021_demo.py')
 
 
 def _by_hand(root, modality):

@@ -69,8 +69,8 @@ def test_fpn_feature_distillation_same_with_cache(stf_demo_root, tmp_path):
 def test_logits_distillation_same_with_cache(mavoc_demo_root, tmp_path):
     """KD1: the SAR teacher reads its test transform; the EO student's augmentation is random
     and allowed (it never touches the teacher's modality)."""
-    _same_training('configs/classification/kd1_sar-to-eo_mavoc2021_demo.py', mavoc_demo_root,
-                   tmp_path)
+    _same_training('configs/classification/ntire2021/kd1_resnet18_sar-to-eo_mavoc2021_demo.py',
+                   mavoc_demo_root, tmp_path)
 
 
 def test_cekd_same_with_cache(mfnet_demo_root, tmp_path):

@@ -1,5 +1,6 @@
-# kd2_eo-step_mavoc2021.py at demo size (configs/recipes/ntire2021_mavoc2021_demo.py).
-_base_ = ['./kd2_eo-step_mavoc2021.py', '../_base_/mavoc2021_demo.py']
+# kd2-eo-step_resnet34_sar-to-eo_mavoc2021.py at demo size
+# (configs/recipes/ntire2021_mavoc2021_demo.py).
+_base_ = ['./kd2-eo-step_resnet34_sar-to-eo_mavoc2021.py', '../../_base_/mavoc2021_demo.py']
 model = dict(architecture=_base_.demo_net, teacher=_base_.demo_net, **_base_.demo_kl_weights)
 train_dataloader = _base_.demo_loader
 val_dataloader = _base_.demo_loader

@@ -4,13 +4,13 @@
 # with the KL averaged over all B x 10 elements as the seed does (reduction='mean'; 'batchmean'
 # is 10x larger for 10 classes). 120 epochs, SGD 0.01, StepLR(20, 0.5).
 _base_ = [
-    '../_base_/models/resnet34_1ch_mavoc.py', '../_base_/datasets/mavoc_2021.py',
-    '../_base_/schedules/mavoc_sgd_step.py'
+    '../../_base_/models/resnet34_1ch_mavoc.py', '../../_base_/datasets/mavoc_2021.py',
+    '../../_base_/schedules/mavoc_sgd_step.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 
-# The SAR model (baseline_resnet34_sar_mavoc2021.py), e.g. --cfg-options
-# model.teacher_ckpt=work_dirs/baseline_resnet34_sar_mavoc2021/best_accuracy_top1_epoch_N.pth
+# The SAR model (teacher_resnet34_sar_mavoc2021.py), e.g. --cfg-options
+# model.teacher_ckpt=work_dirs/teacher_resnet34_sar_mavoc2021/best_accuracy_top1_epoch_N.pth
 teacher_ckpt = None
 student_view, teacher_view = 'eo', 'sar'
 kd_alpha = 0.2

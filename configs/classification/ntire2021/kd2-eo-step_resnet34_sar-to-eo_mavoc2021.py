@@ -3,7 +3,7 @@
 # (class-weighted, element-wise KL as the seed's KD2). 20 epochs per step. The recipe
 # configs/recipes/ntire2021_mavoc2021.py runs 5 x (EO step, SAR step) and sets the teacher, the
 # student's start and lr 0.01 * 0.5^i.
-_base_ = ['./kd1_sar-to-eo_mavoc2021.py']
+_base_ = ['./kd1_resnet34_sar-to-eo_mavoc2021.py']
 kd_alpha = 0.2
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=1 - kd_alpha))),

@@ -1,6 +1,6 @@
 # NJUST-KMG (PBVS 2024 MAVOC) stage 3 as the README describes it: the SAR encoder of stage 2 is
 # frozen and only the linear classifier is trained, with class-balanced sampling and the focal
-# loss. Everything else as njust-kmg_stage3-full_mavoc2024.py (the code's stage 3, which trains
+# loss. Everything else as finetune-full_resnet18_sar_mavoc2024.py (the code's stage 3, which trains
 # all weights).
 #
 # Frozen means no change at all: backbone.frozen_stages covers every stage (its parameters get
@@ -11,7 +11,7 @@
 # The README's "down-sampled" class-balanced set: ClassBalancedSampler draws len(dataset) samples
 # per epoch; set train_dataloader.sampler.num_samples (e.g. 10 x 353, ten times the smallest
 # 2024 class) for a smaller balanced epoch.
-_base_ = ['./njust-kmg_stage3-full_mavoc2024.py']
+_base_ = ['./finetune-full_resnet18_sar_mavoc2024.py']
 
 model = dict(backbone=dict(frozen_stages=_base_.encoder.num_stages))
 optim_wrapper = dict(

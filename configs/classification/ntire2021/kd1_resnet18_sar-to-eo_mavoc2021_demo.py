@@ -1,6 +1,6 @@
-# baseline_resnet34_sar_mavoc2021.py at demo size (configs/recipes/ntire2021_mavoc2021_demo.py).
-_base_ = ['./baseline_resnet34_sar_mavoc2021.py', '../_base_/mavoc2021_demo.py']
-model = dict(_base_.demo_net)
+# kd1_resnet34_sar-to-eo_mavoc2021.py at demo size (configs/recipes/ntire2021_mavoc2021_demo.py).
+_base_ = ['./kd1_resnet34_sar-to-eo_mavoc2021.py', '../../_base_/mavoc2021_demo.py']
+model = dict(architecture=_base_.demo_net, teacher=_base_.demo_net)
 train_dataloader = _base_.demo_loader
 val_dataloader = _base_.demo_loader
 test_dataloader = _base_.demo_loader

@@ -22,7 +22,7 @@
 # checkpoint holds no model); (2) the EO head reads the raw embedding as in stages 1 and 3 (the
 # code feeds it the L2-normalised one); (3) the learning rate comes with the encoder (1e-6 for
 # CLIP, 1e-3 for the small default, see the base model file).
-_base_ = ['./njust-kmg_stage2-kl_mavoc2024.py']
+_base_ = ['./kd-kl_resnet18_eo-to-sar_mavoc2024.py']
 
 alpha_schedule = [(0, 0.8), (10, 0.5)]  # (first epoch, alpha): the InfoNCE weight
 focal_schedule = [(0, 0.2), (10, 0.5)]  # (first epoch, 1 - alpha): the EO focal weight
