@@ -1,10 +1,12 @@
 from .adversarial_loss import AdversarialFeatureLoss
-from .cekd_losses import PairwiseSimilarityLoss, PixelSoftCELoss, PseudoLabelCELoss
 from .classification_losses import (ClassWeightedKLDivergence, InfoNCELoss,
                                     LabelMixCrossEntropyLoss, SoftmaxFocalLoss,
                                     SortedFeatureMSELoss, inverse_frequency_weights)
 from .combo_loss import ComboLoss, DamageComboLoss
 from .edge_bce_loss import AutoWeightedEdgeBCELoss
+from .pairwise_similarity_loss import PairwiseSimilarityLoss
+from .pixel_soft_ce_loss import PixelSoftCELoss
+from .pseudo_label_ce_loss import PseudoLabelCELoss
 from .xview2_kd_losses import (BatchL2FeatureLoss, ReverseKLLoss, SoftBCELoss,
                                TeacherWeightedLikelihoodLoss, channel_five2two)
 

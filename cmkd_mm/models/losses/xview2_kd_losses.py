@@ -61,7 +61,7 @@ from mmrazor.registry import MODELS
 from mmseg.registry import MODELS as MMSEG_MODELS
 from torch import Tensor, nn
 
-from .gt_labels import gt_labels
+from .utils import gt_labels
 
 GtType = Union[Tensor, Sequence]
 
