@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 from mmengine.registry import HOOKS
 
 from ...datasets.samplers.class_balanced_sampler import dataset_labels
-from ...models.losses.classification_losses import AUTO, inverse_frequency_weights
+from ...models.losses.utils import AUTO, inverse_frequency_weights
 
 
 @HOOKS.register_module()

@@ -7,8 +7,7 @@ import torch
 from torch import nn
 
 from cmkd_mm.engine.hooks import ClassWeightsFromDataHook
-from cmkd_mm.models.losses.classification_losses import (ClassWeightedKLDivergence,
-                                                         LabelMixCrossEntropyLoss)
+from cmkd_mm.models.losses import ClassWeightedKLDivergence, LabelMixCrossEntropyLoss
 
 
 class Labels:

@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from cmkd_mm.models.losses.utils import check_same_shape
+from cmkd_mm.models.losses.utils import check_same_shape, inverse_frequency_weights
+from .conftest import NTIRE2021_SAR_COUNTS
+
+# the class weights the NTIRE 2021 code prints for its SAR training counts
+NTIRE2021_SAR_WEIGHTS = [
+    0.0005, 0.0044, 0.0080, 0.0115, 0.0733, 0.1563, 0.1591, 0.2175, 0.1561, 0.2133
+]
 
 
 def test_check_same_shape_names_the_loss_and_may_leave_out_the_channels():
@@ -16,3 +22,11 @@ def test_check_same_shape_names_the_loss_and_may_leave_out_the_channels():
         check_same_shape(s, t[:, :, :2], 'SomeLoss', channels=False)
     with pytest.raises(ValueError, match='the same batch and spatial size'):
         check_same_shape(s, t[:1], 'SomeLoss', channels=False)
+
+
+def test_inverse_frequency_weights_reproduce_the_ntire2021_print():
+    weights = inverse_frequency_weights(NTIRE2021_SAR_COUNTS)
+    assert [round(w, 4) for w in weights] == NTIRE2021_SAR_WEIGHTS
+    assert sum(weights) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        inverse_frequency_weights([3, 0])
