@@ -17,8 +17,9 @@ from cmkd_mm.datasets.xview2 import XView2Dataset
 from cmkd_mm.evaluation.functional.xview2_postprocess import submission_maps
 from ..conftest import ROOT, load_tool
 
-LOC_CFG = osp.join(ROOT, 'configs', 'building_damage', 'loc_unet-r18_xview2_demo.py')
-DMG_CFG = osp.join(ROOT, 'configs', 'building_damage', 'damage_unet-r18_xview2_demo.py')
+LOC_CFG = osp.join(ROOT, 'configs', 'building_damage', 'loc-teacher_unet-r18_pre_xview2_demo.py')
+DMG_CFG = osp.join(ROOT, 'configs', 'building_damage',
+                   'damage-teacher_unet-r18_pre-post_xview2_demo.py')
 MODALITIES = dict(pre=dict(num_channels=3, bit_depth=8), post=dict(num_channels=3, bit_depth=8))
 
 

@@ -14,8 +14,8 @@ from mmseg.structures import SegDataSample
 from ..conftest import ROOT
 
 DEMO = osp.join(ROOT, 'configs', 'building_damage')
-TWO = osp.join(DEMO, 'damage-twoteacher_unet-r18_xview2_demo.py')
-TS = osp.join(DEMO, 'damage-kd_unet-r18_xview2_demo.py')
+TWO = osp.join(DEMO, 'damage-kd-twoteacher_unet-r18_pre-post_xview2_demo.py')
+TS = osp.join(DEMO, 'damage-kd_unet-r18_pre-post_xview2_demo.py')
 SIZE = 64
 
 

@@ -18,8 +18,8 @@ CASES = dict(
             [], 3, (48, 64)),
     mavoc=('classification/ntire2021/kd1_resnet18_sar-to-eo_mavoc2021_demo.py', 'mavoc_demo_root',
            'train', [], 2, (1, 1)),
-    xview2=('building_damage/damage_unet-r18_xview2_demo.py', 'xview2_demo_root', 'val',
-            ['val_dataloader.dataset.expect_size=None'], 4, (64, 64)),
+    xview2=('building_damage/damage-teacher_unet-r18_pre-post_xview2_demo.py', 'xview2_demo_root',
+            'val', ['val_dataloader.dataset.expect_size=None'], 4, (64, 64)),
 )
 
 

@@ -18,14 +18,14 @@ from cmkd_mm.zoo.converters.base import check_complete, load_source, target_mode
 from cmkd_mm.zoo.converters.xview2 import convert_xview2
 from ..conftest import ROOT, load_tool
 
-CFG = 'configs/building_damage/{}_seresnext50-unet_xview2.py'
+CFG = 'configs/building_damage/{}_unet-seresnext50_{}_xview2.py'
 TEACHER, STUDENT = [32, 48, 64, 128, 256], [16, 24, 32, 64, 128]
 # name -> (config, seed model, decoder widths)
 MODELS = {
-    'Loc': ('loc', 'loc', TEACHER),
-    'Double': ('damage', 'double', TEACHER),
-    'Loc_KD': ('loc-student', 'loc', STUDENT),
-    'Double_KD': ('damage-student', 'double', STUDENT),
+    'Loc': (('loc-teacher', 'pre'), 'loc', TEACHER),
+    'Double': (('damage-teacher', 'pre-post'), 'double', TEACHER),
+    'Loc_KD': (('loc-baseline', 'pre'), 'loc', STUDENT),
+    'Double_KD': (('damage-baseline', 'pre-post'), 'double', STUDENT),
 }
 ENC = [64, 256, 512, 1024, 2048]
 STAGES = (('conv2.1', 3, 64, 1), ('conv3', 4, 128, 2), ('conv4', 6, 256, 2), ('conv5', 3, 512, 2)
@@ -118,7 +118,7 @@ def seeds():
 @pytest.fixture(scope='module')
 def models():
     return {
-        name: target_model(osp.join(ROOT, CFG.format(cfg)))
+        name: target_model(osp.join(ROOT, CFG.format(*cfg)))
         for name, (cfg, _, _) in MODELS.items()
     }
 
@@ -287,7 +287,7 @@ def test_tool(seeds, tmp_path):
         }, path)
     assert list(load_source(path)) == list(src)
     out = str(tmp_path / 'converted.pth')
-    cfg = osp.join(ROOT, 'configs/building_damage/loc-kd_seresnext50-unet_xview2.py')
+    cfg = osp.join(ROOT, 'configs/building_damage/loc-kd_unet-seresnext50_pre_xview2.py')
     main([path, out, '--model', 'loc', '--config', cfg])
     ckpt = torch.load(out, map_location='cpu', weights_only=False)
     want = convert_xview2(src, 'loc')

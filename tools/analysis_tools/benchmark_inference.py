@@ -17,11 +17,12 @@ On a machine whose cores are shared with other jobs, ``--threads`` gives steadie
 Examples::
 
     python tools/analysis_tools/benchmark_inference.py \\
-        configs/building_damage/loc-kd_seresnext50-unet_xview2.py \\
-        configs/building_damage/damage-kd_seresnext50-unet_xview2.py \\
+        configs/building_damage/loc-kd_unet-seresnext50_pre_xview2.py \\
+        configs/building_damage/damage-kd_unet-seresnext50_pre-post_xview2.py \\
         --shape 1024 1024 --shape 256 256 --iters 3 --threads 2
     python tools/analysis_tools/benchmark_inference.py \\
-        configs/building_damage/damage-kd_seresnext50-unet_xview2.py --device cuda --no-onnx
+        configs/building_damage/damage-kd_unet-seresnext50_pre-post_xview2.py \\
+        --device cuda --no-onnx
 """
 import argparse
 import json

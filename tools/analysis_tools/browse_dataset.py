@@ -11,7 +11,7 @@ Examples::
         configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py \\
         --output-dir vis/stf --not-show --show-number 10
     python tools/analysis_tools/browse_dataset.py \\
-        configs/building_damage/damage_unet-r18_xview2_demo.py --phase val \\
+        configs/building_damage/damage-teacher_unet-r18_pre-post_xview2_demo.py --phase val \\
         --output-dir vis/xview2 --not-show
     python tools/analysis_tools/browse_dataset.py \\
         configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py \\

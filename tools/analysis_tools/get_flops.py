@@ -11,7 +11,8 @@ Examples::
 
     python tools/analysis_tools/get_flops.py configs/detection/cmkd_adv_stf.py --shape 512 832
     python tools/analysis_tools/get_flops.py \
-        configs/building_damage/damage-twoteacher_seresnext50-unet_xview2.py --shape 1024 1024
+        configs/building_damage/damage-kd-twoteacher_unet-seresnext50_pre-post_xview2.py \
+        --shape 1024 1024
 """
 import argparse
 from typing import Optional, Sequence

@@ -13,9 +13,10 @@ JSON with ``--out``). ``cmkd_mm/apis/xview2_inference.py`` and
 Examples::
 
     python tools/analysis_tools/xview2_predict.py \\
-        --loc configs/building_damage/loc_seresnext50-unet_xview2.py loc.pth \\
-        --damage configs/building_damage/damage_seresnext50-unet_xview2.py dmg1.pth \\
-        --damage configs/building_damage/damage_resnet34-unet_xview2.py dmg2.pth \\
+        --loc configs/building_damage/loc-teacher_unet-seresnext50_pre_xview2.py loc.pth \\
+        --damage configs/building_damage/damage-teacher_unet-seresnext50_pre-post_xview2.py \\
+        dmg1.pth \\
+        --damage configs/building_damage/damage-teacher_unet-r34_pre-post_xview2.py dmg2.pth \\
         --data-root data/xview2 --split test --out-dir work_dirs/submission --device cuda
 """
 import argparse

@@ -17,7 +17,8 @@ of the outputs is printed and must stay within ``--tolerance``.
 Examples::
 
     python tools/deployment/pytorch2onnx.py \\
-        configs/building_damage/damage-kd_seresnext50-unet_xview2.py work_dirs/damage_kd/best.pth \\
+        configs/building_damage/damage-kd_unet-seresnext50_pre-post_xview2.py \\
+        work_dirs/damage_kd/best.pth \\
         --output-file damage_student.onnx --shape 1024 1024
     python tools/deployment/pytorch2onnx.py \\
         configs/classification/ntire2021/kd1_resnet34_eo-to-sar_mavoc2021.py \\

@@ -11,13 +11,13 @@ Examples::
 
     python tools/model_converters/xview2_to_cmkd.py weights/res50_loc_0_tuned_best \
         checkpoints/xview2_loc_seresnext50_seed0.pth --model loc \
-        --config configs/building_damage/loc_seresnext50-unet_xview2.py
+        --config configs/building_damage/loc-teacher_unet-seresnext50_pre_xview2.py
     python tools/model_converters/xview2_to_cmkd.py weights/res50_cls_cce_0_tuned_best \
         checkpoints/xview2_damage_seresnext50_seed0.pth --model double \
-        --config configs/building_damage/damage_seresnext50-unet_xview2.py
+        --config configs/building_damage/damage-teacher_unet-seresnext50_pre-post_xview2.py
     python tools/model_converters/xview2_to_cmkd.py weights/res50_loc_0_KD_best \
-        checkpoints/xview2_loc-student_seresnext50.pth --model loc \
-        --config configs/building_damage/loc-student_seresnext50-unet_xview2.py
+        checkpoints/xview2_loc-baseline_unet-seresnext50.pth --model loc \
+        --config configs/building_damage/loc-baseline_unet-seresnext50_pre_xview2.py
 """
 import argparse
 

@@ -25,8 +25,10 @@ class TeacherGroup(BaseModel):
             type='TeacherGroup',
             teachers=dict(
                 damage=dict(model=DAMAGE_MODEL, ckpt='damage_teacher.pth', view='damage'),
-                loc=dict(config='configs/building_damage/loc_seresnext50-unet_xview2.py',
-                         ckpt='loc_teacher.pth', view='pre')))
+                loc=dict(
+                    config='configs/building_damage/loc-teacher_unet-seresnext50_pre_xview2.py',
+                    ckpt='loc_teacher.pth',
+                    view='pre')))
 
     Args:
         teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode='auto')``:

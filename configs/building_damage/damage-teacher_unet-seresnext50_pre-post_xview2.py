@@ -3,7 +3,7 @@
 # 1 L0 + 0.1 L1 + 0.5 L2 + 0.4 L3 + 0.2 L4 + 5 CE (Lk = dice 0.5 + focal 2 on channel k), AdamW
 # 2e-4 for 50 epochs, damaged tiles oversampled; validation on the 10 % holdout with the official
 # xView2 score (localisation from this model), the best score is kept.
-#   python tools/train.py configs/building_damage/damage_seresnext50-unet_xview2.py
+#   python tools/train.py configs/building_damage/damage-teacher_unet-seresnext50_pre-post_xview2.py
 _base_ = [
     '../_base_/models/xview2_damage_seresnext50_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_damage_50e.py'

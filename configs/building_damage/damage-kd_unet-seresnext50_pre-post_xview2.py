@@ -9,8 +9,9 @@
 # `--transfer 1` starts the student from the localisation student: hand its checkpoint to
 # model.architecture.init_cfg (a recipe input 'model.architecture.init_cfg.checkpoint').
 # AdamW 2e-3, wd 1e-6, clip 0.999, 30 epochs, batch 5, validation every 2 epochs.
-#   python tools/train.py configs/building_damage/damage-kd_seresnext50-unet_xview2.py \
-#       --cfg-options model.teacher_ckpt=work_dirs/damage-tune_seresnext50-unet_xview2/best_*.pth
+#   python tools/train.py configs/building_damage/damage-kd_unet-seresnext50_pre-post_xview2.py \
+#       --cfg-options \
+#       model.teacher_ckpt=work_dirs/damage-teacher-tune_unet-seresnext50_pre-post_xview2/best_*.pth
 _base_ = [
     '../_base_/models/xview2_damage_seresnext50_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_damage_tune_2e.py'

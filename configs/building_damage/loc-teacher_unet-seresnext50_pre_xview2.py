@@ -2,7 +2,7 @@
 # SE-ResNeXt50 UNet on the pre image, 512x512 crops, dice 1 + focal 10, AdamW 1.5e-4 for 150
 # epochs; validation on the 10 % holdout of train + tier3 at full tile size; the best
 # localisation F1 is kept.
-#   python tools/train.py configs/building_damage/loc_seresnext50-unet_xview2.py
+#   python tools/train.py configs/building_damage/loc-teacher_unet-seresnext50_pre_xview2.py
 _base_ = [
     '../_base_/models/xview2_loc_seresnext50_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_loc_150e.py'

@@ -10,10 +10,11 @@
 # channels=2048 on `backbone.layer4` recorders (`damage.` / `loc.` prefixes) to use them.
 # The localisation teacher is declared by its training config; both checkpoints come from the
 # tuning stages (the recipe hands them over by name):
-#   python tools/train.py configs/building_damage/damage-twoteacher_seresnext50-unet_xview2.py \
+#   python tools/train.py \
+#       configs/building_damage/damage-kd-twoteacher_unet-seresnext50_pre-post_xview2.py \
 #       --cfg-options model.teacher.teachers.damage.ckpt=DAMAGE_TUNED.pth \
 #           model.teacher.teachers.loc.ckpt=LOC_TUNED.pth
-_base_ = ['./damage-kd_seresnext50-unet_xview2.py']
+_base_ = ['./damage-kd_unet-seresnext50_pre-post_xview2.py']
 dual_teacher_m = 0.2
 model = dict(
     architecture=dict(
@@ -29,7 +30,7 @@ model = dict(
         teachers=dict(
             damage=dict(model=_base_.xview2_damage_teacher, ckpt=None, view='damage'),
             loc=dict(
-                config='configs/building_damage/loc_seresnext50-unet_xview2.py',
+                config='configs/building_damage/loc-teacher_unet-seresnext50_pre_xview2.py',
                 ckpt=None,
                 view='pre'))),
     distiller=dict(

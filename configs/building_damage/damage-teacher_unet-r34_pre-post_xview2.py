@@ -1,5 +1,5 @@
-# xView2 damage with the siamese ResNet-34 UNet (the 1st-place Res34_Unet_Double); data and
-# schedule as damage_seresnext50-unet_xview2.py, loss of the 1st-place ResNet-34 recipe.
+# xView2 damage with the siamese ResNet-34 UNet (the 1st-place Res34_Unet_Double); data and schedule
+# as damage-teacher_unet-seresnext50_pre-post_xview2.py, loss of the 1st-place ResNet-34 recipe.
 _base_ = [
     '../_base_/models/xview2_resnet34_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_damage_50e.py'

@@ -8,8 +8,9 @@
 # off as in the script (alpha = 0); add it with BatchL2FeatureLoss on backbone recorders.
 # The original ComboLoss receives sigmoid(s / 2) and applies a sigmoid again: fixed here
 # (double_sigmoid=True reproduces it). AdamW 2e-3, wd 1e-6, clip 1.1, 30 epochs, batch 8.
-#   python tools/train.py configs/building_damage/loc-kd_seresnext50-unet_xview2.py \
-#       --cfg-options model.teacher_ckpt=work_dirs/loc-tune_seresnext50-unet_xview2/best_*.pth
+#   python tools/train.py configs/building_damage/loc-kd_unet-seresnext50_pre_xview2.py \
+#       --cfg-options \
+#           model.teacher_ckpt=work_dirs/loc-teacher-tune_unet-seresnext50_pre_xview2/best_*.pth
 _base_ = [
     '../_base_/models/xview2_loc_seresnext50_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_loc_150e.py'

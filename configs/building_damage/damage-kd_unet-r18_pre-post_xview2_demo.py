@@ -1,15 +1,11 @@
-# damage-twoteacher_seresnext50-unet_xview2.py at demo size: the demo damage teacher and the demo
-# localisation teacher (narrow ResNet-18 UNets) teach the student of
-# damage-kd_unet-r18_xview2_demo.py with the dual-teacher losses, on the demo schedule.
-_base_ = ['./damage-twoteacher_seresnext50-unet_xview2.py', '../_base_/xview2_demo.py']
+# damage-kd_unet-seresnext50_pre-post_xview2.py at demo size: the demo damage teacher
+# (narrow siamese ResNet-18 UNet) teaches a student with half its decoder widths.
+_base_ = ['./damage-kd_unet-seresnext50_pre-post_xview2.py', '../_base_/xview2_demo.py']
 _encoder = dict(_base_.demo_encoder, _delete_=True)
 model = dict(
     architecture=dict(
         backbone=_encoder, decode_head=dict(_base_.demo_head, decoder_channels=[8, 8, 12, 16, 32])),
-    teacher=dict(
-        teachers=dict(
-            damage=dict(model=dict(backbone=_encoder, decode_head=_base_.demo_head)),
-            loc=dict(config='configs/building_damage/loc_unet-r18_xview2_demo.py'))))
+    teacher=dict(backbone=_encoder, decode_head=_base_.demo_head))
 train_dataloader = dict(
     _base_.demo_train_dataloader,
     dataset=dict(

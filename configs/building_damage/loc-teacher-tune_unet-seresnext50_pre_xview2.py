@@ -1,8 +1,9 @@
 # xView2 localisation teacher, tuning (the xView2 KD code's tune_teacher_building): from the best
-# checkpoint of loc_seresnext50-unet_xview2.py, lr 4e-5 for 12 epochs on all of train + tier3
-# (no holdout), validated on hold.
-#   python tools/train.py configs/building_damage/loc-tune_seresnext50-unet_xview2.py \
-#       --cfg-options load_from=work_dirs/loc_seresnext50-unet_xview2/best_localization_f1_*.pth
+# checkpoint of loc-teacher_unet-seresnext50_pre_xview2.py, lr 4e-5 for 12 epochs on all of train +
+# tier3 (no holdout), validated on hold.
+#   python tools/train.py configs/building_damage/loc-teacher-tune_unet-seresnext50_pre_xview2.py \
+#       --cfg-options \
+#           load_from=work_dirs/loc-teacher_unet-seresnext50_pre_xview2/best_localization_f1_*.pth
 _base_ = [
     '../_base_/models/xview2_loc_seresnext50_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_loc_tune_12e.py'

@@ -1,6 +1,6 @@
-# loc-kd_seresnext50-unet_xview2.py at demo size (configs/recipes/xview2_demo.py): the demo
+# loc-kd_unet-seresnext50_pre_xview2.py at demo size (configs/recipes/xview2_demo.py): the demo
 # localisation teacher (narrow ResNet-18 UNet) teaches a student with half its decoder widths.
-_base_ = ['./loc-kd_seresnext50-unet_xview2.py', '../_base_/xview2_demo.py']
+_base_ = ['./loc-kd_unet-seresnext50_pre_xview2.py', '../_base_/xview2_demo.py']
 _encoder = dict(_base_.demo_encoder, _delete_=True)
 model = dict(
     architecture=dict(

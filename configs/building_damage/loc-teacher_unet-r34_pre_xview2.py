@@ -1,5 +1,5 @@
 # xView2 localisation with the ResNet-34 UNet (the 1st-place Res34_Unet_Loc, one of the encoders
-# it ensembles); data and schedule as loc_seresnext50-unet_xview2.py.
+# it ensembles); data and schedule as loc-teacher_unet-seresnext50_pre_xview2.py.
 _base_ = [
     '../_base_/models/xview2_resnet34_unet.py', '../_base_/datasets/xview2.py',
     '../_base_/schedules/xview2_loc_150e.py'
