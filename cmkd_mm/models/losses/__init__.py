@@ -1,4 +1,5 @@
 from .adversarial_loss import AdversarialFeatureLoss
+from .batch_l2_feature_loss import BatchL2FeatureLoss
 from .class_weighted_kl_divergence import ClassWeightedKLDivergence
 from .combo_loss import ComboLoss, DamageComboLoss
 from .edge_bce_loss import AutoWeightedEdgeBCELoss
@@ -7,11 +8,12 @@ from .label_mix_cross_entropy_loss import LabelMixCrossEntropyLoss
 from .pairwise_similarity_loss import PairwiseSimilarityLoss
 from .pixel_soft_ce_loss import PixelSoftCELoss
 from .pseudo_label_ce_loss import PseudoLabelCELoss
+from .reverse_kl_loss import ReverseKLLoss
+from .soft_bce_loss import SoftBCELoss
 from .softmax_focal_loss import SoftmaxFocalLoss
 from .sorted_feature_mse_loss import SortedFeatureMSELoss
-from .utils import inverse_frequency_weights
-from .xview2_kd_losses import (BatchL2FeatureLoss, ReverseKLLoss, SoftBCELoss,
-                               TeacherWeightedLikelihoodLoss, channel_five2two)
+from .teacher_weighted_likelihood_loss import TeacherWeightedLikelihoodLoss
+from .utils import channel_five2two, inverse_frequency_weights
 
 __all__ = [
     'AdversarialFeatureLoss', 'AutoWeightedEdgeBCELoss', 'PairwiseSimilarityLoss',

@@ -1,13 +1,22 @@
 """Helpers shared by several losses: labels, student/teacher shape checks and class weights."""
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
+#: Ground truth as the losses take it: labels or the batch's ``SegDataSample`` list.
+GtType = Union[Tensor, Sequence]
 
-def gt_labels(gt: Union[Tensor, Sequence], device: torch.device) -> Tensor:
+
+def gt_labels(gt: GtType, device: torch.device) -> Tensor:
     """Long labels ``(N, H, W)`` on ``device``.
+
+    In a ``ConfigurableDistiller`` the data samples can come from the student recorder
+    ``gt_samples=dict(type='MethodInputs',
+    source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.loss_by_feat')`` with the
+    mapping ``gt=dict(from_student=True, recorder='gt_samples', data_idx=1)``.
 
     Args:
         gt (Tensor | Sequence[SegDataSample]): Labels ``(N, H, W)`` / ``(N, 1, H, W)``, or the
@@ -24,6 +33,137 @@ def gt_labels(gt: Union[Tensor, Sequence], device: torch.device) -> Tensor:
     if gt.dim() != 3:
         raise ValueError(f'gt must be (N, H, W) or (N, 1, H, W), got {tuple(gt.shape)}')
     return gt.to(device).long()
+
+
+def valid_mask(target: Tensor, ignore_index: Optional[int]) -> Tensor:
+    """Bool mask of the pixels whose label is not ``ignore_index`` (all of them for None).
+
+    Args:
+        target (Tensor): Labels of any shape.
+        ignore_index (int, optional): Label of the pixels to leave out.
+    """
+    if ignore_index is None:
+        return torch.ones_like(target, dtype=torch.bool)
+    return target != ignore_index
+
+
+def resize_to(logits: Tensor, size: Sequence[int], align_corners: bool) -> Tensor:
+    """``(N, C, H, W)`` logits resized bilinearly to ``size`` (as they are if already that size).
+
+    Args:
+        logits (Tensor): Logits ``(N, C, H, W)``.
+        size (Sequence[int]): Target ``(H', W')``.
+        align_corners (bool): ``align_corners`` of the interpolation.
+    """
+    if tuple(logits.shape[2:]) == tuple(size):
+        return logits
+    return F.interpolate(logits, size=tuple(size), mode='bilinear', align_corners=align_corners)
+
+
+def prepare_labels(gt: GtType, logits: Tensor, ignore_index: Optional[int],
+                   align_corners: bool) -> Tuple[Tensor, Tensor, Tensor]:
+    """The logits at the label size, the labels and the mask of the pixels that count.
+
+    ``gt`` is read by :func:`gt_labels`; logits smaller than the labels are resized
+    bilinearly to the label size (as mmseg's decode heads do). Pixels labelled
+    ``ignore_index`` are 0 in the mask, so they count in no sum and no mean.
+
+    Args:
+        gt (Tensor | Sequence[SegDataSample]): Labels ``(N, H, W)`` / ``(N, 1, H, W)`` or the
+            data samples of the batch.
+        logits (Tensor): Logits ``(N, C, h, w)``.
+        ignore_index (int, optional): Label of the pixels to leave out.
+        align_corners (bool): ``align_corners`` of the resize.
+
+    Returns:
+        tuple[Tensor]: Logits ``(N, C, H, W)``, long labels ``(N, H, W)`` and the valid mask
+        ``(N, H, W)`` in the dtype of the logits.
+    """
+    labels = gt_labels(gt, logits.device)
+    if labels.shape[0] != logits.shape[0]:
+        raise ValueError(f'batch of logits ({logits.shape[0]}) and gt ({labels.shape[0]}) differ')
+    logits = resize_to(logits, labels.shape[1:], align_corners)
+    valid = valid_mask(labels, ignore_index).to(logits.dtype)
+    return logits, labels, valid
+
+
+def valid_one_hot(labels: Tensor, valid: Tensor, num_classes: int) -> Tensor:
+    """One-hot ``(N, C, H, W)`` of the valid labels; ignored pixels are all zero.
+
+    Args:
+        labels (Tensor): Long labels ``(N, H, W)``.
+        valid (Tensor): Float mask ``(N, H, W)`` of the pixels that count.
+        num_classes (int): ``C``; the valid labels must lie in ``[0, C - 1]``.
+    """
+    keep = valid > 0
+    if keep.any() and (labels[keep].min() < 0 or labels[keep].max() >= num_classes):
+        raise ValueError(f'labels must lie in [0, {num_classes - 1}] or be ignored')
+    safe = torch.where(keep, labels, torch.zeros_like(labels))
+    onehot = F.one_hot(safe, num_classes).permute(0, 3, 1, 2).to(valid.dtype)
+    return onehot * valid[:, None]
+
+
+def binary_likelihood(prob: Tensor, target: Tensor) -> Tensor:
+    """``p^y = p * m + (1 - p) * (1 - m)``: the probability of the true binary label.
+
+    Args:
+        prob (Tensor): Probability ``p`` of the positive label.
+        target (Tensor): Binary target ``m`` (0 or 1), the same shape.
+    """
+    return prob * target + (1 - prob) * (1 - target)
+
+
+def as_nchw(logits: Tensor, what: str) -> Tensor:
+    """Accept ``(N, H, W)`` one-logit maps as ``(N, 1, H, W)``.
+
+    Args:
+        logits (Tensor): Logits ``(N, C, H, W)`` or ``(N, H, W)``.
+        what (str): Name of the loss, for the message.
+    """
+    if logits.dim() == 3:
+        logits = logits[:, None]
+    if logits.dim() != 4:
+        raise ValueError(f'{what}: expected (N, C, H, W) logits, got {tuple(logits.shape)}')
+    return logits
+
+
+def channel_five2two(probs: Tensor) -> Tensor:
+    """Merge class probabilities ``(N, C, ...)`` into ``(N, 2, ...)``: background vs. the rest.
+
+    ``cat(x[:, :1], x[:, 1:].sum(1, keepdim=True), dim=1)``: channel 0 stays (background),
+    channels ``1..C-1`` (the damage levels) are summed into "any building". Apply it to
+    probabilities (e.g. a softmax), not to logits.
+
+    Args:
+        probs (Tensor): Class probabilities ``(N, C, ...)`` with ``C >= 2``.
+    """
+    if probs.dim() < 2 or probs.shape[1] < 2:
+        raise ValueError(f'channel_five2two needs (N, C>=2, ...), got {tuple(probs.shape)}')
+    return torch.cat((probs[:, :1], probs[:, 1:].sum(dim=1, keepdim=True)), dim=1)
+
+
+def logit_pairing(preds_S: Tensor, preds_T: Tensor, five2two: bool, what: str) -> str:
+    """How student and teacher logits pair up, from their channels.
+
+    Args:
+        preds_S (Tensor): Student logits ``(N, C_S, H, W)``.
+        preds_T (Tensor): Teacher logits ``(N, C_T, H, W)``.
+        five2two (bool): A ``C``-class student against a 1-logit teacher is intended.
+        what (str): Name of the loss, for the message.
+
+    Returns:
+        str: ``'binary'`` (1 vs 1 logit), ``'multi'`` (C vs C) or ``'five2two'`` (C vs 1).
+    """
+    c_s, c_t = preds_S.shape[1], preds_T.shape[1]
+    if five2two:
+        if c_s < 2 or c_t != 1:
+            raise ValueError(f'{what}(five2two=True) needs a student with C>=2 channels and a '
+                             f'1-logit teacher, got {c_s} and {c_t}')
+        return 'five2two'
+    if c_s != c_t:
+        raise ValueError(f'{what}: student has {c_s} channels and teacher {c_t}; use '
+                         'five2two=True for a multi-class student and a 1-logit teacher')
+    return 'binary' if c_s == 1 else 'multi'
 
 
 def check_same_shape(preds_S: Tensor, preds_T: Tensor, what: str, channels: bool = True) -> None:

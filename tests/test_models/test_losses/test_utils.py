@@ -1,8 +1,10 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
-from cmkd_mm.models.losses.utils import check_same_shape, inverse_frequency_weights
-from .conftest import NTIRE2021_SAR_COUNTS
+from cmkd_mm.models.losses.utils import (channel_five2two, check_same_shape,
+                                         inverse_frequency_weights)
+from .conftest import NTIRE2021_SAR_COUNTS, cls_logits
 
 # the class weights the NTIRE 2021 code prints for its SAR training counts
 NTIRE2021_SAR_WEIGHTS = [
@@ -30,3 +32,14 @@ def test_inverse_frequency_weights_reproduce_the_ntire2021_print():
     assert sum(weights) == pytest.approx(1.0)
     with pytest.raises(ValueError):
         inverse_frequency_weights([3, 0])
+
+
+def test_channel_five2two_sums():
+    probs = F.softmax(cls_logits()[0], dim=1)
+    out = channel_five2two(probs)
+    assert out.shape == (2, 2, 4, 4)
+    assert torch.allclose(out[:, 0], probs[:, 0])
+    assert torch.allclose(out[:, 1], probs[:, 1] + probs[:, 2] + probs[:, 3] + probs[:, 4])
+    assert torch.allclose(out.sum(1), torch.ones(2, 4, 4))
+    with pytest.raises(ValueError):
+        channel_five2two(probs[:, :1])
