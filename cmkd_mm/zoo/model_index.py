@@ -1,10 +1,11 @@
 """The model index (``model-index.yml``, the OpenMMLab / ``mim`` format) and model names.
 
-``model-index.yml`` at the repository root imports one ``configs/<task>/metafile.yml`` per
-task. :func:`model_index_path` finds it: ``$CMKD_MODEL_INDEX`` (a file), else the copy shipped
-inside the installed package (``cmkd_mm/.mim/model-index.yml``), else the repository root of
-this checkout. :func:`model_entries` reads it with ``modelindex`` (``mim``'s reader) and
-:func:`resolve_weights` turns a model name into its checkpoint URL.
+``model-index.yml`` at the repository root imports the ``metafile.yml`` of each system's config
+folder (``configs/<task>/[<system>/]``); a model's name is its config's file name without
+``.py`` (``docs/config_names.md``). :func:`model_index_path` finds it: ``$CMKD_MODEL_INDEX``
+(a file), else the copy shipped inside the installed package (``cmkd_mm/.mim/model-index.yml``),
+else the repository root of this checkout. :func:`model_entries` reads it with ``modelindex``
+(``mim``'s reader) and :func:`resolve_weights` turns a model name into its checkpoint URL.
 """
 import os
 import os.path as osp
