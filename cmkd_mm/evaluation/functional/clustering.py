@@ -9,10 +9,13 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from ...datasets.mavoc import numeric_image_id
+from ...utils.deprecation import deprecated_value
 from ._array import ArrayLike, _to_numpy
 
 CLUSTER_ORDERS = ('name', 'numeric')
-TIE_BREAKS = ('seed', 'smallest')
+TIE_BREAKS = ('original', 'smallest')
+#: Deprecated spellings of a ``tie_break`` -> the current ones.
+TIE_BREAK_ALIASES = dict(seed='original')
 
 
 def cluster_by_id_gap(names: Sequence, max_gap: float = 100, order: str = 'name') -> np.ndarray:
@@ -22,10 +25,10 @@ def cluster_by_id_gap(names: Sequence, max_gap: float = 100, order: str = 'name'
     previous chip's id by more than ``max_gap`` (``abs(id - previous id) > max_gap``). Clusters
     are numbered 0, 1, ... in walking order.
 
-    * ``order='name'`` (the seed): the chips are walked in the lexicographic order of their
-      names, as the seed sorts its ``Gotcha<id>.png`` column as strings. With ids of different
-      digit counts this order is not numeric (``Gotcha1000.png`` comes before
-      ``Gotcha101.png``), so close ids can fall into different clusters. Sorting the bare ids
+    * ``order='name'`` (the NJUST-KMG code): the chips are walked in the lexicographic order
+      of their names, as the NJUST-KMG code sorts its ``Gotcha<id>.png`` column as strings.
+      With ids of different digit counts this order is not numeric (``Gotcha1000.png`` comes
+      before ``Gotcha101.png``), so close ids can fall into different clusters. Sorting the bare ids
       (``'1000'``, ``'101'``) gives the same order as sorting the file names of one prefix,
       since ``'.'`` sorts before every digit.
     * ``order='numeric'``: walked by increasing id, i.e. 1-D single linkage: every maximal run
@@ -35,7 +38,7 @@ def cluster_by_id_gap(names: Sequence, max_gap: float = 100, order: str = 'name'
         names (Sequence): File names (``'Gotcha123.png'``), bare ids (``'123'``) or integers,
             one per chip; the id is the trailing number (:func:`numeric_image_id`).
         max_gap (float): Largest id gap between neighbours of one cluster. Defaults to 100.
-        order (str): ``'name'`` (the seed) or ``'numeric'``. Defaults to ``'name'``.
+        order (str): ``'name'`` (the NJUST-KMG code) or ``'numeric'``. Defaults to ``'name'``.
 
     Returns:
         np.ndarray: ``(N, )`` cluster index of every chip, in the input order.
@@ -56,7 +59,7 @@ def cluster_by_id_gap(names: Sequence, max_gap: float = 100, order: str = 'name'
 
 def _mode(values: np.ndarray, tie_break: str):
     """Most frequent value of ``values`` under ``tie_break`` (see :func:`cluster_vote`)."""
-    if tie_break == 'seed':
+    if tie_break == 'original':
         items = values.tolist()
         return max(set(items), key=items.count)
     unique, counts = np.unique(values, return_counts=True)
@@ -67,7 +70,7 @@ def cluster_vote(labels: ArrayLike,
                  scores: ArrayLike,
                  clusters: ArrayLike,
                  threshold: float = 0.95,
-                 tie_break: str = 'seed',
+                 tie_break: str = 'original',
                  order: Optional[ArrayLike] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Winner-take-all label voting of the confident samples of every cluster (NJUST-KMG).
 
@@ -81,19 +84,19 @@ def cluster_vote(labels: ArrayLike,
     Ties (several labels, or scores, equally frequent; for scores, which are usually all
     different, that is every score):
 
-    * ``tie_break='seed'``: the seed's ``max(set(values), key=values.count)``, with the
-      confident samples listed in ``order`` (the seed lists them in its walking order, the
-      lexicographic order of the names). The winner is the first most frequent value in the
-      iteration order of Python's set, which depends on the values' hashes, the table size and
-      the insertion order, not on their size: 1 and 9 (like 0 and 8) share a slot of the
-      8-slot table, so the one inserted first comes first, and ``[9, 1]`` elects 9 where
+    * ``tie_break='original'``: the NJUST-KMG code's ``max(set(values), key=values.count)``,
+      with the confident samples listed in ``order`` (the NJUST-KMG code lists them in its
+      walking order, the lexicographic order of the names). The winner is the first most
+      frequent value in the iteration order of Python's set, which depends on the values' hashes,
+      the table size and the insertion order, not on their size: 1 and 9 (like 0 and 8) share a slot
+      of the 8-slot table, so the one inserted first comes first, and ``[9, 1]`` elects 9 where
       ``[1, 9]`` elects 1. CPython does not randomise the hashes of ints and floats, so the
       result is deterministic for a given ``order``.
     * ``tie_break='smallest'``: the smallest of the most frequent labels / scores.
 
-    Unlike the seed, the input order and the image names are kept (the seed writes the rows
-    cluster by cluster, confident samples first, and mangles the names of the others with
-    ``replace('0', '1')``).
+    Unlike the NJUST-KMG code, the input order and the image names are kept (that code writes
+    the rows cluster by cluster, confident samples first, and mangles the names of the others
+    with ``replace('0', '1')``).
 
     Args:
         labels (ArrayLike): ``(N, )`` predicted labels.
@@ -102,14 +105,16 @@ def cluster_vote(labels: ArrayLike,
             :func:`cluster_by_id_gap`).
         threshold (float): Confidence above which a sample votes and is relabelled.
             Defaults to 0.95.
-        tie_break (str): ``'seed'`` or ``'smallest'``. Defaults to ``'seed'``.
+        tie_break (str): ``'original'`` or ``'smallest'`` (``'seed'``: deprecated name of
+            ``'original'``). Defaults to ``'original'``.
         order (ArrayLike, optional): Permutation of ``range(N)`` listing the samples in the
-            order the seed walks them (e.g. the argsort of the names); only used by
-            ``tie_break='seed'``. Defaults to the input order.
+            order the NJUST-KMG code walks them (e.g. the argsort of the names); only used by
+            ``tie_break='original'``. Defaults to the input order.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: The new labels and scores, ``(N, )`` each.
     """
+    tie_break = deprecated_value(tie_break, TIE_BREAK_ALIASES, 'cluster_vote(tie_break)')
     if tie_break not in TIE_BREAKS:
         raise ValueError(f'tie_break must be one of {TIE_BREAKS}, got {tie_break!r}')
     labels, scores = _to_numpy(labels).ravel(), _to_numpy(scores, np.float64).ravel()
@@ -128,7 +133,8 @@ def cluster_vote(labels: ArrayLike,
 
 
 def name_order(names: Sequence) -> np.ndarray:
-    """Indices that sort ``names`` as strings (the seed's walking order of the test chips).
+    """Indices that sort ``names`` as strings (the NJUST-KMG code's walking order of the
+    test chips).
 
     Args:
         names (Sequence): File names or ids, one per sample.
@@ -148,7 +154,8 @@ def _relabel_by_first_appearance(assignment: np.ndarray) -> np.ndarray:
 
 
 def _kmeans(features: np.ndarray, n_clusters: int, max_iter: int, seed: int) -> np.ndarray:
-    """Lloyd's k-means with k-means++ seeding; an emptied cluster restarts at the worst point."""
+    """Lloyd's k-means with k-means++ initialisation; an emptied cluster restarts at the
+    worst point."""
     rng = np.random.default_rng(seed)
     num = len(features)
     centers = [features[rng.integers(num)]]
@@ -183,8 +190,8 @@ def cluster_by_features(features: ArrayLike,
 
     Give exactly one of:
 
-    * ``n_clusters``: k-means (k-means++ seeding with ``seed``, Lloyd iterations until the
-      assignment no longer changes or ``max_iter``);
+    * ``n_clusters``: k-means (k-means++ initialisation drawn with the random ``seed``, Lloyd
+      iterations until the assignment no longer changes or ``max_iter``);
     * ``distance_threshold``: single-linkage agglomerative clustering, i.e. the connected
       components of the graph joining samples whose Euclidean distance is ``<=`` the threshold
       (the feature-space analogue of :func:`cluster_by_id_gap`). It builds the ``N x N`` distance
@@ -199,7 +206,7 @@ def cluster_by_features(features: ArrayLike,
         distance_threshold (float, optional): Linkage distance. Defaults to None.
         normalize (bool): L2-normalise the embeddings first (cosine geometry). Defaults to False.
         max_iter (int): Most k-means iterations. Defaults to 100.
-        seed (int): Seed of the k-means++ seeding. Defaults to 0.
+        seed (int): Random seed of the k-means++ initialisation. Defaults to 0.
 
     Returns:
         np.ndarray: ``(N, )`` cluster index of every sample.

@@ -3,7 +3,12 @@ from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
+from ...utils.deprecation import deprecated_value
 from ._array import ArrayLike, _softmax, _to_numpy
+
+SECOND_BEST = ('softmax', 'original')
+#: Deprecated spellings of a ``second_best`` -> the current ones.
+SECOND_BEST_ALIASES = dict(seed='original')
 
 
 def confidence_balancing(logits: ArrayLike,
@@ -20,34 +25,37 @@ def confidence_balancing(logits: ArrayLike,
     2. every such sample with ``p[i, c] < val`` moves to its next-best class and gets
        ``p[i, c] = -100``, so a later step never moves it back to ``c``.
 
-    Samples tied with ``val`` all stay, so a class may keep more than ``k`` (the seed's ``<``).
-    A class with ``k`` or fewer predictions is left as it is (the seed's ``sorted(...)[-85]``
-    would fail below 85). A sample may move several times (e.g. out of class 0 into class 1, then
-    out of class 1 into its third-best class). Classes not in ``classes`` (4-9 in the seed) are
-    never balanced.
+    Samples tied with ``val`` all stay, so a class may keep more than ``k`` (the NTIRE 2021 code's
+    ``<``). A class with ``k`` or fewer predictions is left as it is (the NTIRE 2021 code's
+    ``sorted(...)[-85]`` would fail below 85). A sample may move several times (e.g. out of class 0
+    into class 1, then out of class 1 into its third-best class). Classes not in ``classes`` (4-9 in
+    the NTIRE 2021 code) are never balanced.
 
     Next-best class:
 
     * ``'softmax'``: the argmax of the current ``p[i]`` with ``p[i, c] = -100`` (the first
       index among equal values), so classes already left are never chosen again.
-    * ``'seed'``: the seed's quirk. For the first class of ``classes`` it takes the raw logits,
-      the second-largest *distinct* value and the first index holding it; for the following
-      classes the current softmax vector (with the ``-100`` entries), its second-largest value
-      counting repeats, and the first index holding it. The two rules differ only when scores
+    * ``'original'``: the NTIRE 2021 code's quirk. For the first class of ``classes`` it takes the
+      raw logits, the second-largest *distinct* value and the first index holding it; for the
+      following classes the current softmax vector (with the ``-100`` entries), its second-largest
+      value counting repeats, and the first index holding it. The two rules differ only when scores
       tie.
 
     Args:
         logits (ArrayLike): ``(N, C)`` logits.
         k (int): Predictions kept per balanced class. Defaults to 85.
         classes (Sequence[int]): Classes balanced, in order. Defaults to ``(0, 1, 2, 3)``.
-        second_best (str): ``'softmax'`` or ``'seed'``. Defaults to ``'softmax'``.
+        second_best (str): ``'softmax'`` or ``'original'`` (``'seed'``: deprecated name of
+            ``'original'``). Defaults to ``'softmax'``.
 
     Returns:
         tuple[np.ndarray, dict[int, int]]: The new predictions ``(N, )`` and, for every class of
         ``classes``, the number of samples moved out of it.
     """
-    if second_best not in ('softmax', 'seed'):
-        raise ValueError(f"second_best must be 'softmax' or 'seed', got {second_best!r}")
+    second_best = deprecated_value(second_best, SECOND_BEST_ALIASES,
+                                   'confidence_balancing(second_best)')
+    if second_best not in SECOND_BEST:
+        raise ValueError(f'second_best must be one of {SECOND_BEST}, got {second_best!r}')
     logits = _to_numpy(logits, np.float64)
     scores = _softmax(logits)
     pred = logits.argmax(axis=1)

@@ -18,8 +18,9 @@ def write_submission(path: str,
 
     NTIRE 2021: header ``image_id,class_id``; PBVS 2024 (with ``scores``): header
     ``image_id,class_id,score``. One row per sample in the given order; the image ids are written
-    as given (``str(id)``: the 2021 seed writes the number of ``EO_<id>.png``, the 2024 code the
-    file name ``Gotcha<id>.png``), the class ids as integers and the scores with ``repr`` precision.
+    as given (``str(id)``: the NTIRE 2021 code writes the number of ``EO_<id>.png``, the NJUST-KMG
+    code the file name ``Gotcha<id>.png``), the class ids as integers and the scores with ``repr``
+    precision.
 
     Args:
         path (str): Output file; its folder is created.
@@ -48,7 +49,7 @@ def write_submission(path: str,
 
 
 def read_submission(path: str) -> Dict[str, List]:
-    """Read a submission CSV written by :func:`write_submission` (or by the seeds).
+    """Read a submission CSV written by :func:`write_submission` (or by the original code).
 
     Args:
         path (str): The CSV file.

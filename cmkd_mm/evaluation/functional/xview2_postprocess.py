@@ -19,14 +19,15 @@
   ``dmg[_msk & dmg == 1] = 2``; Python evaluates ``&`` before ``==``, so it selects
   ``(_msk & dmg) == 1``, and since ``_msk`` is 0/1 that is true for classes 1 **and 3** (odd
   values) inside the dilated region: major damage there is also relabelled minor.
-  ``seed_precedence=True`` reproduces that; the default applies the rule as intended (class 1
+  ``original_precedence=True`` reproduces that; the default applies the rule as intended (class 1
   only).
 """
-from typing import Callable, Sequence, Tuple, TypeVar
+from typing import Callable, Optional, Sequence, Tuple, TypeVar
 
 import cv2
 import numpy as np
 
+from ...utils.deprecation import deprecated_alias
 from ._array import ArrayLike, _to_numpy
 
 T = TypeVar('T')
@@ -90,7 +91,8 @@ def submission_maps(loc_prob: ArrayLike,
                     dmg_prob: ArrayLike,
                     thresholds: Sequence[float] = SUBMISSION_THRESHOLDS,
                     dilate: int = 5,
-                    seed_precedence: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+                    original_precedence: Optional[bool] = None,
+                    seed_precedence: Optional[bool] = None) -> Tuple[np.ndarray, np.ndarray]:
     """The submission's localisation and damage maps (see the module docstring for the rule).
 
     Args:
@@ -102,13 +104,16 @@ def submission_maps(loc_prob: ArrayLike,
             no-damage. Defaults to ``(0.38, 0.13, 0.14)``.
         dilate (int): Side of the square that grows the minor-damage region; 0 skips the
             minor-damage step. Defaults to 5.
-        seed_precedence (bool): Relabel ``(region & dmg) == 1`` (classes 1 and 3) inside the
-            grown region as the 1st-place code does, instead of class 1 only.
-            Defaults to False.
+        original_precedence (bool, optional): Relabel ``(region & dmg) == 1`` (classes 1 and
+            3) inside the grown region as the 1st-place xView2 code does, instead of class 1
+            only. Defaults to False.
+        seed_precedence (bool, optional): Deprecated name of ``original_precedence``.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``loc`` (uint8 0/1) and ``dmg`` (uint8 0-4), ``H x W``.
     """
+    original_precedence = deprecated_alias('seed_precedence', 'original_precedence',
+                                           seed_precedence, original_precedence, 'submission_maps')
     loc_prob = _to_numpy(loc_prob).astype(np.float32)
     dmg_prob = _to_numpy(dmg_prob)
     while loc_prob.ndim > 2 and loc_prob.shape[0] == 1:
@@ -133,7 +138,7 @@ def submission_maps(loc_prob: ArrayLike,
     if dilate:
         kernel = np.ones((int(dilate), int(dilate)), np.uint8)
         minor = cv2.dilate((dmg == 2).astype(np.uint8), kernel)  # outside the tile: no effect
-        if seed_precedence:
+        if original_precedence:
             relabel = (minor & dmg) == 1  # the 1st-place `_msk & dmg == 1`
         else:
             relabel = (minor > 0) & (dmg == 1)

@@ -56,9 +56,9 @@ class MAVOCMetric(BaseMetric):
         submission_file (str, optional): Write the submission CSV of all samples here.
             Defaults to None.
         balancing (dict, optional): Apply the NTIRE 2021 post-processing to the predictions
-            before scoring and writing them: ``confidence_balancing`` arguments, e.g. the seed's
-            ``dict(k=85, classes=(0, 1, 2, 3))`` (keep the ``k`` most confident predictions of
-            each listed class, move the others to their next-best class). Defaults to None.
+            before scoring and writing them: ``confidence_balancing`` arguments, e.g. the NTIRE 2021
+            code's ``dict(k=85, classes=(0, 1, 2, 3))`` (keep the ``k`` most confident predictions
+            of each listed class, move the others to their next-best class). Defaults to None.
         with_score (bool): Submission format: False for NTIRE 2021 (``image_id,class_id``), True
             for PBVS 2024 (``image_id,class_id,score`` with the OOD score). Defaults to False.
         collect_device (str): Device used to collect results across ranks, ``'cpu'`` or
