@@ -31,8 +31,9 @@ class STFDataset(CocoDataset):
 
     Args:
         modality_dirs (dict): ``modality -> folder`` under ``data_root``. Default: the official
-            layout (``cam_stereo_left_lut``, ``gated{0,1,2}_10bit``). The seed's packaged night
-            subset uses ``dict(rgb='images', gated0='gated0', gated1='gated1', gated2='gated2')``.
+            layout (``cam_stereo_left_lut``, ``gated{0,1,2}_10bit``). The night subset
+            packaged with the original CMKD detector code uses ``dict(rgb='images', gated0='gated0',
+            gated1='gated1', gated2='gated2')``.
         suffix (str | dict): File extension, or ``modality -> extension``.
         check_files (bool): Check that every modality file exists when building.
         **kwargs: ``CocoDataset`` arguments (``ann_file``, ``data_root``, ``metainfo``,

@@ -18,8 +18,8 @@ STF_LABEL_COLUMNS = ('class', 'truncated', 'occlusion', 'alpha', 'x1', 'y1', 'x2
 BOX_COLUMNS = (4, 5, 6, 7)  # x1 y1 x2 y2, in pixels of the camera of the label folder
 
 CLASS_MAPS = dict(
-    # The seed CMKD pedestrian detector: one class, groups count as pedestrians.
-    seed={
+    # The original CMKD pedestrian detector code: one class, groups count as pedestrians.
+    pedestrian={
         'Pedestrian': 'pedestrian',
         'Pedestrian_is_group': 'pedestrian'
     },
@@ -57,9 +57,9 @@ def read_split(path: str) -> List[str]:
     """Sample names listed by a split file.
 
     Official STF split files hold ``<recording>,<frame>`` per line
-    (``2019-09-11_18-41-27,02580`` gives the sample ``2019-09-11_18-41-27_02580``); the seed's
-    packaged night subset (``train_night.txt``) holds bare sample names, used as they are.
-    Blank lines are ignored.
+    (``2019-09-11_18-41-27,02580`` gives the sample ``2019-09-11_18-41-27_02580``); the night
+    subset packaged with the original CMKD detector code (``train_night.txt``) holds bare sample
+    names, used as they are. Blank lines are ignored.
 
     Args:
         path (str): The split file.

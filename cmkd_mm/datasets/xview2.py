@@ -93,7 +93,8 @@ def png_size(path: str) -> Tuple[int, int]:
 
 
 def holdout_split(items: Sequence, fraction: float, seed: int) -> Tuple[List[int], List[int]]:
-    """The seed's 90/10 split: ``(train indices, val indices)`` of ``items`` (already sorted).
+    """The original xView2 code's 90/10 split: ``(train indices, val indices)`` of ``items``
+    (already sorted), drawn with the random ``seed``.
 
     ``numpy.random.RandomState(seed).permutation(n)``; the first ``ceil(fraction * n)`` indices
     are validation, the rest training (what ``sklearn.model_selection.train_test_split(...,
@@ -119,8 +120,8 @@ def damage_classes(tile: dict) -> set:
 
 
 def oversample_count(classes: set) -> int:
-    """The seed's rule: once; again with minor, major or destroyed; a third time with minor or
-    major (damage values 2, 3, 4)."""
+    """The oversampling rule of the 1st-place xView2 code: once; again with minor, major or
+    destroyed; a third time with minor or major (damage values 2, 3, 4)."""
     return 1 + bool(classes & {2, 3, 4}) + bool(classes & {2, 3})
 
 
@@ -146,17 +147,17 @@ class XView2Dataset(BaseSegDataset):
         data_root (str): Folder holding the split folders.
         splits (Sequence[str]): Split folders to read, any of ``train``, ``tier3``, ``hold``,
             ``test``.
-        holdout (dict, optional): ``dict(fraction=0.1, seed=0, part='train'|'val')``: the seed's
-            random split of all listed tiles (after ``tile_list``). The tiles are sorted by
-            ``(split, tile_id)``; ``numpy.random.RandomState(seed).permutation(n)`` orders them,
-            the first ``ceil(fraction * n)`` are ``'val'`` and the rest ``'train'``
+        holdout (dict, optional): ``dict(fraction=0.1, seed=0, part='train'|'val')``: the
+            original xView2 code's random split of all listed tiles (after ``tile_list``). The tiles
+            are sorted by ``(split, tile_id)``; ``numpy.random.RandomState(seed).permutation(n)``
+            orders them, the first ``ceil(fraction * n)`` are ``'val'`` and the rest ``'train'``
             (``sklearn``'s ``train_test_split(test_size=fraction, random_state=seed)`` on the
-            same list). Deterministic: the same files and seed give the same parts.
+            same list). Deterministic: the same files and random seed give the same parts.
         tile_list (str, optional): Text file of tile ids (one per line) to keep; every id must
             exist in the listed splits.
-        oversample (bool): The seed's oversampling: every tile once, again when its post label
-            holds minor-damage, major-damage or destroyed buildings, a third time when it holds
-            minor or major damage (counted at init from the post mask, else the post JSON).
+        oversample (bool): The 1st-place xView2 code's oversampling: every tile once, again when its
+            post label holds minor-damage, major-damage or destroyed buildings, a third time when it
+            holds minor or major damage (counted at init from the post mask, else the post JSON).
         expect_size (tuple[int, int], optional): Required ``(h, w)`` of every image, checked at
             init from the PNG headers.
         **kwargs: ``BaseSegDataset`` arguments (``pipeline``, ``test_mode``...).

@@ -28,7 +28,8 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from .sample_lists import read_text
 
-#: Damage class of each ``subtype`` (``un-classified`` counts as no-damage, as in the seed).
+#: Damage class of each ``subtype`` (``un-classified`` counts as no-damage, as in the
+#: 1st-place xView2 code).
 DAMAGE_VALUES = {
     'no-damage': 1,
     'minor-damage': 2,
@@ -142,8 +143,8 @@ def rasterize_polygons(shape_hw: Tuple[int, int], items: Sequence[LabelItem],
     """Draw ``(geometry, subtype)`` items into a ``uint8`` map of ``shape_hw``.
 
     Each polygon's exterior is filled with ``value_fn(subtype)`` and its holes are set back to
-    0 (in that polygon's own mask, then pasted), as the seed's ``create_masks`` does. Parts of
-    polygons outside the image are clipped.
+    0 (in that polygon's own mask, then pasted), as the 1st-place xView2 code's ``create_masks``
+    does. Parts of polygons outside the image are clipped.
 
     Args:
         shape_hw (tuple[int, int]): ``(height, width)`` of the map.

@@ -109,7 +109,7 @@ def test_2021_valid_with_label_file(root21):
 
 
 @pytest.mark.parametrize('listing', ['kd_train_EO.csv', 'kd_train_SAR.csv'])
-def test_2021_seed_csv_lists(root21, listing):
+def test_2021_original_csv_lists(root21, listing):
     dirs = dict(sar='kd_train_SAR', eo='kd_train_EO')
     ds = MAVOCDataset(data_root=root21, split=None, ann_file=listing, modality_dirs=dirs)
     train = {i['image_id']: i['gt_label'] for i in _infos(MAVOCDataset(data_root=root21))}
@@ -360,7 +360,7 @@ def test_2021_config_pipeline(root21):
         assert tuple(sample.img_shape) == (48, 48)  # the reference modality (sar)
     assert cfg.modality_stats == dict(sar='auto', eo='auto')  # measured before training
     pre = MultiModalDataPreprocessor(
-        modalities=cfg.seed_modality_stats,
+        modalities=cfg.original_modality_stats,
         views=dict(student=['eo'], teacher=['sar']),
         base=dict(type='mmpretrain.ClsDataPreprocessor'))
     batch = pre(pseudo_collate(samples), training=True)

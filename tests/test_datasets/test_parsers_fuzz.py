@@ -51,8 +51,8 @@ def _parses_or_names_the_file(parse, data):
 @SETTINGS
 @given(st.one_of(RANDOM_BYTES, FORMAT_TEXT))
 def test_stf_labels_parse_or_name_the_file(data):
-    _parses_or_names_the_file(lambda p: parse_label_file(p, CLASS_MAPS['seed'], on_unknown='skip'),
-                              data)
+    _parses_or_names_the_file(
+        lambda p: parse_label_file(p, CLASS_MAPS['pedestrian'], on_unknown='skip'), data)
 
 
 _NUMBER = st.floats(-1e4, 1e4, allow_nan=False).map(lambda v: f'{v:.3f}')

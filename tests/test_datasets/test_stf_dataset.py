@@ -49,8 +49,8 @@ def test_missing_gated_slice_is_reported_with_its_path(stf_demo_root, tmp_path):
         _dataset(root, split='train_night')
 
 
-def test_seed_layout_folders(stf_demo_root, tmp_path):
-    root = str(tmp_path / 'seed')
+def test_night_subset_layout_folders(stf_demo_root, tmp_path):
+    root = str(tmp_path / 'night')
     for src, dst in [('cam_stereo_left_lut', 'images'), ('gated0_10bit', 'gated0'),
                      ('gated1_10bit', 'gated1'), ('gated2_10bit', 'gated2')]:
         shutil.copytree(osp.join(stf_demo_root, src), osp.join(root, dst))

@@ -24,7 +24,7 @@ def write(tmp_path, *lines, name='label.txt'):
 def test_columns_and_class_maps():
     assert len(STF_LABEL_COLUMNS) == 27 and len(line('Pedestrian').split()) == 27
     assert STF_LABEL_COLUMNS[4:8] == ('x1', 'y1', 'x2', 'y2')
-    assert CLASS_MAP_CATEGORIES['seed'] == ('pedestrian', )
+    assert CLASS_MAP_CATEGORIES['pedestrian'] == ('pedestrian', )
     assert CLASS_MAP_CATEGORIES['full'] == ('PassengerCar', 'Pedestrian', 'RidableVehicle',
                                             'LargeVehicle')
 
@@ -32,7 +32,7 @@ def test_columns_and_class_maps():
 def test_parse_27_columns(tmp_path):
     path = write(tmp_path, line('Pedestrian', (1.5, 2, 3.25, 4)), '', line('Pedestrian_is_group'),
                  line('PassengerCar'))
-    objects, skipped = parse_label_file(path, CLASS_MAPS['seed'])
+    objects, skipped = parse_label_file(path, CLASS_MAPS['pedestrian'])
     assert [o['name'] for o in objects] == ['pedestrian', 'pedestrian']
     assert objects[0]['bbox'] == [1.5, 2.0, 3.25, 4.0]
     assert [o['line'] for o in objects] == [1, 3]
@@ -47,7 +47,7 @@ def test_parse_27_columns(tmp_path):
 def test_classes_with_spaces_and_ignore_regions(tmp_path):
     path = write(tmp_path, line("Don't care region", (5, 6, 7, 8)), line('DontCare'),
                  line('traffic sign'), line('traffic light'), line('Obstacle'))
-    objects, skipped = parse_label_file(path, CLASS_MAPS['seed'])
+    objects, skipped = parse_label_file(path, CLASS_MAPS['pedestrian'])
     assert [(o['raw_class'], o['name'], o['ignore'])
             for o in objects] == [("Don't care region", None, True), ('DontCare', None, True)]
     assert objects[0]['bbox'] == [5.0, 6.0, 7.0, 8.0]
@@ -63,9 +63,9 @@ def test_too_few_columns(tmp_path):
     kitti15 = 'Pedestrian 0.00 0 -1.57 10 20 30 60 1.75 0.60 0.60 -1.82 1.50 20.40 -1.66'
     path = write(tmp_path, line('Pedestrian'), kitti15)
     with pytest.raises(ValueError, match=r'label.txt:2: .*has 15 columns.*27.*num-columns 15'):
-        parse_label_file(path, CLASS_MAPS['seed'])
+        parse_label_file(path, CLASS_MAPS['pedestrian'])
     objects, _ = parse_label_file(
-        write(tmp_path, kitti15, name='k.txt'), CLASS_MAPS['seed'], num_columns=15)
+        write(tmp_path, kitti15, name='k.txt'), CLASS_MAPS['pedestrian'], num_columns=15)
     assert objects[0]['bbox'] == [10.0, 20.0, 30.0, 60.0]
 
 
@@ -76,27 +76,27 @@ def test_too_many_columns_is_a_column_count_error(tmp_path):
             ValueError,
             match=r'label.txt:2: label line has 28 columns, 1 more than '
             r'the 27.*--num-columns 28'):
-        parse_label_file(path, CLASS_MAPS['seed'])
+        parse_label_file(path, CLASS_MAPS['pedestrian'])
     # class names with spaces keep working
     objects, _ = parse_label_file(
-        write(tmp_path, line("Don't care region"), name='dc.txt'), CLASS_MAPS['seed'])
+        write(tmp_path, line("Don't care region"), name='dc.txt'), CLASS_MAPS['pedestrian'])
     assert objects[0]['raw_class'] == "Don't care region"
 
 
 def test_bad_box(tmp_path):
     path = write(tmp_path, line('Pedestrian', (1, 'abc', 3, 4)))
     with pytest.raises(ValueError, match=r'label.txt:1: box columns'):
-        parse_label_file(path, CLASS_MAPS['seed'])
+        parse_label_file(path, CLASS_MAPS['pedestrian'])
 
 
 def test_unknown_class(tmp_path):
     path = write(tmp_path, line('Pedestrian'), line('Zebra crossing'))
     with pytest.raises(ValueError) as err:
-        parse_label_file(path, CLASS_MAPS['seed'])
+        parse_label_file(path, CLASS_MAPS['pedestrian'])
     msg = str(err.value)
     assert 'label.txt:2' in msg and "'Zebra crossing'" in msg
     assert '--on-unknown skip' in msg and 'class map' in msg
-    objects, skipped = parse_label_file(path, CLASS_MAPS['seed'], on_unknown='skip')
+    objects, skipped = parse_label_file(path, CLASS_MAPS['pedestrian'], on_unknown='skip')
     assert len(objects) == 1 and skipped == {'unknown class Zebra crossing': 1}
     # a class map may extend the vocabulary
     objects, _ = parse_label_file(path, {'Zebra crossing': 'zebra'})
@@ -104,7 +104,7 @@ def test_unknown_class(tmp_path):
 
 
 def test_empty_file(tmp_path):
-    objects, skipped = parse_label_file(write(tmp_path), CLASS_MAPS['seed'])
+    objects, skipped = parse_label_file(write(tmp_path), CLASS_MAPS['pedestrian'])
     assert objects == [] and not skipped
 
 

@@ -1,5 +1,5 @@
-"""tools/dataset_converters/stf_to_coco.py on the STF demo (official layout) and a seed-layout
-fixture."""
+"""tools/dataset_converters/stf_to_coco.py on the STF demo (official layout) and a fixture in
+the layout of the night subset packaged with the original CMKD detector code."""
 import json
 import os
 import os.path as osp
@@ -11,6 +11,7 @@ from pycocotools.coco import COCO
 
 from cmkd_mm.datasets.stf_format import read_split
 from cmkd_mm.demo import make_stf_demo
+from cmkd_mm.utils import deprecation
 from ..conftest import load_tool
 
 DEMO_SPLITS = dict(train_clear_night=8, light_fog_night=4, val_clear_night=4)
@@ -127,9 +128,10 @@ def _label(cls: str, box) -> str:
 
 
 @pytest.fixture
-def seed_root(tmp_path):
-    """The seed's packaged layout: images/, gated0-2/, gated_labels/, train_night.txt."""
-    root = tmp_path / 'seed'
+def night_root(tmp_path):
+    """The original code's packaged night subset: images/, gated0-2/, gated_labels/,
+    train_night.txt."""
+    root = tmp_path / 'night'
     for d in ('images', 'gated0', 'gated1', 'gated2', 'gated_labels'):
         (root / d).mkdir(parents=True)
     for name in ('f001', 'f002'):
@@ -139,7 +141,7 @@ def seed_root(tmp_path):
     (root / 'gated_labels' / 'f001.txt').write_text(''.join([
         _label('Pedestrian', (10, 36, 20, 72)),
         _label('Pedestrian_is_group', (100, 0, 140, 36)),  # clipped at x = 128
-        _label('Pedestrian', (50, 10, 50, 30)),  # x0 == x1: degenerate (the seed drops these)
+        _label('Pedestrian', (50, 10, 50, 30)),  # x0 == x1: degenerate (the original drops these)
         _label('Pedestrian', (130, 10, 140, 30)),  # outside: degenerate after clipping
         _label('DontCare', (60, 0, 70, 9)),
         _label("Don't care region", (0, 0, 5, 5)),
@@ -151,12 +153,12 @@ def seed_root(tmp_path):
     return str(root)
 
 
-def test_seed_layout(tool, seed_root, capsys):
+def test_night_subset_layout(tool, night_root, capsys):
     out = tool.main([
-        seed_root, '--layout', 'seed', '--label-frame-size', '128', '72', '--split',
+        night_root, '--layout', 'night-subset', '--label-frame-size', '128', '72', '--split',
         'train=train_night.txt'
     ])
-    assert out == [osp.join(seed_root, 'annotations', 'train.json')]
+    assert out == [osp.join(night_root, 'annotations', 'train.json')]
     coco = COCO(out[0])
     images = coco.loadImgs(coco.getImgIds())
     assert [(im['file_name'], im['width'], im['height'])
@@ -180,7 +182,7 @@ def test_seed_layout(tool, seed_root, capsys):
         'unmapped class PassengerCar': 1,
         inverted: 1
     }
-    label = osp.join(seed_root, 'gated_labels', 'f001.txt')
+    label = osp.join(night_root, 'gated_labels', 'f001.txt')
     assert info['skipped_where'] == {
         'degenerate box': [f'{label}:3', f'{label}:4'],
         inverted: [f'{label}:8']
@@ -192,31 +194,45 @@ def test_seed_layout(tool, seed_root, capsys):
     assert f'{inverted}: 1 (first: {label}:8)' in printed
 
 
-def test_seed_layout_default_frame_size(tool, seed_root):
-    out = tool.main([seed_root, '--layout', 'seed', '--split', 'train=train_night.txt'])
+def test_night_subset_layout_default_frame_size(tool, night_root):
+    out = tool.main([night_root, '--layout', 'night-subset', '--split', 'train=train_night.txt'])
     ann = json.load(open(out[0]))['annotations'][0]
     assert ann['bbox'] == pytest.approx([1, 36 * 77 / 720, 1, 36 * 77 / 720])
 
 
-def test_unknown_class_and_bad_args(tool, seed_root):
-    with open(osp.join(seed_root, 'gated_labels', 'f002.txt'), 'w') as f:
+def test_seed_is_the_deprecated_name_of_night_subset_and_pedestrian(tool, night_root, monkeypatch):
+    monkeypatch.setattr(deprecation, 'WARNED', set())
+    split = ['--split', 'train=train_night.txt']
+    new = tool.main([night_root, '--layout', 'night-subset', '--classes', 'pedestrian'] + split)
+    expected = json.load(open(new[0]))['annotations']
+    with pytest.warns(FutureWarning) as record:
+        old = tool.main([night_root, '--layout', 'seed', '--classes', 'seed'] + split)
+    assert json.load(open(old[0]))['annotations'] == expected
+    assert [str(w.message) for w in record if issubclass(w.category, FutureWarning)] == [
+        "--layout: 'seed' is deprecated and will be removed, use 'night-subset' (same meaning)",
+        "--classes: 'seed' is deprecated and will be removed, use 'pedestrian' (same meaning)"
+    ]
+
+
+def test_unknown_class_and_bad_args(tool, night_root):
+    with open(osp.join(night_root, 'gated_labels', 'f002.txt'), 'w') as f:
         f.write(_label('Zebra', (1, 2, 3, 4)))
-    args = [seed_root, '--layout', 'seed', '--split', 'train=train_night.txt']
+    args = [night_root, '--layout', 'night-subset', '--split', 'train=train_night.txt']
     with pytest.raises(ValueError, match=r'f002.txt:1: unknown class .*--on-unknown skip'):
         tool.main(args)
     info = json.load(open(tool.main(args + ['--on-unknown', 'skip'])[0]))['info']
     assert info['skipped_objects']['unknown class Zebra'] == 1
     with pytest.raises(SystemExit):
-        tool.main([seed_root, '--split', 'train'])
+        tool.main([night_root, '--split', 'train'])
     with pytest.raises(SystemExit):
-        tool.main([seed_root, '--split', 'a=x.txt', '--split', 'a=y.txt'])
+        tool.main([night_root, '--split', 'a=x.txt', '--split', 'a=y.txt'])
 
 
-def test_listed_twice_and_no_check_dirs(tool, seed_root):
-    with open(osp.join(seed_root, 'train_night.txt'), 'w') as f:
+def test_listed_twice_and_no_check_dirs(tool, night_root):
+    with open(osp.join(night_root, 'train_night.txt'), 'w') as f:
         f.write('f001\nf002\nf001\n')
-    os.remove(osp.join(seed_root, 'gated2', 'f002.png'))
-    args = [seed_root, '--layout', 'seed', '--split', 'train=train_night.txt']
+    os.remove(osp.join(night_root, 'gated2', 'f002.png'))
+    args = [night_root, '--layout', 'night-subset', '--split', 'train=train_night.txt']
     with pytest.raises(FileNotFoundError, match='gated2'):
         tool.main(args)
     coco = json.load(open(tool.main(args + ['--check-dirs'])[0]))

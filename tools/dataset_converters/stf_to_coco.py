@@ -15,7 +15,9 @@ import argparse
 from typing import List, Optional, Sequence
 
 from cmkd_mm.datasets.converters import LAYOUTS, convert_stf_to_coco
+from cmkd_mm.datasets.converters.stf_to_coco import CLASSES_ALIASES, LAYOUT_ALIASES
 from cmkd_mm.datasets.stf_format import CLASS_MAPS
+from cmkd_mm.utils.deprecation import deprecated_choice
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -34,35 +36,40 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--layout',
         choices=sorted(LAYOUTS),
         default='official',
-        help='folder layout that sets the defaults below (default: official)')
+        type=deprecated_choice(LAYOUT_ALIASES, '--layout'),
+        help='folder layout that sets the defaults below: official (the STF release) or '
+        'night-subset (the night subset packaged with the original CMKD detector code; '
+        '"seed" is its deprecated name) (default: official)')
     parser.add_argument(
         '--classes',
         choices=sorted(CLASS_MAPS),
-        default='seed',
-        help='class map: seed = pedestrian only (Pedestrian, '
-        'Pedestrian_is_group), full = the 4 main STF classes (default: seed)')
+        default='pedestrian',
+        type=deprecated_choice(CLASSES_ALIASES, '--classes'),
+        help='class map: pedestrian = pedestrian only (Pedestrian, Pedestrian_is_group), as the '
+        'original CMKD detector code; full = the 4 main STF classes ("seed" is the deprecated '
+        'name of pedestrian) (default: pedestrian)')
     parser.add_argument(
         '--label-dir',
         help='label folder (official: gt_labels/gated_labels_TMP; use gt_labels/'
         'cam_left_labels_TMP for boxes in the RGB frame, whose frame dir is then '
-        'cam_stereo_left_lut unless --frame-dir is given; seed: gated_labels)')
+        'cam_stereo_left_lut unless --frame-dir is given; night-subset: gated_labels)')
     parser.add_argument(
         '--frame-dir',
         help='folder of the images whose pixel frame the boxes are in (file_name and size of '
         'the json images; official: gated0_10bit, or cam_stereo_left_lut for RGB labels; '
-        'seed: images)')
+        'night-subset: images)')
     parser.add_argument(
         '--label-frame-size',
         type=int,
         nargs=2,
         metavar=('W', 'H'),
         help='size of the frame the labels were drawn in; boxes are scaled by (image_w / W, '
-        'image_h / H) (official: none, seed: 1280 720)')
+        'image_h / H) (official: none, night-subset: 1280 720)')
     parser.add_argument(
         '--check-dirs',
         nargs='*',
         help='folders that must hold <sample><ext> for every sample (official: '
-        'cam_stereo_left_lut gated0_10bit gated1_10bit gated2_10bit; seed: images gated0 '
+        'cam_stereo_left_lut gated0_10bit gated1_10bit gated2_10bit; night-subset: images gated0 '
         'gated1 gated2); the frame dir is always checked; give no folder to check no other')
     parser.add_argument('--ext', default='.png', help='image file extension (default: .png)')
     parser.add_argument(

@@ -11,9 +11,9 @@ Layouts (the defaults each sets; every option can still be given):
   ``gt_labels/gated_labels_TMP`` in the 1280x720 gated frame, frame dir ``gated0_10bit``.
   With ``label_dir='gt_labels/cam_left_labels_TMP'`` the labels are in the RGB frame and the
   frame dir becomes ``cam_stereo_left_lut``.
-* ``seed`` (the seed CMKD detector's packaged night subset: ``images/``, ``gated{0,1,2}/``,
-  ``gated_labels/``, ``train_night.txt``): labels ``gated_labels`` in the 1280x720 gated frame,
-  rescaled to the ``images/`` size (``label_frame_size=(1280, 720)``).
+* ``night-subset`` (the night subset packaged with the original CMKD detector code:
+  ``images/``, ``gated{0,1,2}/``, ``gated_labels/``, ``train_night.txt``): labels ``gated_labels``
+  in the 1280x720 gated frame, rescaled to the ``images/`` size (``label_frame_size=(1280, 720)``).
 
 Boxes are clipped to the image (counted as ``clipped box``); inverted boxes (``x1 > x2`` or
 ``y1 > y2``) and boxes with no width or height left are dropped, counted by reason with the first
@@ -31,26 +31,33 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from PIL import Image
 from tqdm import tqdm
 
+from ...utils.deprecation import deprecated_value
 from ..stf_format import (CLASS_MAPS, IGNORE_CLASSES, STF_KNOWN_CLASSES, map_categories,
                           parse_label_file, read_split)
 
-LAYOUTS = dict(
-    official=dict(
+LAYOUTS = {
+    'official':
+    dict(
         label_dir='gt_labels/gated_labels_TMP',
         frame_dir='gated0_10bit',
         check_dirs=['cam_stereo_left_lut', 'gated0_10bit', 'gated1_10bit', 'gated2_10bit'],
         label_frame_size=None),
-    seed=dict(
+    'night-subset':
+    dict(
         label_dir='gated_labels',
         frame_dir='images',
         check_dirs=['images', 'gated0', 'gated1', 'gated2'],
-        label_frame_size=(1280, 720)))
+        label_frame_size=(1280, 720))
+}
+#: Deprecated names of a ``layout`` and of a ``classes`` map -> the current ones.
+LAYOUT_ALIASES = dict(seed='night-subset')
+CLASSES_ALIASES = dict(seed='pedestrian')
 RGB_LABEL_DIR, RGB_FRAME_DIR = 'cam_left_labels_TMP', 'cam_stereo_left_lut'
 
 
 def stf_options(data_root: str,
                 layout: str = 'official',
-                classes: str = 'seed',
+                classes: str = 'pedestrian',
                 label_dir: Optional[str] = None,
                 frame_dir: Optional[str] = None,
                 label_frame_size: Optional[Sequence[int]] = None,
@@ -64,8 +71,11 @@ def stf_options(data_root: str,
 
     Args:
         data_root (str): Dataset root folder.
-        layout (str): ``'official'`` or ``'seed'``; sets the defaults below.
-        classes (str): Class map, ``'seed'`` (pedestrian only) or ``'full'`` (4 STF classes).
+        layout (str): ``'official'`` or ``'night-subset'``; sets the defaults below
+            (``'seed'``: deprecated name of ``'night-subset'``).
+        classes (str): Class map, ``'pedestrian'`` (pedestrian only, as the original CMKD
+            detector code) or ``'full'`` (4 STF classes) (``'seed'``: deprecated name of
+            ``'pedestrian'``).
         label_dir (str, optional): Label folder; default: the layout's (RGB-frame labels
             ``gt_labels/cam_left_labels_TMP`` switch the frame dir to ``cam_stereo_left_lut``).
         frame_dir (str, optional): Folder of the images whose pixel frame the boxes are in.
@@ -82,6 +92,8 @@ def stf_options(data_root: str,
     Returns:
         SimpleNamespace: The resolved options.
     """
+    layout = deprecated_value(layout, LAYOUT_ALIASES, 'stf_options(layout)')
+    classes = deprecated_value(classes, CLASSES_ALIASES, 'stf_options(classes)')
     if layout not in LAYOUTS:
         raise ValueError(f'layout must be one of {sorted(LAYOUTS)}, got {layout!r}')
     defaults = LAYOUTS[layout]

@@ -1,4 +1,5 @@
-"""Write the xView2 / xBD mask PNGs from the label JSONs, as the seed's ``create_masks`` does.
+"""Write the xView2 / xBD mask PNGs from the label JSONs, as the 1st-place xView2 code's
+``create_masks`` does.
 
 For every tile of each split, ``<split>/masks/<stem>.png`` is written next to ``images/`` and
 ``labels/``: the pre mask holds 255 on buildings and 0 elsewhere, the post mask the damage

@@ -20,7 +20,7 @@ def _no_boxes(results: dict, name: str) -> None:
 @TRANSFORMS.register_module()
 class MultiModalRandomRot90(BaseTransform):
     """Rotate every modality and seg field by ``k * 90`` degrees (``k`` drawn from 1-3) with
-    probability ``prob`` (the seed: 0.95), counter-clockwise as ``np.rot90``."""
+    probability ``prob`` (the 1st-place xView2 code: 0.95), counter-clockwise as ``np.rot90``."""
 
     def __init__(self, prob: float = 0.95) -> None:
         self.prob = prob
@@ -44,7 +44,8 @@ class MultiModalRandomRot90(BaseTransform):
 @TRANSFORMS.register_module()
 class ReplaceModality(BaseTransform):
     """With probability ``prob``, ``results[dst]`` becomes a copy of ``results[src]`` (the
-    seed's localisation augmentation: the post image replaces the pre image, p 0.015)."""
+    1st-place xView2 code's localisation augmentation: the post image replaces the pre image, p
+    0.015)."""
 
     def __init__(self, src: str = 'post', dst: str = 'pre', prob: float = 0.015) -> None:
         self.src, self.dst, self.prob = src, dst, prob
@@ -74,11 +75,11 @@ class MultiModalShiftScaleRotate(BaseTransform):
     With probability ``prob``: a shift by ``(dx, dy)`` drawn from ``[-shift, shift]`` pixels,
     and a rotation by an angle from ``[-angle, angle]`` degrees (counter-clockwise, cv2) with a
     scale from ``scale_range`` about the image centre moved by up to ``center_jitter`` pixels.
-    The seed uses two of these: ``shift=320`` alone (localisation p 0.1), and ``angle=10,
-    scale_range=(0.9, 1.1), center_jitter=320`` (p 0.1; classification p 0.8). Images are
-    interpolated bilinearly, seg fields nearest. With ``border='constant'`` (default) the
+    The 1st-place xView2 code uses two of these: ``shift=320`` alone (localisation p 0.1), and
+    ``angle=10, scale_range=(0.9, 1.1), center_jitter=320`` (p 0.1; classification p 0.8). Images
+    are interpolated bilinearly, seg fields nearest. With ``border='constant'`` (default) the
     uncovered border is ``pad_val`` / ``seg_pad_val``; ``border='reflect101'`` mirrors the
-    image into it (``cv2.BORDER_REFLECT_101``, what the seed's ``shift_image`` /
+    image into it (``cv2.BORDER_REFLECT_101``, what the 1st-place xView2 code's ``shift_image`` /
     ``rotate_image`` use, for images and masks alike). Lengths are in reference-modality
     pixels and scaled for other resolutions.
     """
