@@ -75,8 +75,8 @@ def build_cfg(args):
 
     cfg.load_from = args.checkpoint
 
-    from cmkd_mm.apis.test_config import (add_dump_metric, drop_early_stopping, enable_tta,
-                                          trigger_visualization_hook)
+    from cmkd_mm.utils.evaluation_config import (add_dump_metric, drop_early_stopping, enable_tta,
+                                                 trigger_visualization_hook)
     drop_early_stopping(cfg)
     if args.show or args.show_dir:
         trigger_visualization_hook(cfg, args.show, args.show_dir, args.wait_time)

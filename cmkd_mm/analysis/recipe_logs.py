@@ -15,6 +15,7 @@ import numpy as np
 
 from ..recipes.report import mean_std_cell
 from ..recipes.runner import MARKER
+from ..utils.tables import markdown_table
 from .log_analysis import RunLog, load_run, train_time
 
 SPREADS = ('minmax', 'std')
@@ -187,17 +188,18 @@ def recipe_time_table(recipe: RecipeLogs, include_outliers: bool = False) -> str
     """
     seeds = recipe.seeds
     note = 'one run' if seeds == [None] else f'seeds {seeds}: mean ± std'
-    lines = [
-        f'Training time of {recipe.name} ({note})', '',
-        '| Stage | seeds | wall time (s) | training time (s) | iter time (s/iter) |',
-        '|---|---|---|---|---|'
-    ]
+    head = ['Stage', 'seeds', 'wall time (s)', 'training time (s)', 'iter time (s/iter)']
+    table = []
     for stage in recipe.stages:
         stats = [train_time(log, include_outliers) for log in recipe.logs[stage].values()]
-        lines.append(f'| {recipe.labels[stage]} | {len(stats)} | '
-                     f'{mean_std_cell(recipe.wall_times(stage), ".1f")} | '
-                     f'{mean_std_cell([s["train_time"] for s in stats], ".1f")} | '
-                     f'{mean_std_cell([s["avg_iter_time"] for s in stats], ".4f")} |')
+        table.append([
+            recipe.labels[stage],
+            str(len(stats)),
+            mean_std_cell(recipe.wall_times(stage), '.1f'),
+            mean_std_cell([s['train_time'] for s in stats], '.1f'),
+            mean_std_cell([s['avg_iter_time'] for s in stats], '.4f')
+        ])
+    lines = [f'Training time of {recipe.name} ({note})', '', markdown_table(head, table)]
     lines += [
         '', 'wall time: the whole stage (recipe_stage.json, evaluation included); training '
         'time: estimated from the log (logged iteration time x iterations)'

@@ -2,15 +2,16 @@
 final metrics over the seeds (``tools/analysis_tools/compare_runs.py``).
 
 Per stage and seed it takes the latest finished run that has final metrics
-(:mod:`cmkd_mm.recipes.tracking` logs them), so a stage that crashed and resumed (a new run,
+(:mod:`cmkd_mm.tracking.recipe_tracking` logs them), so a stage that crashed and resumed (a new run,
 tagged ``resumed=true``) counts once.
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..apis.tracking import (FINAL_PREFIX, FINAL_TAG, WALL_TIME, resolve_tracking_uri, sqlite_path,
-                             tracking_client)
 from ..recipes.report import mean_std_cell, mean_std_stats
+from ..tracking.mlflow_backend import (FINAL_PREFIX, FINAL_TAG, WALL_TIME, resolve_tracking_uri,
+                                       sqlite_path, tracking_client)
+from ..utils.tables import markdown_table
 
 
 def latest_stage_runs(tracking_uri: str, experiment: Optional[str] = None) -> Tuple[str, List]:
@@ -129,10 +130,7 @@ def compare_table(tracking_uri: str,
     """
     result = compare_runs(tracking_uri, experiment, metrics)
     head = ['Stage'] + result['metrics'] + (['time (s)'] if show_time else []) + ['n']
-    lines = [
-        f'{result["experiment"]}', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
-    ]
-    left_out = []
+    table, left_out = [], []
     for stage, entry in result['stages'].items():
         if metrics and not any(v is not None for m in entry['metrics'].values()
                                for v in m['values']):
@@ -149,7 +147,8 @@ def compare_table(tracking_uri: str,
                     [float('nan') if v is None else v for v in entry['wall_time_s']['values']],
                     '.0f'))
         cells.append(str(entry['n']))
-        lines.append('| ' + ' | '.join(cells) + ' |')
+        table.append(cells)
+    lines = [result['experiment'], '', markdown_table(head, table)]
     if left_out:
         lines += ['', f'(stages without these metrics: {", ".join(left_out)})']
     return '\n'.join(lines)

@@ -1,8 +1,8 @@
-"""High-level functions that recipes and tools call: student extraction, MAVOC inference."""
-from .extract_student import extract_student, student_config, student_state_dict
-from .mavoc_inference import mavoc_postprocess, mavoc_predict, mavoc_val_metrics
+"""Inference: a trained model's predictions on a dataset, with each system's post-processing."""
+from .mavoc_inference import mavoc_inference, mavoc_postprocess, mavoc_predict, mavoc_val_metrics
+from .xview2_inference import build_model, model_probs, predict_tiles
 
 __all__ = [
-    'extract_student', 'mavoc_postprocess', 'mavoc_predict', 'mavoc_val_metrics', 'student_config',
-    'student_state_dict'
+    'build_model', 'mavoc_inference', 'mavoc_postprocess', 'mavoc_predict', 'mavoc_val_metrics',
+    'model_probs', 'predict_tiles'
 ]

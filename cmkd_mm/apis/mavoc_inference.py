@@ -25,7 +25,7 @@ from ..evaluation.functional import (cluster_by_features, cluster_by_id_gap, clu
 from ..evaluation.functional import ood_score as compute_ood_score
 from ..evaluation.functional import write_submission
 from ..evaluation.metrics import MAVOCMetric
-from .test_config import enable_tta
+from ..utils.evaluation_config import enable_tta
 
 CLUSTERS = ('id-gap', 'features', 'none')
 

@@ -16,7 +16,7 @@
 
 When every tile of the split is labelled, the maps are scored against the raw targets of
 ``LoadXView2Masks`` (no dilation) with the challenge's rules, which is what
-:func:`cmkd_mm.apis.xview2_score.score_folders` gives on the written files.
+:func:`cmkd_mm.evaluation.xview2_score.score_folders` gives on the written files.
 
 ``tools/analysis_tools/xview2_predict.py`` is the command line.
 """

@@ -14,10 +14,12 @@ With several seeds every cell is ``mean ± std`` (sample standard deviation) ove
 import json
 import math
 import os.path as osp
-from numbers import Number
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..utils.metrics import split_metrics
+from ..utils.tables import markdown_table
 
 
 def _finite(values: List[Optional[float]]) -> List[float]:
@@ -46,14 +48,9 @@ def mean_std_stats(values: List[Optional[float]]) -> Dict:
     return out
 
 
-def scalar_metrics(record: Dict) -> Dict[str, float]:
+def record_metrics(record: Dict) -> Dict[str, float]:
     """``'<split>/<metric>' -> value`` of a stage record's scalar metrics."""
-    flat = {}
-    for split, metrics in (record.get('metrics') or {}).items():
-        for key, value in (metrics or {}).items():
-            if isinstance(value, Number) and not isinstance(value, bool):
-                flat[f'{split}/{key}'] = float(value)
-    return flat
+    return split_metrics(record.get('metrics'))
 
 
 def report_table(recipe, runs: List[Dict[str, Dict]]) -> str:
@@ -63,33 +60,31 @@ def report_table(recipe, runs: List[Dict[str, Dict]]) -> str:
     stages = list(runs[0])
     rows = spec.get('rows') or {
         s: s
-        for s in stages if scalar_metrics(runs[0][s]) or runs[0][s]['type'] == 'Train'
+        for s in stages if record_metrics(runs[0][s]) or runs[0][s]['type'] == 'Train'
     }
     rows = {stage: label for stage, label in rows.items() if stage in runs[0]}
     columns = spec.get('columns')
     if columns is None:
-        keys = sorted({k for s in rows for k in scalar_metrics(runs[0][s])})
+        keys = sorted({k for s in rows for k in record_metrics(runs[0][s])})
         columns = [dict(label=k, split=k.split('/', 1)[0], metric=k.split('/', 1)[1]) for k in keys]
     show_time = spec.get('time', True)
     head = ['Stage' if not spec.get('rows') else 'Model'] + [c['label'] for c in columns]
     head += ['time (s)'] if show_time else []
-    lines = [
-        f'{spec["title"]}\n' if spec.get('title') else '', '| ' + ' | '.join(head) + ' |',
-        '|' + '---|' * len(head)
-    ]
+    table = []
     for stage, label in rows.items():
         cells = [label]
         for col in columns:
             key = f'{col["split"]}/{col["metric"]}'
             values = [
-                scalar_metrics(run[stage]).get(key, float('nan')) * col.get('scale', 1.0)
+                record_metrics(run[stage]).get(key, float('nan')) * col.get('scale', 1.0)
                 for run in runs
             ]
             cells.append(mean_std_cell(values, col.get('fmt', '.1f')))
         if show_time:
             cells.append(mean_std_cell([run[stage]['wall_time_s'] for run in runs], '.0f'))
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(line for line in lines if line != '')
+        table.append(cells)
+    title = f'{spec["title"]}\n\n' if spec.get('title') else ''
+    return title + markdown_table(head, table)
 
 
 def write_results(work_dir: str, recipe, runs: List[Dict[str, Dict]],
@@ -116,13 +111,13 @@ def write_results(work_dir: str, recipe, runs: List[Dict[str, Dict]],
     ]
     stages: Dict[str, Dict] = {}
     for stage in runs[0]:
-        keys = sorted({k for run in runs for k in scalar_metrics(run[stage])})
+        keys = sorted({k for run in runs for k in record_metrics(run[stage])})
         entry = dict(
             type=runs[0][stage]['type'],
             wall_time_s=mean_std_stats([run[stage]['wall_time_s'] for run in runs]),
             outputs=[run[stage]['outputs'] for run in runs],
             metrics={
-                k: mean_std_stats([scalar_metrics(run[stage]).get(k) for run in runs])
+                k: mean_std_stats([record_metrics(run[stage]).get(k) for run in runs])
                 for k in keys
             })
         stages[stage] = entry

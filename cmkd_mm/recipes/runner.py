@@ -19,7 +19,7 @@ Stages run in order, each in ``<work_dir>/<stage>/``. A finished stage leaves
 stopped midway resumes from its last checkpoint. ``results.md`` / ``results.json`` in the work
 dir hold every stage's metrics and time; with several seeds the recipe runs once per seed
 (``<work_dir>/seed_<s>/``) and the tables show mean ± std. With tracking on, every stage of every
-seed is also a run in one MLflow experiment (see :mod:`cmkd_mm.apis.tracking`).
+seed is also a run in one MLflow experiment (see :mod:`cmkd_mm.tracking.mlflow_backend`).
 """
 import json
 import os
@@ -30,12 +30,12 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from ..apis.tracking import import_mlflow, track_options
+from ..tracking.mlflow_backend import import_mlflow, track_options
 from .registry import RECIPE_STEPS
 from .report import write_results
 from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
 from .steps import BaseStep, Loop, split_reference
-from .tracking import RecipeTracking
+from ..tracking.recipe_tracking import RecipeTracking
 
 MARKER = 'recipe_stage.json'
 SECTIONS = ('prepare', 'stages')
@@ -136,8 +136,8 @@ class RecipeRunner:
         seeds (Sequence[int], optional): Run the recipe once per seed.
         track (bool | str | dict, optional): MLflow tracking of every stage (True: the store
             ``sqlite:///<work_dir>/mlruns.db``; a tracking URI; a dict of
-            :func:`cmkd_mm.apis.tracking.enable_tracking` arguments; False: off). Default: the
-            recipe's ``track``, else off.
+            :func:`cmkd_mm.tracking.mlflow_backend.enable_tracking` arguments; False: off).
+            Default: the recipe's ``track``, else off.
     """
 
     def __init__(self,

@@ -23,13 +23,13 @@ import mmcv
 import numpy as np
 import torch
 from mmdet.visualization import DetLocalVisualizer
-from mmengine.config import Config
 from mmengine.registry import DATASETS, init_default_scope
 from mmengine.structures import InstanceData, PixelData
 from mmengine.utils import ProgressBar
 from mmseg.visualization import SegLocalVisualizer
 
 from ..datasets.transforms.loading import LoadModalities
+from ..utils.config import load_config
 from .panels import compose_panels, modality_picture, resize_nearest, resize_to_height
 
 OUTLINE_COLOR = (0, 255, 255)
@@ -238,9 +238,7 @@ def browse_dataset(config: str,
         list[dict]: Per sample ``name``, ``file`` (None without ``output_dir``), ``shape`` of
         the picture and ``titles`` of its panels.
     """
-    cfg = Config.fromfile(config)
-    if cfg_options is not None:
-        cfg.merge_from_dict(cfg_options)
+    cfg = load_config(config, cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     dataset = DATASETS.build(cfg[f'{phase}_dataloader'].dataset)
     browser = MultiModalBrowser(dataset.metainfo, modality_bit_depths(dataset))

@@ -5,7 +5,7 @@ from typing import Tuple
 
 import torch
 
-from ..apis.extract_student import student_state_dict
+from ..deployment.extract_student import student_state_dict
 from .download import sha256_of
 
 # Checkpoint entries a released model does not need (mmengine's training state).

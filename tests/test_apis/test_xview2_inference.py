@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from cmkd_mm.apis.xview2_inference import build_model, model_probs, predict_tiles
-from cmkd_mm.apis.xview2_score import score_folders
+from cmkd_mm.evaluation.xview2_score import score_folders
 from cmkd_mm.datasets.transforms import LoadModalities, LoadXView2Masks, PackMultiModalInputs
 from cmkd_mm.datasets.xview2 import XView2Dataset
 from cmkd_mm.evaluation.functional.xview2_postprocess import submission_maps

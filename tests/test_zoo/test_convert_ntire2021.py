@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from cmkd_mm.apis.onnx_export import load_deployable
+from cmkd_mm.deployment.onnx_export import load_deployable
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.ntire2021 import (SEED_STATS, convert_ntire2021,
                                               convert_ntire2021_checkpoint, seed_stats_state)

@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, TASK_UTILS, DefaultScope
 from torch import nn
 
-from cmkd_mm.apis.extract_student import student_config
+from cmkd_mm.utils.config import student_config
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.stf import convert_stf
 from ..conftest import load_tool

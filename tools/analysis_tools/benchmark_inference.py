@@ -28,7 +28,7 @@ import argparse
 import json
 from typing import Optional, Sequence
 
-from cmkd_mm.apis.benchmark_inference import benchmark_inference, format_table
+from cmkd_mm.benchmark.benchmark_inference import benchmark_inference, latency_table
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -71,7 +71,7 @@ def main(argv: Optional[Sequence[str]] = None):
         flops=not args.no_flops,
         device=args.device,
         threads=args.threads)
-    table = format_table(rows, args.device)
+    table = latency_table(rows, args.device)
     print(table)
     if args.out:
         with open(args.out, 'w') as f:

@@ -56,7 +56,7 @@ from typing import Optional, Sequence
 import torch
 from mmengine.config import DictAction
 
-from cmkd_mm.apis.benchmark_kd import benchmark_kd
+from cmkd_mm.benchmark.benchmark_kd import benchmark_kd
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -19,8 +19,8 @@ from typing import Optional, Sequence
 
 from mmengine.config import DictAction
 
-from cmkd_mm.apis.benchmark_inference import count_flops, count_params, inference_models
-from cmkd_mm.apis.onnx_export import random_view
+from cmkd_mm.benchmark.benchmark_inference import count_flops, count_params, inference_models
+from cmkd_mm.deployment.onnx_export import random_view
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

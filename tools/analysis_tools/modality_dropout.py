@@ -97,7 +97,7 @@ def import_plugin():
 def main(argv=None):
     args = parse_args(argv)
     import_plugin()
-    from cmkd_mm.apis.modality_dropout import compare, dump_result, format_table
+    from cmkd_mm.robustness.modality_dropout import compare, dump_result, failure_table
     result = compare(
         args.config,
         args.checkpoint,
@@ -110,7 +110,7 @@ def main(argv=None):
         work_dir=args.work_dir,
         cfg_options=args.cfg_options,
         allow_different_data=args.allow_different_data)
-    print(format_table(result))
+    print(failure_table(result))
     if args.out:
         dump_result(result, args.out)
         print(f'numbers written to {args.out}')

@@ -23,8 +23,8 @@ import argparse
 from typing import Optional, Sequence
 
 from cmkd_mm.apis.xview2_inference import predict_tiles
-from cmkd_mm.apis.xview2_score import format_scores, write_scores
 from cmkd_mm.evaluation.functional.xview2_postprocess import SUBMISSION_THRESHOLDS
+from cmkd_mm.evaluation.xview2_score import format_scores, write_scores
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

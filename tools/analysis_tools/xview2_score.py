@@ -16,7 +16,7 @@ Examples::
 import argparse
 from typing import Optional, Sequence
 
-from cmkd_mm.apis.xview2_score import format_scores, score_folders, write_scores
+from cmkd_mm.evaluation.xview2_score import format_scores, score_folders, write_scores
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -31,8 +31,8 @@ from typing import Optional, Sequence
 
 from mmengine.config import DictAction
 
-from cmkd_mm.apis.onnx_export import (NormalizedModel, export_onnx, load_deployable,
-                                      onnx_max_abs_diff, random_view)
+from cmkd_mm.deployment.onnx_export import (NormalizedModel, export_onnx, load_deployable,
+                                            onnx_max_abs_diff, random_view)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -15,7 +15,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from cmkd_mm.apis.check_dataset import check_dataset
+from cmkd_mm.dataset_check.check_dataset import check_dataset
 
 
 def parse_args(argv=None):

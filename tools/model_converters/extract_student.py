@@ -14,7 +14,7 @@ Example::
 """
 import argparse
 
-from cmkd_mm.apis import extract_student
+from cmkd_mm.deployment import extract_student
 
 
 def parse_args(argv=None):

@@ -256,8 +256,8 @@ def write_xview2_submission(out_dir: str,
 
     The localisation file holds ``loc > 0`` as 0/1, the damage file ``dmg`` as given (0-4). The
     reference scorer splits file names at ``_`` into four parts, so it needs tile ids without
-    underscores (the test split's 5-digit ids); :func:`cmkd_mm.apis.xview2_score.score_folders`
-    also accepts ids with underscores.
+    underscores (the test split's 5-digit ids);
+    :func:`cmkd_mm.evaluation.xview2_score.score_folders` also accepts ids with underscores.
 
     Args:
         out_dir (str): Output folder; created if missing.

@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from ...apis import extract_student as extract
+from ...deployment import extract_student as extract
 from ..registry import RECIPE_STEPS
 from ..stage_config import set_handover
 from .base import BaseStep
@@ -83,7 +83,7 @@ class Train(BaseStep):
         evaluate (Sequence[str]): Splits (``'val'``, ``'test'``) to evaluate the ``best``
             checkpoint on after training; their metrics go to the results table.
         profile (dict, optional): Also measure the deployed model (the student of a
-            distillation config) with :func:`cmkd_mm.apis.benchmark_inference.profile_model`,
+            distillation config) with :func:`cmkd_mm.benchmark.benchmark_inference.profile_model`,
             e.g. ``dict(shape=(256, 256), iters=5, onnx=False)``: parameters, FLOPs and
             latency (ms) as the metrics ``profile/params``, ``profile/flops``,
             ``profile/eager_ms`` (and ``profile/ort_ms``) of the results table.
@@ -141,7 +141,7 @@ class Train(BaseStep):
 def profile_stage(config_file: str, options: dict) -> Dict[str, float]:
     """Parameters, FLOPs and latency of the model a stage deploys (a distillation config's
     student, else its model)."""
-    from ...apis.benchmark_inference import inference_models, profile_model
+    from ...benchmark.benchmark_inference import inference_models, profile_model
     options = dict(options)
     shape = options.pop('shape', (256, 256))
     models = inference_models(config_file)

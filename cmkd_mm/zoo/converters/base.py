@@ -120,10 +120,10 @@ def target_model(config: str, part: str = 'student') -> nn.Module:
     from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
 
-    from ...apis.extract_student import student_config, teacher_configs
+    from ...utils.config import is_distillation, student_config, teacher_configs
     cfg = Config.fromfile(config)
     model_cfg = cfg.model
-    if 'architecture' in model_cfg:
+    if is_distillation(cfg):
         if part == 'teacher':
             teachers = teacher_configs(cfg)
             if len(teachers) != 1:

@@ -10,7 +10,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from cmkd_mm.apis.test_config import visualization_hook_args
+from cmkd_mm.utils.evaluation_config import visualization_hook_args
 from cmkd_mm.datasets import MFNetDataset
 from cmkd_mm.engine.hooks import MultiModalSegVisualizationHook
 

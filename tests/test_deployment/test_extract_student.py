@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 
 from ..conftest import load_tool, tiny_cfg
 
-CMKD = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
+CMKD = 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 
 
 def _tool():

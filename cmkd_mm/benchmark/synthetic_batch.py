@@ -7,6 +7,8 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
+from ..utils.config import type_name
+
 TASK_SCOPES = dict(mmdet='detection', mmseg='segmentation', mmpretrain='classification')
 
 
@@ -23,7 +25,7 @@ def modality_specs(cfg: Config, preprocessor: nn.Module) -> Dict[str, dict]:
     specs = {}
     pipeline = cfg.get('train_dataloader', {}).get('dataset', {}).get('pipeline', [])
     for transform in pipeline:
-        if str(transform.get('type', '')).split('.')[-1] == 'LoadModalities':
+        if type_name(transform) == 'LoadModalities':
             for name, spec in transform['modalities'].items():
                 spec = spec or {}
                 channels = spec.get('num_channels') or len(spec.get(

@@ -6,13 +6,14 @@ import json
 from mmdet.models.detectors import TwoStageDetector
 from mmrazor.models.algorithms import SingleTeacherDistill
 
-from cmkd_mm.apis.benchmark_kd import CACHE_ROW, MMRAZOR_ROW, OURS_ROW, STUDENT_ROW, TEACHER_ROW
+from cmkd_mm.benchmark.benchmark_kd import (CACHE_ROW, MMRAZOR_ROW, OURS_ROW, STUDENT_ROW,
+                                            TEACHER_ROW)
 from cmkd_mm.models.algorithms.cross_modal_distill import CrossModalDistill
 from ..conftest import load_tool
 
-CONFIG = 'configs/detection/cmkd_adv_stf_demo.py'
-SEG = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
-CLS = 'configs/classification/kd1_sar-to-eo_mavoc2021_demo.py'
+CONFIG = 'configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'
+SEG = 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
+CLS = 'configs/classification/ntire2021/kd1_resnet18_sar-to-eo_mavoc2021_demo.py'
 
 
 def _spy(monkeypatch, cls, name, calls):
@@ -74,4 +75,4 @@ def test_segmentation_and_classification_in_one_table(tmp_path):
     assert [r['name'] for r in seg['rows']][-1] == MMRAZOR_ROW  # thermal of RGB + thermal
     assert MMRAZOR_ROW not in [r['name'] for r in cls['rows']]  # EO student, SAR teacher
     assert cls['mmrazor_skipped'] and 'n/a' in results['table']
-    assert '| cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo |' in results['table']
+    assert '| cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo |' in results['table']

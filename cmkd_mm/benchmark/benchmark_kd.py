@@ -2,7 +2,7 @@
 
 ``tools/analysis_tools/benchmark_kd.py`` is the command line; its docstring says what each row
 measures. :func:`benchmark_kd` builds the models of each ``CrossModalDistill`` config, takes one
-batch (from the ``train_dataloader`` or random, :mod:`cmkd_mm.apis.synthetic_batch`), and times
+batch (from the ``train_dataloader`` or random, :mod:`cmkd_mm.benchmark.synthetic_batch`), and times
 the student-only step, the teacher forward, our step without and with a warm teacher-output
 cache and mmrazor's ``SingleTeacherDistill`` step (where one tensor can feed both models).
 """
@@ -17,6 +17,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from ..utils.config import config_name, load_config, type_name
+from ..utils.tables import markdown_table
 from .peak_memory import CudaPeak, RSSPeak
 from .synthetic_batch import dataloader_batch, fill_auto_stats, modality_specs, synthetic_batch
 
@@ -50,11 +52,10 @@ class SelectChannels(nn.Module):
         return self.module(x[:, self.channels])
 
 
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if cfg.model.get('type', '').split('.')[-1] != 'CrossModalDistill':
+def load_distill_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """The ``CrossModalDistill`` config to time (any other model is refused)."""
+    cfg = load_config(config, cfg_options)
+    if type_name(cfg.model) != 'CrossModalDistill':
         raise ValueError(f'{config} is not a CrossModalDistill config '
                          f'(model.type={cfg.model.get("type")!r})')
     return cfg
@@ -125,7 +126,7 @@ def wrap_student_backbone(razor: nn.Module, ours: nn.Module, specs: Dict[str, di
 def _sgd(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
     """SGD over the trainable parameters with the config's lr, momentum and weight decay."""
     opt_cfg = cfg.get('optim_wrapper', {}).get('optimizer', {}) or {}
-    if str(opt_cfg.get('type', 'SGD')).split('.')[-1] != 'SGD':
+    if type_name(opt_cfg) not in ('', 'SGD'):
         opt_cfg = {}
     params = [p for p in model.parameters() if p.requires_grad]
     return torch.optim.SGD(
@@ -261,22 +262,21 @@ def _bytes(size: Optional[float]) -> str:
     return f'{size:.0f} B' if size < 10 * 1024 else f'{size / 1024:.0f} KiB'
 
 
-def format_table(results: List[dict]) -> str:
-    """One markdown table of every config's rows."""
-    lines = [
-        '| config | row | ms/iter | ± | peak MB | vs student | cache bytes/sample |',
-        '|---|---|---|---|---|---|---|'
-    ]
+def kd_cost_table(results: List[dict]) -> str:
+    """One markdown table of every config's rows, then each config's targets."""
+    head = ['config', 'row', 'ms/iter', '±', 'peak MB', 'vs student', 'cache bytes/sample']
+    table = []
     for result in results:
         for r in result['rows']:
-            cache = r.get('cache_bytes_per_sample')
-            lines.append(f'| {result["name"]} | {r["name"]} | {r["ms_mean"]:.1f} | '
-                         f'{r["ms_std"]:.1f} | {r["peak_mb"]:.0f} | x{r["relative"]:.2f} | '
-                         f'{_bytes(cache)} |')
+            table.append([
+                result['name'], r['name'], f'{r["ms_mean"]:.1f}', f'{r["ms_std"]:.1f}',
+                f'{r["peak_mb"]:.0f}', f'x{r["relative"]:.2f}',
+                _bytes(r.get('cache_bytes_per_sample'))
+            ])
         if result.get('mmrazor_skipped'):
-            lines.append(f'| {result["name"]} | {MMRAZOR_ROW} | n/a: '
-                         f'{result["mmrazor_skipped"]} | | | | |')
-    lines.append('')
+            table.append([result['name'], MMRAZOR_ROW, f'n/a: {result["mmrazor_skipped"]}'] +
+                         [''] * 4)
+    lines = [markdown_table(head, table), '']
     for result in results:
         t = result['targets']
         lines.append(
@@ -289,7 +289,7 @@ def format_table(results: List[dict]) -> str:
 
 def benchmark_config(config: str, args) -> dict:
     """Build the models of one config, take one batch and time every row."""
-    cfg = load_config(config, args.cfg_options)
+    cfg = load_distill_config(config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     torch.manual_seed(args.seed)
     models = build_models(cfg)
@@ -310,7 +310,7 @@ def benchmark_config(config: str, args) -> dict:
     print(f'{config}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items()) +
           f'; teacher pass "{ours.teacher_mode}" under no_grad')
     rows = run_rows(models, data, cfg, args)
-    name = config.split('/')[-1].rsplit('.', 1)[0]
+    name = config_name(config)
     return dict(
         config=config,
         name=name,
@@ -348,8 +348,8 @@ def benchmark_kd(args) -> dict:
     results = []
     for config in args.configs:
         results.append(benchmark_config(config, args))
-        print(format_table(results[-1:]), flush=True)  # each config as soon as it is timed
-    table = format_table(results)
+        print(kd_cost_table(results[-1:]), flush=True)  # each config as soon as it is timed
+    table = kd_cost_table(results)
     print(table)
     out = dict(
         device=args.device,

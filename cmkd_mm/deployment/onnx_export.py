@@ -20,7 +20,6 @@ Detectors need the rewrites of NMS and RoI ops that mmdeploy provides and are re
 resizes any better), checks the file with ``onnx.checker`` and :func:`onnx_max_abs_diff` runs it
 in onnxruntime against PyTorch on the same input.
 """
-import copy
 import os
 import os.path as osp
 import warnings
@@ -33,13 +32,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from .extract_student import student_config, student_state_dict
-
-ALGORITHMS = ('CrossModalDistill', 'SingleTeacherDistill')
-
-
-def _is_distill(cfg: Config) -> bool:
-    return str(cfg.model.get('type', '')).split('.')[-1] in ALGORITHMS
+from ..utils.config import is_distillation, load_config, student_config
+from .extract_student import student_state_dict
 
 
 def load_deployable(config: Union[str, Config],
@@ -57,10 +51,8 @@ def load_deployable(config: Union[str, Config],
         tuple: ``(model, config of the deployed model)``.
     """
     from mmengine.registry import MODELS
-    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    distill = _is_distill(cfg)
+    cfg = load_config(config, cfg_options)
+    distill = is_distillation(cfg)
     if distill:
         cfg = student_config(cfg)
     init_default_scope(cfg.get('default_scope', 'mmengine'))

@@ -4,10 +4,10 @@ import os.path as osp
 import torch
 from mmengine.runner import Runner
 
-from ..conftest import tiny_cfg
+from ...conftest import tiny_cfg
 
-TEACHER = 'configs/demo/teacher_fcn-r18-rgbt_mfnet-demo.py'
-CMKD = 'configs/demo/cmkd-adv_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
+TEACHER = 'configs/demo/teacher_fcn-r18_rgb-thermal_mfnet_demo.py'
+CMKD = 'configs/demo/cmkd-adv_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 
 
 def test_teacher_to_student_and_resume(mfnet_demo_root, tmp_path):

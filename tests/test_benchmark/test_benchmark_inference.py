@@ -1,18 +1,18 @@
-"""cmkd_mm.apis.benchmark_inference: the models of a distillation config on their views, FLOPs
+"""cmkd_mm.benchmark.benchmark_inference: the models of a distillation config on their views, FLOPs
 against a hand count, the table with its ratios, and the command line."""
 import os.path as osp
 
 import pytest
 import torch
 
-from cmkd_mm.apis.benchmark_inference import (count_flops, format_table, inference_models,
-                                              profile_model)
-from cmkd_mm.apis.onnx_export import NormalizedModel, load_deployable
+from cmkd_mm.benchmark.benchmark_inference import (count_flops, inference_models, latency_table,
+                                                   profile_model)
+from cmkd_mm.deployment.onnx_export import NormalizedModel, load_deployable
 from ..conftest import ROOT, load_tool
 
 CFG = osp.join(ROOT, 'configs')
-DAMAGE_KD = osp.join(CFG, 'building_damage', 'damage-kd_unet-r18_xview2_demo.py')
-KD1 = osp.join(CFG, 'classification', 'kd1_eo-to-sar_mavoc2021_demo.py')
+DAMAGE_KD = osp.join(CFG, 'building_damage', 'damage-kd_unet-r18_pre-post_xview2_demo.py')
+KD1 = osp.join(CFG, 'classification', 'ntire2021', 'kd1_resnet18_eo-to-sar_mavoc2021_demo.py')
 
 
 def test_teacher_and_student_on_their_views():
@@ -39,7 +39,8 @@ def test_flops_match_a_hand_count():
     assert by_module['model.backbone.conv1'] == hand
     assert total > hand
     # a fully convolutional model: 4x the pixels, about 4x the FLOPs
-    loc = inference_models(osp.join(CFG, 'building_damage', 'loc_unet-r18_xview2_demo.py'))
+    loc = inference_models(
+        osp.join(CFG, 'building_damage', 'loc-teacher_unet-r18_pre_xview2_demo.py'))
     small, large = (count_flops(loc['model'], torch.zeros(1, 3, s, s)) for s in (64, 128))
     assert large == pytest.approx(4 * small, rel=0.02)
 
@@ -56,7 +57,7 @@ def test_profile_and_table():
     for row, model in zip(rows, models.values()):
         assert row['params'] == sum(p.numel() for p in model.model.parameters())
         assert row['eager_ms'] > 0 and row['ort_ms'] > 0 and row['flops'] > 0
-    table = format_table(rows)
+    table = latency_table(rows)
     student = [line for line in table.splitlines() if '| student |' in line][0]
     ratio = rows[1]['params'] / rows[0]['params']
     assert f'| {ratio:.2f} |' in student and ratio < 1

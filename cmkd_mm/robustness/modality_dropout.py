@@ -6,7 +6,7 @@ tests a model on its config's test split (``test_dataloader`` / ``test_evaluator
 missing or degraded (:mod:`cmkd_mm.models.data_preprocessors.modality_failure` defines the modes
 ``zero``, ``mean`` and ``noise``). :func:`compare` puts the model with all its sensors, the model
 with the sensor failed in each mode and the single-sensor student side by side;
-:func:`format_table` writes that as markdown.
+:func:`failure_table` writes that as markdown.
 
 The model evaluated is the one ``tools/test.py`` evaluates: for a distillation config
 (``CrossModalDistill``: ``model.architecture`` / ``model.teacher``) that is the deployed
@@ -15,52 +15,33 @@ reads is refused (the results would not change); evaluate the teacher with its o
 checkpoint (the one given as ``teacher_ckpt``). A distillation config and checkpoint are fine as
 the *student* of :func:`compare`.
 """
-import copy
 import itertools
 import json
-import numbers
 import os.path as osp
 import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 from mmengine.config import Config
 
 from ..models.data_preprocessors.modality_failure import FAILURE_MODES, sensor_modalities
+from ..utils.config import (PREPROCESSOR, ConfigLike, config_name, is_distillation,
+                            is_multimodal_preprocessor, load_config, type_name)
+from ..utils.evaluation_config import drop_early_stopping
+from ..utils.metrics import scalar_metrics
+from ..utils.tables import markdown_table
 from .split_identity import split_differences
-from .test_config import drop_early_stopping
 
-PREPROCESSOR = 'MultiModalDataPreprocessor'
 INTACT, STUDENT = 'intact', 'student'
 _names = itertools.count()
-
-ConfigLike = Union[str, Config]
-
-
-def load_config(config: ConfigLike, cfg_options: Optional[dict] = None) -> Config:
-    """A copy of the config (a path or a ``Config``) with ``cfg_options`` merged."""
-    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return cfg
-
-
-def config_name(config: ConfigLike) -> str:
-    path = config if isinstance(config, str) else (config.filename or 'model')
-    return osp.splitext(osp.basename(path))[0]
-
-
-def is_distillation(cfg: Config) -> bool:
-    return 'architecture' in cfg.model
 
 
 def model_modalities(cfg: Config) -> Tuple[List[str], str]:
     """The modalities the evaluated model reads, in the preprocessor's order, and a phrase
     saying which model that is."""
     dp = cfg.model.get('data_preprocessor') or {}
-    if not _multimodal(cfg):
+    if not is_multimodal_preprocessor(dp):
         raise ValueError(f'a sensor can only fail in a {PREPROCESSOR}; the model\'s '
                          f'data_preprocessor is {dp.get("type")!r}')
     views = _views(cfg)
@@ -78,7 +59,7 @@ def teacher_modalities(cfg: Config) -> List[str]:
     views = _views(cfg)
     teacher = cfg.model.get('teacher') or {}
     names = [cfg.model.get('teacher_view', 'teacher')]
-    if str(teacher.get('type', '')).split('.')[-1] == 'TeacherGroup':
+    if type_name(teacher) == 'TeacherGroup':
         names = [spec.get('view') or names[0] for spec in teacher.teachers.values()]
     return [m for v in names for m in views.get(v, [])]
 
@@ -202,19 +183,6 @@ def evaluate_with_failure(config: ConfigLike,
     return run_test(build_test_cfg(cfg, checkpoint, work_dir, failure=failure))
 
 
-def scalar_metrics(metrics: dict) -> Dict[str, float]:
-    """The metrics that are one number (per-class lists, tables... left out)."""
-    out = OrderedDict()
-    for key, value in metrics.items():
-        if isinstance(value, torch.Tensor) and value.numel() == 1:
-            value = value.item()
-        elif isinstance(value, np.ndarray) and value.size == 1:
-            value = value.item()
-        if isinstance(value, numbers.Number) and not isinstance(value, bool):
-            out[key] = float(value)
-    return out
-
-
 def _inputs(modalities: Sequence[str], failed: Sequence[str] = (), mode: str = '') -> str:
     return ' + '.join(f'{m}[{mode}]' if m in failed else m for m in modalities)
 
@@ -248,7 +216,7 @@ def compare(config: ConfigLike,
 
     Returns:
         dict: ``rows`` (``name``, ``model``, ``inputs``, ``failure``, ``metrics``), ``columns``
-        and the settings; :func:`format_table` prints it.
+        and the settings; :func:`failure_table` prints it.
     """
     modes = list(modes)
     if not modes:
@@ -269,7 +237,8 @@ def compare(config: ConfigLike,
                 raise ValueError(msg + ' (allow_different_data / --allow-different-data to '
                                  'compare anyway)')
             warnings.warn(msg)
-        student_used = model_modalities(student_cfg)[0] if _multimodal(student_cfg) else []
+        student_used = model_modalities(student_cfg)[0] if is_multimodal_preprocessor(
+            student_cfg.model.get('data_preprocessor')) else []
         if set(student_used) & set(failed):
             warnings.warn(f'the student reads the failed sensor {failed}: it is tested with all '
                           'its sensors intact')
@@ -336,26 +305,18 @@ def _views(cfg: Config) -> Dict[str, List[str]]:
     return {v: [m] if isinstance(m, str) else list(m) for v, m in views.items()}
 
 
-def _multimodal(cfg: Config) -> bool:
-    dp = cfg.model.get('data_preprocessor') or {}
-    return str(dp.get('type', '')).split('.')[-1] == PREPROCESSOR
-
-
 def _number(value: float) -> str:
     return f'{value:.4f}' if abs(value) < 10 else f'{value:.2f}'  # mAP 0-1, mIoU in %
 
 
-def format_table(result: dict) -> str:
+def failure_table(result: dict) -> str:
     """The rows of :func:`compare` as a markdown table (``-``: the row has no such metric)."""
     columns = result['columns']
-    head = ['row', 'model', 'inputs'] + columns
-    lines = [
-        '| ' + ' | '.join(head) + ' |', '|' + '|'.join(['---'] * 3 + ['---:'] * len(columns)) + '|'
-    ]
-    for row in result['rows']:
-        values = [_number(row['metrics'][c]) if c in row['metrics'] else '-' for c in columns]
-        lines.append('| ' + ' | '.join([row['name'], row['model'], row['inputs']] + values) + ' |')
-    return '\n'.join(lines)
+    rows = [[row['name'], row['model'], row['inputs']] +
+            [_number(row['metrics'][c]) if c in row['metrics'] else '-' for c in columns]
+            for row in result['rows']]
+    return markdown_table(['row', 'model', 'inputs'] + columns, rows,
+                          ['l'] * 3 + ['r'] * len(columns))
 
 
 def dump_result(result: dict, path: str) -> None:

@@ -1,4 +1,5 @@
-"""tools/analysis_tools/xview2_score.py: folder scoring, file checks, agreement with the metric."""
+"""cmkd_mm.evaluation.xview2_score and tools/analysis_tools/xview2_score.py: folder scoring,
+file checks, agreement with the metric."""
 import json
 
 import numpy as np
@@ -8,8 +9,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from PIL import Image
 
-from cmkd_mm.apis.xview2_score import score_folders
 from cmkd_mm.evaluation import XView2Metric
+from cmkd_mm.evaluation.xview2_score import score_folders
 from ..conftest import load_tool
 
 SIZE = (16, 16)

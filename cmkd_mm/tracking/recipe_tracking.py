@@ -21,17 +21,17 @@ from typing import Dict, Optional
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from ..apis.tracking import (FINAL_PREFIX, FINAL_TAG, WALL_TIME, default_artifact_location,
+from ..utils.metrics import split_metrics
+from .mlflow_backend import (FINAL_PREFIX, FINAL_TAG, WALL_TIME, default_artifact_location,
                              enable_tracking, log_final_metrics, metric_name, resolve_tracking_uri,
                              tracking_client)
-from .report import scalar_metrics
 
 
 def final_metrics(record: Dict) -> Dict[str, float]:
     """``final/<split>/<metric>`` and ``final/wall_time_s`` of a recipe stage record."""
     metrics = {
         metric_name(FINAL_PREFIX + key): value
-        for key, value in scalar_metrics(record).items()
+        for key, value in split_metrics(record.get('metrics')).items()
     }
     if record.get(WALL_TIME) is not None:
         metrics[FINAL_PREFIX + WALL_TIME] = float(record[WALL_TIME])

@@ -1,4 +1,4 @@
-"""ONNX export (cmkd_mm.apis.onnx_export, tools/deployment/pytorch2onnx.py): onnx.checker, the
+"""ONNX export (cmkd_mm.deployment.onnx_export, tools/deployment/pytorch2onnx.py): onnx.checker, the
 onnxruntime outputs against PyTorch, the folded normalisation against the data preprocessor,
 the student of a distillation checkpoint, measured statistics, and what is refused."""
 import os.path as osp
@@ -9,15 +9,15 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from cmkd_mm.apis.onnx_export import (NormalizedModel, export_onnx, load_deployable,
-                                      onnx_max_abs_diff, random_view)
+from cmkd_mm.deployment.onnx_export import (NormalizedModel, export_onnx, load_deployable,
+                                            onnx_max_abs_diff, random_view)
 from ..conftest import ROOT, load_tool
 
 CFG = osp.join(ROOT, 'configs')
-LOC = osp.join(CFG, 'building_damage', 'loc_unet-r18_xview2_demo.py')
-DAMAGE_KD = osp.join(CFG, 'building_damage', 'damage-kd_unet-r18_xview2_demo.py')
-KD1 = osp.join(CFG, 'classification', 'kd1_eo-to-sar_mavoc2021_demo.py')
-EKNET = osp.join(CFG, 'segmentation', 'baseline_eknet_mfnet_demo.py')
+LOC = osp.join(CFG, 'building_damage', 'loc-teacher_unet-r18_pre_xview2_demo.py')
+DAMAGE_KD = osp.join(CFG, 'building_damage', 'damage-kd_unet-r18_pre-post_xview2_demo.py')
+KD1 = osp.join(CFG, 'classification', 'ntire2021', 'kd1_resnet18_eo-to-sar_mavoc2021_demo.py')
+EKNET = osp.join(CFG, 'segmentation', 'baseline_eknet-r18_thermal_mfnet_demo.py')
 TOL = 1e-4
 
 
@@ -92,7 +92,8 @@ def test_eknet_exports_at_a_fixed_size(tmp_path):
 
 
 def test_detectors_are_refused():
-    model, _ = load_deployable(osp.join(CFG, 'detection', 'baseline_stf_demo.py'))
+    model, _ = load_deployable(
+        osp.join(CFG, 'detection', 'baseline_faster-rcnn-r18-fpn_rgb_stf_demo.py'))
     with pytest.raises(NotImplementedError, match='mmdeploy'):
         NormalizedModel(model)
 

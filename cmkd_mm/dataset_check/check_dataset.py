@@ -8,12 +8,12 @@ packing are left out, so a whole dataset is checked in minutes.
 """
 from typing import Dict, Optional, Sequence
 
-from mmengine.config import Config
 from mmengine.registry import DATASETS, init_default_scope
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from ..datasets.pipeline_inspection import loading_only
+from ..utils.config import load_config
 
 
 class _Probe(Dataset):
@@ -79,9 +79,7 @@ def check_dataset(config: str,
     Returns:
         dict[str, dict]: :func:`check_split`'s result per split checked.
     """
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    cfg = load_config(config, cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmengine'))
     results = {}
     for phase in phases:

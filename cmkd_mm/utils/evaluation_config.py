@@ -6,6 +6,8 @@ import inspect
 
 from mmengine.config import ConfigDict
 
+from .config import type_name
+
 # Arguments of the visualization hooks of the supported codebases:
 # mmdet's DetVisualizationHook and mmseg's SegVisualizationHook are switched
 # on by ``draw``, mmpretrain's VisualizationHook by ``enable``.
@@ -56,7 +58,7 @@ def drop_early_stopping(cfg):
     testing."""
     cfg.custom_hooks = [
         h for h in cfg.get('custom_hooks', [])
-        if str(h.get('type', '')).split('.')[-1] != 'EarlyStoppingHook'
+        if type_name(h) != 'EarlyStoppingHook'
     ]
     return cfg
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..conftest import ROOT, load_tool
 
-CONFIG = f'{ROOT}/configs/segmentation/cekd_mfnet_demo.py'
+CONFIG = f'{ROOT}/configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 
 
 def test_every_problem_is_collected_and_the_exit_code_says_so(mfnet_demo_root, tmp_path, capsys):
@@ -43,7 +43,7 @@ def test_xview2_layout(xview2_demo_root, tmp_path, capsys):
     tool = load_tool('misc/check_dataset.py')
     root = str(tmp_path / 'xview2')
     shutil.copytree(xview2_demo_root, root)
-    config = f'{ROOT}/configs/building_damage/loc_unet-r18_xview2_demo.py'
+    config = f'{ROOT}/configs/building_damage/loc-teacher_unet-r18_pre_xview2_demo.py'
     options = ['--cfg-options'] + [
         f'{s}_dataloader.dataset.{k}' for s in ('train', 'val')
         for k in (f'data_root={root}', 'expect_size=None')

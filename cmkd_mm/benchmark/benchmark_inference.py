@@ -3,7 +3,7 @@
 ``tools/analysis_tools/benchmark_inference.py`` is the command line. :func:`inference_models`
 turns a config into the models to measure: a plain config gives one model, a distillation config
 its teacher(s) on their views and its student on the student view. :func:`profile_model`
-measures one :class:`~cmkd_mm.apis.onnx_export.NormalizedModel` at one input size:
+measures one :class:`~cmkd_mm.deployment.onnx_export.NormalizedModel` at one input size:
 
 * ``params``: parameters of the model (buffers not counted);
 * ``flops``: mmengine's counter (``mmengine.analysis``, fvcore's rules: one multiply-add is
@@ -27,8 +27,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from .extract_student import student_config, teacher_configs
-from .onnx_export import NormalizedModel, _is_distill, export_onnx, onnx_session, random_view
+from ..deployment.onnx_export import NormalizedModel, export_onnx, onnx_session, random_view
+from ..utils.config import is_distillation, load_config, student_config, teacher_configs
+from ..utils.tables import markdown_table
 from .synthetic_batch import fill_auto_stats, modality_specs
 
 
@@ -49,10 +50,8 @@ def inference_models(config: Union[str, Config],
                      cfg_options: Optional[dict] = None) -> Dict[str, NormalizedModel]:
     """``role -> model``: ``'model'`` for a plain config; ``'teacher'`` (or each teacher's name
     of a ``TeacherGroup``) and ``'student'`` for a distillation config."""
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if not _is_distill(cfg):
+    cfg = load_config(config, cfg_options)
+    if not is_distillation(cfg):
         return dict(model=_build(cfg.model, cfg))
     models = {name: _build(model, cfg) for name, model in teacher_configs(cfg).items()}
     models['student'] = _build(student_config(cfg).model, cfg)
@@ -165,15 +164,14 @@ def _ratio(value: Optional[float], ref: Optional[float]) -> str:
     return f'{value / ref:.2f}' if value is not None and ref else ''
 
 
-def format_table(rows: List[Dict], device: str = 'cpu') -> str:
+def latency_table(rows: List[Dict], device: str = 'cpu') -> str:
     """One markdown table: a row per model and size, with the ratio of every student to the
     teacher of its config (the first teacher of a group) at the same size."""
     head = [
         'config', 'model', 'input', 'params (M)', 'GFLOPs', f'PyTorch {device} (ms)',
         'onnxruntime CPU (ms)', 'params ×', 'FLOPs ×', 'PyTorch ×', 'onnxruntime ×'
     ]
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    teachers = {}
+    teachers, table = {}, []
     for row in rows:
         key = (row['config'], row['shape'])
         if row['role'] not in ('model', 'student'):
@@ -181,7 +179,7 @@ def format_table(rows: List[Dict], device: str = 'cpu') -> str:
     for row in rows:
         ref = teachers.get((row['config'], row['shape'])) if row['role'] == 'student' else None
         ref = ref or {}
-        cells = [
+        table.append([
             row['config'], row['role'], '×'.join(map(str, row['shape'])),
             f'{row["params"] / 1e6:.3g}', f'{row["flops"] / 1e9:.3g}' if 'flops' in row else '',
             _ms(row['eager_ms'], row['eager_std_ms']),
@@ -190,6 +188,5 @@ def format_table(rows: List[Dict], device: str = 'cpu') -> str:
             _ratio(row.get('flops'), ref.get('flops')),
             _ratio(row['eager_ms'], ref.get('eager_ms')),
             _ratio(row.get('ort_ms'), ref.get('ort_ms'))
-        ]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+        ])
+    return markdown_table(head, table)

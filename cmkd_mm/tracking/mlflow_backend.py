@@ -10,7 +10,7 @@ and alembic for the SQLite store, no UI); it is imported only when tracking is s
   ``yaml`` files of the work dir as artifacts. The default store is ``sqlite:///<work_dir>/
   mlruns.db`` with the artifacts in ``<work_dir>/mlartifacts``. Checkpoints are not uploaded;
   ``artifact_suffix=('.json', '.log', '.py', 'yaml', '.pth')`` in the options adds them.
-* :class:`cmkd_mm.recipes.tracking.RecipeTracking` does it for every stage of a recipe, and
+* :class:`cmkd_mm.tracking.recipe_tracking.RecipeTracking` does it for every stage of a recipe, and
   logs each stage's final metrics (``final/<split>/<metric>``) to its run;
   :mod:`cmkd_mm.analysis.run_comparison` reads a store back as the method comparison table
   (``tools/analysis_tools/compare_runs.py``).
@@ -32,6 +32,8 @@ from mmengine.registry import VISBACKENDS
 from mmengine.utils import scandir
 from mmengine.visualization import MLflowVisBackend
 
+from ..utils.config import type_name
+
 INSTALL_HINT = 'pip install -e .[tracking]'
 DB_NAME = 'mlruns.db'
 ARTIFACT_DIR = 'mlartifacts'
@@ -39,7 +41,7 @@ FINAL_PREFIX = 'final/'
 FINAL_TAG = 'final_metrics'
 WALL_TIME = 'wall_time_s'
 BACKEND = 'CMKDMLflowVisBackend'
-MODULE = 'cmkd_mm.apis.tracking'
+MODULE = __name__  # imported by the configs that track (custom_imports)
 
 
 def import_mlflow():
@@ -185,7 +187,7 @@ def enable_tracking(cfg: Config,
         type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
     backends = [
         b for b in (visualizer.get('vis_backends') or [])
-        if str(b.get('type')).split('.')[-1] not in ('MLflowVisBackend', BACKEND)
+        if type_name(b) not in ('MLflowVisBackend', BACKEND)
     ]
     cfg.visualizer = dict(visualizer, vis_backends=backends + [backend])
     # a config dumped from this one builds the backend without this module imported first

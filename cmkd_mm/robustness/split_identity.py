@@ -4,6 +4,8 @@ from typing import List
 
 from mmengine.config import Config
 
+from ..utils.config import type_name
+
 # What makes a test split the same data (besides the dataset type): its files and subsets.
 DATA_KEYS = ('data_root', 'ann_file', 'split', 'splits', 'data_prefix', 'holdout', 'indices',
              'split_file', 'label_file', 'layout', 'modality_dirs')
@@ -25,7 +27,7 @@ def split_identity(cfg: Config) -> dict:
     def identity(ds):
         if not isinstance(ds, dict):
             return None
-        out = dict(type=str(ds.get('type', '')).split('.')[-1])
+        out = dict(type=type_name(ds))
         root = ds.get('data_root') or ''
         for key in DATA_KEYS:
             value = ds.get(key)

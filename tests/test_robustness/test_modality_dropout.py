@@ -8,15 +8,15 @@ import torch
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from cmkd_mm.apis.modality_dropout import compare, failure_config, format_table
-from cmkd_mm.apis.split_identity import split_differences
+from cmkd_mm.robustness.modality_dropout import compare, failure_config, failure_table
+from cmkd_mm.robustness.split_identity import split_differences
 from cmkd_mm.models.data_preprocessors import (ModalityFailure, MultiModalDataPreprocessor,
                                                fail_modality, sensor_modalities)
 from ..conftest import load_tool, tiny_cfg
 
-TEACHER = 'configs/demo/teacher_fcn-r18-rgbt_mfnet-demo.py'
-STUDENT = 'configs/demo/baseline_fcn-r18-thermal_mfnet-demo.py'
-CMKD = 'configs/demo/cmkd_fcn-r18-rgbt-to-thermal_mfnet-demo.py'
+TEACHER = 'configs/demo/teacher_fcn-r18_rgb-thermal_mfnet_demo.py'
+STUDENT = 'configs/demo/baseline_fcn-r18_thermal_mfnet_demo.py'
+CMKD = 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 
 RGB = dict(mean=[120., 110., 100.], std=[60., 50., 40.])
 THERMAL = dict(mean=[300.], std=[100.])
@@ -152,7 +152,7 @@ def test_compare_end_to_end(mfnet_demo_root, tmp_path, single_thread):
     ])
     assert [r['name'] for r in result['rows']] == ['intact', 'zero', 'mean', 'noise', 'student']
     assert {'aAcc', 'mIoU', 'mAcc'} <= set(result['columns'])
-    table = format_table(result).splitlines()
+    table = failure_table(result).splitlines()
     assert table[0].startswith('| row | model | inputs | ') and len(table) == 2 + 5
     assert '| zero | teacher | rgb[zero] + thermal |' in table[3]
     assert '| student | student | thermal |' in table[6]
