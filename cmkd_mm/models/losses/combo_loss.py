@@ -14,13 +14,9 @@ from mmseg.models.losses.dice_loss import dice_loss
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
+from .utils import valid_mask
+
 _TERMS = ('dice', 'focal', 'bce', 'jaccard')
-
-
-def _valid_mask(target: Tensor, ignore_index: Optional[int]) -> Tensor:
-    if ignore_index is None:
-        return torch.ones_like(target, dtype=torch.bool)
-    return target != ignore_index
 
 
 @MODELS.register_module()
@@ -38,12 +34,13 @@ class ComboLoss(nn.Module):
         jaccard = 1 - (sum_V p*t + eps) / (sum_V p + sum_V t - sum_V p*t + eps)
         loss    = loss_weight * sum_k weights[k] * term_k
 
-    This is the 1st-place ``ComboLoss`` (``losses.py``, reused unchanged by the KD seed): the dice
-    is a *batch* soft dice (all pixels of all images pooled; the seed's ``ComboLoss`` always builds
-    its dice with ``per_image=False``), the focal loss is the mean over pixels with ``gamma=2``,
-    no ``alpha`` and probabilities/targets clamped to ``[1e-6, 1 - 1e-6]``. ``per_image=True``
-    averages the dice of each image instead. Localisation: ``weights=dict(dice=1.0,
-    focal=10.0)``; damage (each channel, see ``DamageComboLoss``): ``dict(dice=0.5, focal=2.0)``.
+    This is the 1st-place xView2 code's ``ComboLoss`` (``losses.py``, reused unchanged by the xView2
+    KD code): the dice is a *batch* soft dice (all pixels of all images pooled; that ``ComboLoss``
+    always builds its dice with ``per_image=False``), the focal loss is the mean over pixels with
+    ``gamma=2``, no ``alpha`` and probabilities/targets clamped to ``[1e-6, 1 - 1e-6]``.
+    ``per_image=True`` averages the dice of each image instead. Localisation:
+    ``weights=dict(dice=1.0, focal=10.0)``; damage (each channel, see ``DamageComboLoss``):
+    ``dict(dice=0.5, focal=2.0)``.
 
     Reuse of mmseg: the dice term *is* mmseg's ``dice_loss`` (``naive_dice=True``, ``eps=1e-6``)
     applied to the pooled pixels (per image with ``per_image``). mmseg's ``FocalLoss`` is not
@@ -53,15 +50,15 @@ class ComboLoss(nn.Module):
     which is always 0). With a same-shape float target and ``alpha=0.5`` its CPU function equals
     half of the focal term above away from the clamp (the tests check this).
 
-    Ignored pixels: the seed has no ignore label in these terms; here they are left out of every
-    sum and mean. The labels of the valid pixels must be 0 or 1 (raw xView2 masks store buildings
-    as 255: map them to 1 in the pipeline, or they are ignored).
+    Ignored pixels: the 1st-place xView2 code has no ignore label in these terms; here they are left
+    out of every sum and mean. The labels of the valid pixels must be 0 or 1 (raw xView2 masks store
+    buildings as 255: map them to 1 in the pipeline, or they are ignored).
 
-    The seed's localisation KD passes probabilities ``sigmoid(out / 2)`` to this loss, which
-    applies the sigmoid again. That is a bug; ``double_sigmoid=True`` reproduces it
+    The xView2 KD code's localisation KD passes probabilities ``sigmoid(out / 2)`` to this loss,
+    which applies the sigmoid again. That is a bug; ``double_sigmoid=True`` reproduces it
     (``p = sigmoid(sigmoid(x / temperature))``, BCE on ``sigmoid(x / temperature)``), so
     ``ComboLoss(weights=dict(dice=3.0, focal=10.0), temperature=2.0, double_sigmoid=True)`` is
-    the seed's student term on the raw student logits.
+    that code's student term on the raw student logits.
 
     Args:
         weights (dict): ``term -> weight`` over ``'dice'``, ``'focal'``, ``'bce'``,
@@ -71,7 +68,8 @@ class ComboLoss(nn.Module):
         gamma (float): Focal exponent. Defaults to 2.0.
         eps (float): Smoothing of dice/Jaccard and clamp of the focal term. Defaults to 1e-6.
         temperature (float): The logits are divided by it first. Defaults to 1.0.
-        double_sigmoid (bool): Apply the sigmoid twice (the seed's KD bug). Defaults to False.
+        double_sigmoid (bool): Apply the sigmoid twice (the xView2 KD code's bug).
+            Defaults to False.
         loss_weight (float): Multiplies the sum. Defaults to 1.0.
         ignore_index (int | None): Label to ignore when the caller passes none. Defaults to 255.
         loss_name (str): Name of the loss item. Defaults to ``'loss_combo'``.
@@ -176,7 +174,7 @@ class ComboLoss(nn.Module):
             raise ValueError(f'ComboLoss: logits {tuple(pred.shape)} and target '
                              f'{tuple(target.shape)} differ')
         ignore = self.ignore_index if ignore_index is None else ignore_index
-        valid = _valid_mask(target, ignore)
+        valid = valid_mask(target, ignore)
         n = pred.shape[0]
         target = torch.where(valid, target, torch.zeros_like(target))
         if not target.is_floating_point() and target.numel() and target.max() > 1:
@@ -198,13 +196,13 @@ class DamageComboLoss(nn.Module):
 
     with ``Combo`` the :class:`ComboLoss` of the ``combo`` weights (sigmoid of each channel on
     its own, batch dice, focal ``gamma=2``) and ``CE`` the softmax cross-entropy averaged over the
-    valid pixels (the seed's ``nn.CrossEntropyLoss()``). Training: ``channel_weights=[1, 0.1,
-    0.5, 0.4, 0.2]``, ``combo=dict(dice=0.5, focal=2.0)``, ``ce_weight=5``; tuning: ``[0.1, 0.1,
-    0.3, 0.3, 0.2]`` and ``ce_weight=11``.
+    valid pixels (the 1st-place xView2 code's ``nn.CrossEntropyLoss()``). Training:
+    ``channel_weights=[1, 0.1, 0.5, 0.4, 0.2]``, ``combo=dict(dice=0.5, focal=2.0)``,
+    ``ce_weight=5``; tuning: ``[0.1, 0.1, 0.3, 0.3, 0.2]`` and ``ce_weight=11``.
 
-    Targets: the seed builds its five target channels from the masks with the damage channels
-    dilated (5x5) and a priority order, then ``y = argmax``; here both come from the one label map
-    (one-hot of ``y``), so any dilation belongs in the data pipeline. Pixels labelled
+    Targets: the 1st-place xView2 code builds its five target channels from the masks with the
+    damage channels dilated (5x5) and a priority order, then ``y = argmax``; here both come from the
+    one label map (one-hot of ``y``), so any dilation belongs in the data pipeline. Pixels labelled
     ``ignore_index`` count in no term.
 
     Args:
@@ -260,7 +258,7 @@ class DamageComboLoss(nn.Module):
             target = target[:, 0]
         target = target.long()
         ignore = self.ignore_index if ignore_index is None else ignore_index
-        valid = _valid_mask(target, ignore)
+        valid = valid_mask(target, ignore)
         labels = torch.where(valid, target, torch.zeros_like(target))
         if labels.numel() and (labels.max() >= num_classes or labels.min() < 0):
             raise ValueError(f'DamageComboLoss: labels must be in 0..{num_classes - 1} (or '

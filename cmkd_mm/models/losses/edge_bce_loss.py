@@ -4,6 +4,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
+from .utils import valid_mask
+
 
 @MODELS.register_module()
 class AutoWeightedEdgeBCELoss(nn.Module):
@@ -17,13 +19,14 @@ class AutoWeightedEdgeBCELoss(nn.Module):
 
     Pixels labelled ``ignore_index`` (padding) are left out of ``beta`` and of the mean.
 
-    CEKD's edge module ends with a sigmoid and its loss applies ``logsigmoid`` to that output
-    again, so it trains ``sigmoid(sigmoid(x))``: the predicted probability can never go below
-    0.5. ``double_sigmoid=False`` (default) is the intended loss on the logits;
-    ``double_sigmoid=True`` reproduces CEKD exactly.
+    The original CEKD code's edge module ends with a sigmoid and its loss applies
+    ``logsigmoid`` to that output again, so it trains ``sigmoid(sigmoid(x))``: the predicted
+    probability can never go below 0.5. ``double_sigmoid=False`` (default) is the intended loss
+    on the logits; ``double_sigmoid=True`` reproduces the original CEKD code exactly.
 
     Args:
-        double_sigmoid (bool): Apply a sigmoid to ``x`` before the loss, as CEKD does.
+        double_sigmoid (bool): Apply a sigmoid to ``x`` before the loss, as the original
+            CEKD code does.
         ignore_index (int): Label of pixels to leave out. Defaults to 255.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         loss_name (str): Name of the loss in the log (mmseg convention, must start with
@@ -54,7 +57,7 @@ class AutoWeightedEdgeBCELoss(nn.Module):
         if x.shape != y.shape:
             raise ValueError(f'AutoWeightedEdgeBCELoss: logits {tuple(edge_logits.shape)} and '
                              f'labels {tuple(edge_label.shape)} differ in size')
-        valid = (y != self.ignore_index).float()
+        valid = valid_mask(y, self.ignore_index).float()
         y = (y == 1).float() * valid
         beta = y.sum(1, keepdim=True) / valid.sum(1, keepdim=True).clamp(min=1)
         if self.double_sigmoid:

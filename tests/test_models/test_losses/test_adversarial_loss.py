@@ -56,7 +56,7 @@ def test_discriminator_any_size_and_fixed_head():
     d = FeatureDiscriminator(in_channels=16, pool_size=(4, 4), fc_channels=8)
     assert d(torch.randn(2, 16, 9, 13)).shape == (2, )
     assert d(torch.randn(2, 16, 32, 54)).shape == (2, )
-    # fixed-resolution head of the seed: P2 32x54 with two max-pools -> 8x13 ... flatten size
+    # fixed-resolution head of the Seeing Through Fog code: P2 32x54, two max-pools -> 8x13
     fixed = FeatureDiscriminator(
         in_channels=16,
         maxpool_after=(True, True),

@@ -33,17 +33,17 @@ def test_edge_bce_matches_reference(double_sigmoid):
 
 
 def test_double_sigmoid_cannot_reach_a_confident_non_edge():
-    """With the seed's double sigmoid the best it can do is sigmoid(1) and sigmoid(0) = 0.5."""
+    """With the original CEKD code's double sigmoid the best it can reach is sigmoid(1) and 0.5."""
     labels = torch.zeros(1, 2, 2, dtype=torch.long)
     labels[0, 0, 0] = 1
     logits = torch.full((1, 1, 2, 2), -20.0)
     logits[0, 0, 0, 0] = 20.0
     fixed = AutoWeightedEdgeBCELoss()(logits, labels).item()
-    seed = AutoWeightedEdgeBCELoss(double_sigmoid=True)(logits, labels).item()
+    cekd = AutoWeightedEdgeBCELoss(double_sigmoid=True)(logits, labels).item()
     assert fixed < 1e-6
     # beta = 1/4: one edge pixel at p = sigmoid(1), three non-edge pixels at p = 1/2
     floor = (0.75 * -math.log(1 / (1 + math.exp(-1))) + 3 * 0.25 * math.log(2)) / 4
-    assert seed == pytest.approx(floor, rel=1e-4)
+    assert cekd == pytest.approx(floor, rel=1e-4)
 
 
 def test_edge_bce_shape_mismatch_is_an_error():
