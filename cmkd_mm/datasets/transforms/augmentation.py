@@ -8,10 +8,10 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
-from .geometric import _keep_channels, modality_names, seg_fields
+from .geometric import keep_channels, modality_names, seg_fields
 
 
-def _no_boxes(results: dict, name: str) -> None:
+def no_boxes(results: dict, name: str) -> None:
     present = [k for k in ('gt_bboxes', 'gt_masks') if k in results]
     if present:
         raise ValueError(f'{name} moves images and seg maps only, not {present}')
@@ -26,7 +26,7 @@ class MultiModalRandomRot90(BaseTransform):
         self.prob = prob
 
     def transform(self, results: dict) -> dict:
-        _no_boxes(results, 'MultiModalRandomRot90')
+        no_boxes(results, 'MultiModalRandomRot90')
         if random.random() >= self.prob:
             results['rot90_k'] = 0
             return results
@@ -115,7 +115,7 @@ class MultiModalShiftScaleRotate(BaseTransform):
         return m
 
     def transform(self, results: dict) -> dict:
-        _no_boxes(results, 'MultiModalShiftScaleRotate')
+        no_boxes(results, 'MultiModalShiftScaleRotate')
         if random.random() >= self.prob:
             return results
         ref_hw = results[results['ref_modality']].shape[:2]
@@ -134,7 +134,7 @@ class MultiModalShiftScaleRotate(BaseTransform):
                 flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
                 borderMode=self.BORDERS[self.border],
                 borderValue=self.seg_pad_val if nearest else self.pad_val)
-            results[key] = _keep_channels(warped, arr)
+            results[key] = keep_channels(warped, arr)
         results['affine'] = dict(shift=shift, angle=angle, scale=scale, center=center)
         return results
 

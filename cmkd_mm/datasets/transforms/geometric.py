@@ -38,7 +38,7 @@ def _hw(img: np.ndarray) -> Tuple[int, int]:
     return img.shape[0], img.shape[1]
 
 
-def _keep_channels(out: np.ndarray, like: np.ndarray) -> np.ndarray:
+def keep_channels(out: np.ndarray, like: np.ndarray) -> np.ndarray:
     """cv2 drops a trailing channel axis of size 1; put it back."""
     if like.ndim == 3 and out.ndim == 2:
         out = out[..., None]
@@ -128,7 +128,7 @@ class MultiModalResize(BaseTransform):
         for name in modality_names(results):
             img = results[name]
             new_w, new_h = self._target(name, *_hw(img))
-            results[name] = _keep_channels(
+            results[name] = keep_channels(
                 mmcv.imresize(img, (new_w, new_h), interpolation=self.interpolation), img)
         new_h, new_w = _hw(results[ref])
         w_scale, h_scale = new_w / ref_w, new_h / ref_h
@@ -171,7 +171,7 @@ class MultiModalRandomFlip(BaseTransform):
     @staticmethod
     def flip(results: dict, direction: str) -> dict:
         for name in modality_names(results):
-            results[name] = _keep_channels(mmcv.imflip(results[name], direction), results[name])
+            results[name] = keep_channels(mmcv.imflip(results[name], direction), results[name])
         for key in seg_fields(results):
             results[key] = np.ascontiguousarray(mmcv.imflip(results[key], direction))
         h, w = _hw(results[results['ref_modality']])
@@ -274,7 +274,7 @@ class MultiModalPad(BaseTransform):
         for name in modality_names(results):
             img = results[name]
             val = self.pad_val.get(name, 0) if isinstance(self.pad_val, dict) else self.pad_val
-            results[name] = _keep_channels(
+            results[name] = keep_channels(
                 mmcv.impad(img, shape=self._target(*_hw(img), ref_hw), pad_val=val), img)
         for key in seg_fields(results):
             seg = results[key]
@@ -338,7 +338,7 @@ class MultiModalRandomRotate(BaseTransform):
         for name in modality_names(results):
             img = results[name]
             val = self.pad_val.get(name, 0) if isinstance(self.pad_val, dict) else self.pad_val
-            results[name] = _keep_channels(
+            results[name] = keep_channels(
                 mmcv.imrotate(img, angle, border_value=val, interpolation=self.interpolation), img)
         for key in seg_fields(results):
             results[key] = mmcv.imrotate(

@@ -16,8 +16,8 @@ from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
 from ..xview2_labels import IGNORE_INDEX, check_unclassified, label_to_mask
-from .augmentation import _no_boxes
-from .geometric import _keep_channels, modality_names, seg_fields
+from .augmentation import no_boxes
+from .geometric import keep_channels, modality_names, seg_fields
 from .loading import decode_image
 
 
@@ -217,7 +217,7 @@ def _crop_resize(arr: np.ndarray, window: np.ndarray, size: int, ref_hw: Tuple[i
     if out.shape[1] != target[0] or out.shape[0] != target[1]:
         resized = cv2.resize(
             out, target, interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR)
-        out = _keep_channels(resized, out)
+        out = keep_channels(resized, out)
     return np.ascontiguousarray(out)
 
 
@@ -265,7 +265,7 @@ class XView2ContentCrop(BaseTransform):
         self.seg_pad_val = seg_pad_val
 
     def transform(self, results: dict) -> dict:
-        _no_boxes(results, 'XView2ContentCrop')
+        no_boxes(results, 'XView2ContentCrop')
         ref = results['ref_modality']
         h, w = results[ref].shape[:2]
         side = self.crop_size

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...datasets.mavoc import numeric_image_id
 from ...utils.deprecation import deprecated_value
-from ._array import ArrayLike, _to_numpy
+from .arrays import ArrayLike, to_numpy
 
 CLUSTER_ORDERS = ('name', 'numeric')
 TIE_BREAKS = ('original', 'smallest')
@@ -117,9 +117,9 @@ def cluster_vote(labels: ArrayLike,
     tie_break = deprecated_value(tie_break, TIE_BREAK_ALIASES, 'cluster_vote(tie_break)')
     if tie_break not in TIE_BREAKS:
         raise ValueError(f'tie_break must be one of {TIE_BREAKS}, got {tie_break!r}')
-    labels, scores = _to_numpy(labels).ravel(), _to_numpy(scores, np.float64).ravel()
-    clusters = _to_numpy(clusters).ravel()
-    order = np.arange(len(labels)) if order is None else _to_numpy(order, np.int64).ravel()
+    labels, scores = to_numpy(labels).ravel(), to_numpy(scores, np.float64).ravel()
+    clusters = to_numpy(clusters).ravel()
+    order = np.arange(len(labels)) if order is None else to_numpy(order, np.int64).ravel()
     if sorted(order.tolist()) != list(range(len(labels))):
         raise ValueError(f'order must be a permutation of range({len(labels)})')
     new_labels, new_scores = labels.copy(), scores.copy()
@@ -213,7 +213,7 @@ def cluster_by_features(features: ArrayLike,
     """
     if (n_clusters is None) == (distance_threshold is None):
         raise ValueError('give exactly one of n_clusters and distance_threshold')
-    features = _to_numpy(features, np.float64).reshape(len(features), -1)
+    features = to_numpy(features, np.float64).reshape(len(features), -1)
     if normalize:
         features = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
     if n_clusters is not None:

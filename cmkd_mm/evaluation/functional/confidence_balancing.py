@@ -4,7 +4,7 @@ from typing import Dict, Sequence, Tuple
 import numpy as np
 
 from ...utils.deprecation import deprecated_value
-from ._array import ArrayLike, _softmax, _to_numpy
+from .arrays import ArrayLike, softmax, to_numpy
 
 SECOND_BEST = ('softmax', 'original')
 #: Deprecated spellings of a ``second_best`` -> the current ones.
@@ -56,8 +56,8 @@ def confidence_balancing(logits: ArrayLike,
                                    'confidence_balancing(second_best)')
     if second_best not in SECOND_BEST:
         raise ValueError(f'second_best must be one of {SECOND_BEST}, got {second_best!r}')
-    logits = _to_numpy(logits, np.float64)
-    scores = _softmax(logits)
+    logits = to_numpy(logits, np.float64)
+    scores = softmax(logits)
     pred = logits.argmax(axis=1)
     moved_out = {}
     for step, cls in enumerate(classes):

@@ -7,7 +7,7 @@ is the challenge's AUROC.
 """
 import numpy as np
 
-from ._array import ArrayLike, _softmax, _to_numpy
+from .arrays import ArrayLike, softmax, to_numpy
 
 OOD_SCORES = ('max_softmax', 'energy', 'max_logit')
 
@@ -27,7 +27,7 @@ def energy_score(logits: ArrayLike, T: float = 1.0) -> np.ndarray:
     Returns:
         np.ndarray: ``(N, )`` scores.
     """
-    scaled = _to_numpy(logits, np.float64) / T
+    scaled = to_numpy(logits, np.float64) / T
     peak = scaled.max(axis=1)
     return T * (peak + np.log(np.exp(scaled - peak[:, None]).sum(axis=1)))
 
@@ -41,7 +41,7 @@ def max_softmax_score(logits: ArrayLike) -> np.ndarray:
     Returns:
         np.ndarray: ``(N, )`` scores in ``(0, 1]``.
     """
-    return _softmax(_to_numpy(logits, np.float64)).max(axis=1)
+    return softmax(to_numpy(logits, np.float64)).max(axis=1)
 
 
 def max_logit_score(logits: ArrayLike) -> np.ndarray:
@@ -53,7 +53,7 @@ def max_logit_score(logits: ArrayLike) -> np.ndarray:
     Returns:
         np.ndarray: ``(N, )`` scores.
     """
-    return _to_numpy(logits, np.float64).max(axis=1)
+    return to_numpy(logits, np.float64).max(axis=1)
 
 
 def binary_auroc(scores: ArrayLike, positive: ArrayLike) -> float:
@@ -75,8 +75,8 @@ def binary_auroc(scores: ArrayLike, positive: ArrayLike) -> float:
     Returns:
         float: The AUROC in ``[0, 1]``; NaN when either class is empty.
     """
-    scores = _to_numpy(scores, np.float64).ravel()
-    positive = _to_numpy(positive, bool).ravel()
+    scores = to_numpy(scores, np.float64).ravel()
+    positive = to_numpy(positive, bool).ravel()
     num_pos, num_neg = int(positive.sum()), int((~positive).sum())
     if num_pos == 0 or num_neg == 0:
         return float('nan')

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from ._array import ArrayLike, _to_numpy
+from .arrays import ArrayLike, to_numpy
 
 
 def write_submission(path: str,
@@ -30,12 +30,12 @@ def write_submission(path: str,
             Defaults to None.
     """
     if isinstance(image_ids, (np.ndarray, torch.Tensor)):
-        image_ids = _to_numpy(image_ids).ravel().tolist()
-    class_ids = _to_numpy(class_ids).ravel()
+        image_ids = to_numpy(image_ids).ravel().tolist()
+    class_ids = to_numpy(class_ids).ravel()
     columns = [list(image_ids), [int(c) for c in class_ids]]
     header = ['image_id', 'class_id']
     if scores is not None:
-        columns.append([float(s) for s in _to_numpy(scores, np.float64).ravel()])
+        columns.append([float(s) for s in to_numpy(scores, np.float64).ravel()])
         header.append('score')
     if len({len(c) for c in columns}) != 1:
         raise ValueError(f'write_submission: columns of different lengths '

@@ -41,7 +41,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image
 
-from ._array import ArrayLike, _to_numpy
+from .arrays import ArrayLike, to_numpy
 
 DAMAGE_CLASSES = ('no_damage', 'minor_damage', 'major_damage', 'destroyed')
 EPSILON = 1e-6
@@ -60,7 +60,7 @@ Counts = Dict[str, Union[int, List[int]]]
 
 def _as_map(values: ArrayLike, name: str) -> np.ndarray:
     """A 2-D integer numpy map (leading singleton axes, e.g. ``1 x H x W``, are squeezed)."""
-    array = _to_numpy(values)
+    array = to_numpy(values)
     while array.ndim > 2 and array.shape[0] == 1:
         array = array[0]
     if array.ndim != 2:

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from ...utils.deprecation import deprecated_alias
-from ._array import ArrayLike, _to_numpy
+from .arrays import ArrayLike, to_numpy
 
 T = TypeVar('T')
 
@@ -78,7 +78,7 @@ def ensemble_average(prob_maps: Sequence[ArrayLike]) -> np.ndarray:
     Returns:
         np.ndarray: float32 mean, the maps' shape.
     """
-    maps = [_to_numpy(p).astype(np.float32) for p in prob_maps]
+    maps = [to_numpy(p).astype(np.float32) for p in prob_maps]
     if not maps:
         raise ValueError('ensemble_average: no probability maps given')
     shapes = {m.shape for m in maps}
@@ -114,8 +114,8 @@ def submission_maps(loc_prob: ArrayLike,
     """
     original_precedence = deprecated_alias('seed_precedence', 'original_precedence',
                                            seed_precedence, original_precedence, 'submission_maps')
-    loc_prob = _to_numpy(loc_prob).astype(np.float32)
-    dmg_prob = _to_numpy(dmg_prob)
+    loc_prob = to_numpy(loc_prob).astype(np.float32)
+    dmg_prob = to_numpy(dmg_prob)
     while loc_prob.ndim > 2 and loc_prob.shape[0] == 1:
         loc_prob = loc_prob[0]
     if loc_prob.ndim != 2:

@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmseg.registry import METRICS
 
-from ..functional._array import _to_numpy
+from ..functional.arrays import to_numpy
 from ..functional.xview2 import (IGNORE_INDEX, LOC_KEYS, SPLITS, accumulate, tile_counts,
                                  tile_id_from_path, write_xview2_submission, xview2_scores)
 
@@ -88,7 +88,7 @@ class XView2Metric(BaseMetric):
         data = field.get('data') if isinstance(field, dict) else getattr(field, 'data', None)
         if data is None:
             return None
-        array = _to_numpy(data)
+        array = to_numpy(data)
         return array.reshape(array.shape[-2:]) if array.ndim > 2 else array
 
     def _targets(self, data_sample: dict):
