@@ -17,7 +17,7 @@ class ClassWeightsFromDataHook(Hook):
     Before training, the labels of ``runner.train_dataloader.dataset`` are counted and every
     module of the model whose ``class_weight`` is ``'auto'`` (``LabelMixCrossEntropyLoss``,
     ``ClassWeightedKLDivergence``) gets the inverse-frequency weights of those counts,
-    ``w_c = (1 / n_c) / sum_j (1 / n_j)``, the rule the NTIRE 2021 seed applies to its own
+    ``w_c = (1 / n_c) / sum_j (1 / n_j)``, the rule the NTIRE 2021 code applies to its own
     training counts. The counts and weights are logged. A class without a training sample
     cannot be weighted this way and is an error naming it. The result depends only on the data,
     so a resumed run gets the same weights.
@@ -53,7 +53,7 @@ class ClassWeightsFromDataHook(Hook):
             raise ValueError(
                 f"class_weight='auto': the training set has no sample of class(es) {empty}, "
                 'so their inverse-frequency weight is undefined. Give class_weight explicitly '
-                '(e.g. the seed_class_weight of the config) or add samples of those classes.')
+                '(e.g. the original_class_weight of the config) or add samples of those classes.')
         weights = inverse_frequency_weights(counts)
         table = ', '.join(f'{n} {int(c)} -> {w:.4f}' for n, c, w in zip(names, counts, weights))
         print_log(

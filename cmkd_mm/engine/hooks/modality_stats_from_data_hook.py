@@ -45,8 +45,8 @@ class ModalityStatsFromDataHook(Hook):
     whose ``modalities`` name it ``'auto'`` and is logged; the preprocessor saves it in every
     checkpoint. A resumed run already holds the statistics of its checkpoint and keeps them.
 
-    This is how the NTIRE 2021 seed's normalisation constants are obtained; the seed's own
-    numbers stay in the configs as ``seed_modality_stats``.
+    This is how the NTIRE 2021 code's normalisation constants are obtained; that code's own
+    numbers stay in the configs as ``original_modality_stats``.
 
     Args:
         max_samples (int, optional): Measure on this many evenly spaced samples; default: all.

@@ -1,6 +1,6 @@
 """mmpretrain ResNet / SE-ResNeXt encoders that also return the stem, for UNet decoders.
 
-The xView2 UNets (1st-place solution, reused by the building-damage KD seed) tap their encoder
+The xView2 UNets (1st-place solution, reused by the building-damage KD code) tap their encoder
 five times::
 
     conv1 = stem conv 7x7/2 + BN + ReLU        stride 2    64 ch
@@ -14,13 +14,13 @@ output returned first, so the five taps come out as a tuple ``(stem, layer1, ...
 Module and parameter names are mmpretrain's (``conv1``, ``norm1``, ``layer1`` ... ``layer4``), so
 an mmpretrain ImageNet checkpoint loads with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')`` and distillation
-recorders can target e.g. ``backbone.layer4`` (the seed's KD feature ``f``).
+recorders can target e.g. ``backbone.layer4`` (the xView2 KD code's feature ``f``).
 
-Differences from the Cadene ``se_resnext50_32x4d`` the seed uses (same layer shapes and the same
-25,510,896 parameters without the classifier): mmpretrain's max-pool is ``3x3/2, padding=1``
-where Cadene's is ``3x3/2, ceil_mode=True`` (same output size for even inputs, one pixel shift of
-the pooling window); ``pool_ceil_mode=True`` gives Cadene's pool, for the seeds' released weights
-(``tools/model_converters/xview2_to_cmkd.py`` converts their key names).
+Differences from the Cadene ``se_resnext50_32x4d`` the original xView2 code uses (same layer shapes
+and the same 25,510,896 parameters without the classifier): mmpretrain's max-pool is ``3x3/2,
+padding=1`` where Cadene's is ``3x3/2, ceil_mode=True`` (same output size for even inputs, one pixel
+shift of the pooling window); ``pool_ceil_mode=True`` gives Cadene's pool, for the original code's
+released weights (``tools/model_converters/xview2_to_cmkd.py`` converts their key names).
 """
 from typing import Tuple
 
@@ -58,12 +58,13 @@ class _StemTapMixin:
 class UNetResNet(_StemTapMixin, ResNet):
     """mmpretrain ``ResNet`` returning ``(stem, layer1, layer2, layer3, layer4)``.
 
-    ResNet-34 (``depth=34``) gives the seed's ``Res34_Unet`` taps ``(64, 64, 128, 256, 512)``.
-    The default ``init_cfg`` is mmpretrain's random (Kaiming) init, no download.
+    ResNet-34 (``depth=34``) gives the 1st-place xView2 code's ``Res34_Unet`` taps ``(64, 64, 128,
+    256, 512)``. The default ``init_cfg`` is mmpretrain's random (Kaiming) init, no download.
 
     Args:
-        pool_ceil_mode (bool): The seed's (torchvision's is the same as mmpretrain's) max-pool
-            ``3x3/2, ceil_mode=True`` instead of ``padding=1``. Defaults to False.
+        pool_ceil_mode (bool): The original xView2 code's (torchvision's is the same as
+            mmpretrain's) max-pool ``3x3/2, ceil_mode=True`` instead of ``padding=1``. Defaults to
+            False.
         **kwargs: mmpretrain ``ResNet`` arguments (``depth``, ``in_channels``,
             ``stem_channels``, ``base_channels``, ``out_indices`` (default all four stages),
             ``norm_cfg``, ``norm_eval``, ``frozen_stages``, ``init_cfg``...).
@@ -89,7 +90,7 @@ class UNetSEResNeXt(_StemTapMixin, SEResNeXt):
 
     Args:
         pool_ceil_mode (bool): Cadene's max-pool ``3x3/2, ceil_mode=True`` instead of
-            ``padding=1``: set it for weights converted from the seeds
+            ``padding=1``: set it for weights converted from the original code
             (``tools/model_converters/xview2_to_cmkd.py``), whose outputs then match exactly.
             Defaults to False.
         **kwargs: mmpretrain ``SEResNeXt`` arguments (``depth``, ``groups``,

@@ -32,7 +32,7 @@ class UNetDecoderBlock(nn.Module):
 
 @MODELS.register_module()
 class XView2UNetHead(BaseDecodeHead):
-    """UNet decoder of the xView2 1st-place models, with the seed's layout.
+    """UNet decoder of the xView2 1st-place models, with the 1st-place code's layout.
 
     With encoder taps ``e1..e5`` (strides 2..32, ``in_channels``) and
     ``decoder_channels = [d1, d2, d3, d4, d5]`` (shallow to deep; teacher ``[32, 48, 64, 128,
@@ -48,7 +48,8 @@ class XView2UNetHead(BaseDecodeHead):
     ``ConvReLU`` is a 3x3 convolution with bias and ReLU, no BN; ``up2`` is nearest x2 (here:
     nearest to the skip's size, the same for inputs divisible by 32). ``dec10`` is at the input
     resolution and has no skip. ``d5`` is unused as a skip width: four decoder blocks plus the
-    last upsample, nine 3x3 convolutions in all (the seed's conv6, conv6_2 ... conv9_2, conv10).
+    last upsample, nine 3x3 convolutions in all (the 1st-place code's conv6, conv6_2 ... conv9_2,
+    conv10).
 
     Siamese use (``num_views=2``, the damage model): the head receives one feature tuple per
     view (``SiameseEncoderDecoder.extract_feat``), runs the same decoder (shared weights) on each,
@@ -58,14 +59,15 @@ class XView2UNetHead(BaseDecodeHead):
     mmseg's ``EncoderDecoder`` then predicts ``sigmoid(logit) > threshold``. ``acc_seg`` is the
     accuracy of that thresholded map (mmseg's ``accuracy`` is meaningless on one channel).
 
-    Initialisation as in the seed: Kaiming-normal (fan-in, ReLU gain) on every convolution,
-    zero biases (``init_cfg``).
+    Initialisation as in the 1st-place code: Kaiming-normal (fan-in, ReLU gain) on every
+    convolution, zero biases (``init_cfg``).
 
     Args:
         in_channels (Sequence[int]): Channels of the five encoder taps, shallow to deep.
         decoder_channels (Sequence[int]): ``[d1..d5]``, shallow to deep.
         num_views (int): Number of feature tuples the head receives (1: plain UNet; 2: siamese).
-        dropout_ratio (float): Dropout before ``conv_seg``; the seed has none. Defaults to 0.
+        dropout_ratio (float): Dropout before ``conv_seg``; the 1st-place code has none. Defaults to
+        0.
         **kwargs: ``BaseDecodeHead`` arguments (``num_classes``, ``out_channels``,
             ``threshold``, ``loss_decode``, ``ignore_index``, ``align_corners``...).
             ``channels`` is set here to ``num_views * d1``; ``in_index`` defaults to the five taps.

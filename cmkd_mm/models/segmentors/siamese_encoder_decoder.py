@@ -9,7 +9,8 @@ from torch import Tensor
 
 @MODELS.register_module()
 class SiameseEncoderDecoder(EncoderDecoder):
-    """mmseg ``EncoderDecoder`` for the xView2 damage model (the seed's ``*_Unet_Double``).
+    """mmseg ``EncoderDecoder`` for the xView2 damage model (the 1st-place xView2 code's
+    ``*_Unet_Double``).
 
     The input stacks the views on the channel axis, ``[pre(3), post(3)]`` for xView2 (the
     ``MultiModalDataPreprocessor`` view ``['pre', 'post']``). ``extract_feat`` splits it into
@@ -29,8 +30,8 @@ class SiameseEncoderDecoder(EncoderDecoder):
     pair directly.
 
     Note:
-        The seed runs the encoder twice (not once on a doubled batch), so in training each
-        view's BatchNorm statistics are its own. The same is done here.
+        The original xView2 code runs the encoder twice (not once on a doubled batch), so in
+        training each view's BatchNorm statistics are its own. The same is done here.
 
     Args:
         split (Sequence[int]): Channels of each view, in input order. Defaults to ``(3, 3)``.
@@ -66,6 +67,6 @@ class SiameseEncoderDecoder(EncoderDecoder):
     def deepest_features(self, inputs: Tensor) -> List[Tensor]:
         """The backbone's last output (``layer4``, stride 32) for each view: ``[pre, post]``.
 
-        The seed's feature distillation uses ``cat(f(pre), f(post))`` of these.
+        The xView2 KD code's feature distillation uses ``cat(f(pre), f(post))`` of these.
         """
         return [self.backbone(view)[-1] for view in self.split_views(inputs)]

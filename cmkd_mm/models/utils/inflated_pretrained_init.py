@@ -52,8 +52,8 @@ class InflatedPretrainedInit:
         map_location (str): Where to map the tensors.
         inflate (str): ``'mean'`` (default) or ``'random'``.
         reset (sequence[str]): Parameter-name prefixes to leave random even when the shapes
-            match, e.g. ``('backbone.conv1.',)`` to reproduce the seed's fresh conv1 of the RGB
-            student as well.
+            match, e.g. ``('backbone.conv1.',)`` to reproduce the original CMKD detector code's
+            fresh conv1 of the RGB student as well.
     """
 
     def __init__(self,
