@@ -1,10 +1,10 @@
-"""CEKD seed (lab-sun/CEKD@262ada2) -> cmkd_mm CENet / EKNet conversion.
+"""The original CEKD code (lab-sun/CEKD@262ada2) -> cmkd_mm CENet / EKNet conversion.
 
-The seed's models are rebuilt here (on the meta device, no memory) with its attribute names and
+The original models are rebuilt here (on the meta device, no memory) with its attribute names and
 shapes: ``TSmodel/Teacher_model.py`` (two torchvision ResNet-50 encoders whose layer4 is a
 ``BottleStack``, the RTFNet decoder, ``newEdgeSeg``) and ``TSmodel/Student_model.py`` (the
 thermal encoder, the decoder, ``createMask``). The converted weights must fill our models
-exactly; small seed blocks with the seed's forward (BoT attention, TransBottleneck layer, edge
+exactly; small original blocks with the original forward (BoT attention, TransBottleneck layer, edge
 branch, thermal enhancement) must give our blocks' outputs after conversion.
 """
 import pytest
@@ -19,7 +19,7 @@ from cmkd_mm.models.decode_heads.thermal_enhancement import ThermalEnhancementMo
 from cmkd_mm.models.layers import make_bot_stack
 from cmkd_mm.models.layers.edge_module import EdgeModule
 from cmkd_mm.zoo.converters.base import check_complete
-from cmkd_mm.zoo.converters.cekd import convert_cekd, detect_seed_model
+from cmkd_mm.zoo.converters.cekd import convert_cekd, detect_original_model
 from ..conftest import load_tool
 
 TEACHER_CFG = 'configs/segmentation/teacher_cenet-r50-bot_rgb-thermal_mfnet.py'
@@ -27,9 +27,9 @@ STUDENT_CFG = 'configs/segmentation/baseline_eknet-r50-bot_thermal_mfnet.py'
 DISTILL_CFG = 'configs/segmentation/cekd_cenet-to-eknet-r50-bot_rgb-thermal-to-thermal_mfnet.py'
 
 
-# ---- the seed's modules: attribute names, shapes and forward as in TSmodel/*.py ----
+# ---- the original modules: attribute names, shapes and forward as in TSmodel/*.py ----
 class TVBottleneck(nn.Module):
-    """torchvision's ResNet-50 Bottleneck (the seed takes layer1-3 from ``resnet50``)."""
+    """torchvision's ResNet-50 Bottleneck (the original code takes layer1-3 from ``resnet50``)."""
 
     def __init__(self, cin, planes, stride=1):
         super().__init__()
@@ -44,7 +44,7 @@ class TVBottleneck(nn.Module):
                 nn.Conv2d(cin, planes * 4, 1, stride, bias=False), nn.BatchNorm2d(planes * 4))
 
 
-class SeedAbsPosEmb(nn.Module):
+class OriginalAbsPosEmb(nn.Module):
 
     def __init__(self, fmap_size, dim_head):
         super().__init__()
@@ -57,13 +57,13 @@ class SeedAbsPosEmb(nn.Module):
         return torch.einsum('bhid,jd->bhij', q, emb) * self.scale
 
 
-class SeedAttention(nn.Module):
+class OriginalAttention(nn.Module):
 
     def __init__(self, dim, fmap_size, heads, dim_head):
         super().__init__()
         self.heads, self.scale = heads, dim_head**-0.5
         self.to_qkv = nn.Conv2d(dim, heads * dim_head * 3, 1, bias=False)
-        self.pos_emb = SeedAbsPosEmb(fmap_size, dim_head)
+        self.pos_emb = OriginalAbsPosEmb(fmap_size, dim_head)
 
     def forward(self, fmap):
         b, _, h, w = fmap.shape
@@ -76,7 +76,7 @@ class SeedAttention(nn.Module):
         return out.transpose(-1, -2).reshape(b, -1, h, w)
 
 
-class SeedBottleBlock(nn.Module):
+class OriginalBottleBlock(nn.Module):
 
     def __init__(self, dim, fmap_size, dim_out, proj_factor, downsample, heads, dim_head):
         super().__init__()
@@ -90,7 +90,7 @@ class SeedBottleBlock(nn.Module):
         mid = dim_out // proj_factor
         self.net = nn.Sequential(
             nn.Conv2d(dim, mid, 1, bias=False), nn.BatchNorm2d(mid), act,
-            SeedAttention(mid, fmap_size, heads, dim_head),
+            OriginalAttention(mid, fmap_size, heads, dim_head),
             nn.AvgPool2d((2, 2)) if downsample else nn.Identity(), nn.BatchNorm2d(heads * dim_head),
             act, nn.Conv2d(heads * dim_head, dim_out, 1, bias=False), nn.BatchNorm2d(dim_out))
         self.activation = act
@@ -99,7 +99,7 @@ class SeedBottleBlock(nn.Module):
         return self.activation(self.net(x) + self.shortcut(x))
 
 
-class SeedBottleStack(nn.Module):
+class OriginalBottleStack(nn.Module):
 
     def __init__(self,
                  dim,
@@ -114,15 +114,15 @@ class SeedBottleStack(nn.Module):
         for i in range(num_layers):
             size = fmap_size if i == 0 else (fmap_size[0] // 2, fmap_size[1] // 2)
             blocks.append(
-                SeedBottleBlock(dim if i == 0 else dim_out, size, dim_out, proj_factor, i == 0,
-                                heads, dim_head))
+                OriginalBottleBlock(dim if i == 0 else dim_out, size, dim_out, proj_factor, i == 0,
+                                    heads, dim_head))
         self.net = nn.Sequential(*blocks)
 
     def forward(self, x):
         return self.net(x)
 
 
-class SeedTransBottleneck(nn.Module):
+class OriginalTransBottleneck(nn.Module):
 
     def __init__(self, inplanes, planes, stride=1, upsample=None):
         super().__init__()
@@ -145,15 +145,15 @@ class SeedTransBottleneck(nn.Module):
         return self.relu(out + (x if self.upsample is None else self.upsample(x)))
 
 
-def seed_transpose_layer(inplanes, planes, blocks=2):
+def original_transpose_layer(inplanes, planes, blocks=2):
     """``Teacher_model._make_transpose_layer(TransBottleneck, planes, blocks, stride=2)``."""
     upsample = nn.Sequential(
         nn.ConvTranspose2d(inplanes, planes, 2, 2, bias=False), nn.BatchNorm2d(planes))
-    layers = [SeedTransBottleneck(inplanes, inplanes) for _ in range(blocks - 1)]
-    return nn.Sequential(*layers, SeedTransBottleneck(inplanes, planes, 2, upsample))
+    layers = [OriginalTransBottleneck(inplanes, inplanes) for _ in range(blocks - 1)]
+    return nn.Sequential(*layers, OriginalTransBottleneck(inplanes, planes, 2, upsample))
 
 
-class SeedCDCM(nn.Module):
+class OriginalCDCM(nn.Module):
 
     def __init__(self, cin, cout):
         super().__init__()
@@ -167,7 +167,7 @@ class SeedCDCM(nn.Module):
         return sum(getattr(self, f'conv2_{i}')(x) for i in range(1, 5))
 
 
-class SeedCSAM(nn.Module):
+class OriginalCSAM(nn.Module):
 
     def __init__(self, channels):
         super().__init__()
@@ -180,7 +180,7 @@ class SeedCSAM(nn.Module):
         return x * self.sigmoid(self.conv2(self.conv1(self.relu1(x))))
 
 
-class SeedEdge(nn.Module):
+class OriginalEdge(nn.Module):
     """``newEdgeSeg``: returns the sigmoid of the edge logits."""
 
     def __init__(self, cin1):
@@ -188,8 +188,8 @@ class SeedEdge(nn.Module):
         self.skip2conv = nn.Conv2d(cin1, cin1, 1)
         self.skip2bn = nn.BatchNorm2d(cin1)
         self.skip2relu = nn.ReLU()
-        self.cdcm = SeedCDCM(cin1, cin1)
-        self.csam = SeedCSAM(cin1)
+        self.cdcm = OriginalCDCM(cin1, cin1)
+        self.csam = OriginalCSAM(cin1)
         self.conv1x1 = nn.Conv2d(cin1, 1, 1)
 
     def forward(self, x):
@@ -197,7 +197,7 @@ class SeedEdge(nn.Module):
         return torch.sigmoid(self.conv1x1(self.csam(self.cdcm(x))))
 
 
-class SeedExpWeight(nn.Module):
+class OriginalExpWeight(nn.Module):
     """``expWeightV2``."""
 
     def __init__(self):
@@ -222,12 +222,12 @@ class SeedExpWeight(nn.Module):
         return self.fc2(self.relu3(self.bn3(self.fc1(x.reshape(x.shape[0], -1)))))
 
 
-class SeedCreateMask(nn.Module):
+class OriginalCreateMask(nn.Module):
 
     def __init__(self, enlightening=2):
         super().__init__()
         self.enlightening = enlightening
-        self.expweight = SeedExpWeight()
+        self.expweight = OriginalExpWeight()
 
     def forward(self, t):
         w = (self.expweight(t) + self.enlightening)[:, :, None, None]
@@ -235,8 +235,8 @@ class SeedCreateMask(nn.Module):
         return [F.interpolate(t, scale_factor=1 / 2**i) for i in range(1, 6)]
 
 
-def add_seed_encoder(net, name, in_channels):
-    """``encoder_<name>_*`` of the seed: torchvision stem and layer1-3, BoT layer4."""
+def add_original_encoder(net, name, in_channels):
+    """``encoder_<name>_*`` of the original code: torchvision stem and layer1-3, BoT layer4."""
     pre = f'encoder_{name}_'
     setattr(net, pre + 'conv1', nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False))
     setattr(net, pre + 'bn1', nn.BatchNorm2d(64))
@@ -249,34 +249,34 @@ def add_seed_encoder(net, name, in_channels):
             nn.Sequential(
                 TVBottleneck(cin, planes, stride),
                 *[TVBottleneck(planes * 4, planes) for _ in range(blocks - 1)]))
-    setattr(net, pre + 'layer4', SeedBottleStack(1024, (30, 40)))
+    setattr(net, pre + 'layer4', OriginalBottleStack(1024, (30, 40)))
 
 
-def add_seed_decoder(net, n_class=9):
+def add_original_decoder(net, n_class=9):
     for i, (cin, cout) in zip((5, 4, 3, 2, 1), [(2048, 1024), (1024, 512), (512, 256), (256, 128),
                                                 (128, n_class)]):
-        setattr(net, f'deconv{i}', seed_transpose_layer(cin, cout))
+        setattr(net, f'deconv{i}', original_transpose_layer(cin, cout))
     net.skip_tranform = nn.Conv2d(64, 128, 3, 1, 1)
 
 
-def seed_teacher_state():
+def original_teacher_state():
     """Keys and shapes of ``Teacher_model(9).state_dict()``, zero-stride tensors."""
     with torch.device('meta'):
         net = nn.Module()
-        add_seed_encoder(net, 'thermal', 1)
-        add_seed_encoder(net, 'rgb', 3)
-        net.edge = SeedEdge(256)
-        add_seed_decoder(net)
+        add_original_encoder(net, 'thermal', 1)
+        add_original_encoder(net, 'rgb', 3)
+        net.edge = OriginalEdge(256)
+        add_original_decoder(net)
     return {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in net.state_dict().items()}
 
 
-def seed_student_state():
+def original_student_state():
     """Keys and shapes of ``Student_model(9).state_dict()``, zero-stride tensors."""
     with torch.device('meta'):
         net = nn.Module()
-        add_seed_encoder(net, 'thermal', 1)
-        net.createMask = SeedCreateMask(2)
-        add_seed_decoder(net)
+        add_original_encoder(net, 'thermal', 1)
+        net.createMask = OriginalCreateMask(2)
+        add_original_decoder(net)
     return {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in net.state_dict().items()}
 
 
@@ -293,16 +293,17 @@ def build(config, distill=None):
 
 @pytest.fixture(scope='module')
 def teacher_state():
-    return seed_teacher_state()
+    return original_teacher_state()
 
 
 @pytest.fixture(scope='module')
 def student_state():
-    return seed_student_state()
+    return original_student_state()
 
 
 def _randomize(module, std=1.0):
-    """Random weights and batch-norm statistics, eval mode (the seed zero-inits some BNs)."""
+    """Random weights and batch-norm statistics, eval mode (the original code zero-inits some
+    BNs)."""
     torch.manual_seed(0)
     for name, t in module.state_dict().items():
         if name.endswith('running_var'):
@@ -345,8 +346,8 @@ def test_cenet_complete(mmseg_scope, teacher_state):
         'edge.csam.conv2.weight': 'decode_head.edge_module.csam.attention.2.weight',
         'edge.conv1x1.bias': 'decode_head.edge_module.classifier.bias',
     }
-    for seed, ours in pairs.items():
-        assert out[ours] is teacher_state[seed], seed
+    for theirs, ours in pairs.items():
+        assert out[ours] is teacher_state[theirs], theirs
     assert out['backbone.main.layer4.0.body.3.qkv.weight'].shape == (6144, 512, 1, 1)
     assert out['backbone.aux.layer4.1.body.3.pos_emb.width'].shape == (20, 512)
 
@@ -371,15 +372,15 @@ def test_eknet_complete(mmseg_scope, student_state):
         'createMask.expweight.fc2.weight': 'enhancement.fc.3.weight',
         'deconv2.1.upsample.1.bias': 'decode_head.deconv2.1.shortcut.1.bias',
     }
-    for seed, ours in pairs.items():
-        assert out[ours] is state[seed], seed
+    for theirs, ours in pairs.items():
+        assert out[ours] is state[theirs], theirs
     model.load_state_dict(out, strict=True)
     assert torch.equal(model.backbone.layer4[1].body[3].qkv.weight, state[qkv])
 
 
 def test_wrong_model_and_unknown_keys(teacher_state, student_state):
-    assert detect_seed_model(teacher_state) == 'cenet'
-    assert detect_seed_model(student_state) == 'eknet'
+    assert detect_original_model(teacher_state) == 'cenet'
+    assert detect_original_model(student_state) == 'eknet'
     with pytest.raises(ValueError, match='Teacher_model'):
         convert_cekd(teacher_state, 'eknet')
     with pytest.raises(ValueError, match='Student_model'):
@@ -397,53 +398,54 @@ def test_missing_num_batches_tracked(student_state):
     assert out['enhancement.fc.1.num_batches_tracked'] == 0
 
 
-# ---- blocks: the seed's forward vs ours after conversion ----
+# ---- blocks: the original forward vs ours after conversion ----
 def test_bot_stack_forward(single_thread):
-    seed = _randomize(SeedBottleStack(16, (4, 6), dim_out=32, num_layers=2, heads=2, dim_head=8))
+    original = _randomize(
+        OriginalBottleStack(16, (4, 6), dim_out=32, num_layers=2, heads=2, dim_head=8))
     ours = make_bot_stack(16, 32, (4, 6), num_blocks=2, heads=2, dim_head=8, proj_factor=4)
-    state = {f'encoder_thermal_layer4.{k}': v for k, v in seed.state_dict().items()}
+    state = {f'encoder_thermal_layer4.{k}': v for k, v in original.state_dict().items()}
     ours.load_state_dict(_sub(convert_cekd(state, 'eknet'), 'backbone.layer4.'), strict=True)
     x = torch.randn(2, 16, 4, 6)
     with torch.no_grad():
-        expected = seed(x)
+        expected = original(x)
         torch.testing.assert_close(ours.eval()(x), expected, atol=1e-4, rtol=1e-4)
     assert expected.shape == (2, 32, 2, 3) and expected.abs().sum() > 0
 
 
 def test_trans_layer_forward(single_thread):
-    seed = _randomize(seed_transpose_layer(16, 8))
+    original = _randomize(original_transpose_layer(16, 8))
     ours = make_trans_layer(16, 8, 2)
-    state = {f'deconv3.{k}': v for k, v in seed.state_dict().items()}
+    state = {f'deconv3.{k}': v for k, v in original.state_dict().items()}
     ours.load_state_dict(_sub(convert_cekd(state, 'eknet'), 'decode_head.deconv3.'), strict=True)
     x = torch.randn(2, 16, 5, 7)
     with torch.no_grad():
-        torch.testing.assert_close(ours.eval()(x), seed(x), atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(ours.eval()(x), original(x), atol=1e-4, rtol=1e-4)
 
 
 def test_edge_forward(single_thread):
-    seed = _randomize(SeedEdge(8), std=0.3)
+    original = _randomize(OriginalEdge(8), std=0.3)
     ours = EdgeModule(8)
-    state = {f'edge.{k}': v for k, v in seed.state_dict().items()}
+    state = {f'edge.{k}': v for k, v in original.state_dict().items()}
     converted = convert_cekd(state, 'cenet')
     ours.load_state_dict(_sub(converted, 'decode_head.edge_module.'), strict=True)
     x = torch.randn(2, 8, 24, 24)
     with torch.no_grad():
-        expected = seed(x)
+        expected = original(x)
         torch.testing.assert_close(ours.eval()(x).sigmoid(), expected, atol=1e-5, rtol=1e-4)
     assert expected.std() > 1e-3  # not saturated
 
 
 def test_thermal_enhancement_forward(single_thread):
-    seed = _randomize(SeedCreateMask(2), std=0.3)
+    original = _randomize(OriginalCreateMask(2), std=0.3)
     ours = ThermalEnhancementModule(thermal_channel=0, enlightening=2.0, pool_size=None)
-    state = {f'createMask.{k}': v for k, v in seed.state_dict().items()}
+    state = {f'createMask.{k}': v for k, v in original.state_dict().items()}
     ours.load_state_dict(_sub(convert_cekd(state, 'eknet'), 'enhancement.'), strict=True)
     t = torch.rand(2, 1, 480, 640)
     with torch.no_grad():
-        w = seed.expweight(t).view(-1) + 2
+        w = original.expweight(t).view(-1) + 2
         assert (w > ours.min_weight).all()  # our lower bound does not act here
         torch.testing.assert_close(ours.eval().predict_weight(t), w)
-        for got, expected in zip(ours(t), seed(t)):
+        for got, expected in zip(ours(t), original(t)):
             torch.testing.assert_close(got, expected)
     assert [m.shape[-2:] for m in ours(t)] == [(240, 320), (120, 160), (60, 80), (30, 40), (15, 20)]
 
@@ -460,7 +462,8 @@ def test_tool(tmp_path, mmseg_scope, teacher_state, student_state, model, config
     assert list(ckpt['state_dict']) == list(
         convert_cekd(teacher_state if model == 'cenet' else student_state, model))
     assert ckpt['meta']['source'] == 'final.pth' and ckpt['meta']['config'] == config
-    assert ckpt['meta']['seed_model'] == ('Teacher_model' if model == 'cenet' else 'Student_model')
+    assert ckpt['meta']['original_model'] == ('Teacher_model'
+                                              if model == 'cenet' else 'Student_model')
     with pytest.raises(ValueError, match='Student_model'):
         load_tool('model_converters/cekd_to_cmkd.py').main([
             str(src),

@@ -1,7 +1,7 @@
-"""The NTIRE 2021 seed converter: a torchvision-named ResNet-34 (written here in plain torch, as
-the seed's ``models.resnet34`` with a 1-channel ``conv1`` and a 10-class ``fc``) converted into
-our classifier configs gives the same class scores, the tool writes a complete checkpoint with
-the seed's normalisation, and a whole pickled model that cannot be read here says what to do."""
+"""The NTIRE 2021 converter: a torchvision-named ResNet-34 (written here in plain torch, as the
+NTIRE 2021 code's ``models.resnet34`` with a 1-channel ``conv1`` and a 10-class ``fc``) converted
+into our classifier configs gives the same class scores, the tool writes a complete checkpoint with
+the original normalisation, and a whole pickled model that cannot be read here says what to do."""
 import sys
 import types
 
@@ -12,8 +12,8 @@ from torch import nn
 
 from cmkd_mm.deployment.onnx_export import load_deployable
 from cmkd_mm.zoo.converters.base import check_complete
-from cmkd_mm.zoo.converters.ntire2021 import (SEED_STATS, convert_ntire2021,
-                                              convert_ntire2021_checkpoint, seed_stats_state)
+from cmkd_mm.zoo.converters.ntire2021 import (ORIGINAL_STATS, convert_ntire2021,
+                                              convert_ntire2021_checkpoint, original_stats_state)
 from ..conftest import load_tool
 
 BASELINE = 'configs/classification/ntire2021/baseline_resnet34_eo_mavoc2021.py'
@@ -41,8 +41,9 @@ class BasicBlock(nn.Module):
         return self.relu(self.bn2(self.conv2(out)) + identity)
 
 
-class SeedResNet34(nn.Module):
-    """The seed's network: torchvision ``resnet34`` with ``conv1`` and ``fc`` replaced."""
+class OriginalResNet34(nn.Module):
+    """The NTIRE 2021 code's network: torchvision ``resnet34`` with ``conv1`` and ``fc``
+    replaced."""
 
     def __init__(self):
         super().__init__()
@@ -66,10 +67,10 @@ class SeedResNet34(nn.Module):
 
 
 @pytest.fixture(scope='module')
-def seed_model():
-    """A seed model with trained-looking batch-norm statistics, in eval mode."""
+def original_model():
+    """An original model with trained-looking batch-norm statistics, in eval mode."""
     torch.manual_seed(0)
-    model = SeedResNet34()
+    model = OriginalResNet34()
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.weight.data.uniform_(0.5, 1.5)
@@ -85,8 +86,8 @@ def _scores(model, x):
         return model(x, mode='tensor')
 
 
-def test_convert_matches_seed_forward(seed_model, single_thread):
-    source = seed_model.state_dict()
+def test_convert_matches_original_forward(original_model, single_thread):
+    source = original_model.state_dict()
     assert len(source) == 218 and source['conv1.weight'].shape == (64, 1, 7, 7)
     state = convert_ntire2021(source)
     assert len(state) == len(source)
@@ -95,30 +96,31 @@ def test_convert_matches_seed_forward(seed_model, single_thread):
         'backbone.layer4.2.bn2.num_batches_tracked'
     }
     model, _ = load_deployable(BASELINE)
-    # The seed has no data preprocessor buffers: the converter leaves them to the tool.
+    # The original model has no data preprocessor buffers: the converter leaves them to the tool.
     check_complete(model, state, ignore=[r'data_preprocessor\..*'])
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert not unexpected and all(k.startswith('data_preprocessor.') for k in missing)
     assert int(model.backbone.bn1.num_batches_tracked) == 1234
     x = torch.randn(1, 1, 30, 30)
     with torch.no_grad():
-        expected = seed_model(x)
+        expected = original_model(x)
     torch.testing.assert_close(_scores(model.eval(), x), expected, rtol=0, atol=1e-5)
 
 
-def test_seed_stats_match_config():
+def test_original_stats_match_config():
     cfg = Config.fromfile(KD1)
-    for name, (mean, std) in SEED_STATS.items():
-        assert cfg.seed_modality_stats[name]['mean'][0] == pytest.approx(mean * 255)
-        assert cfg.seed_modality_stats[name]['std'][0] == pytest.approx(std * 255)
+    for name, (mean, std) in ORIGINAL_STATS.items():
+        assert cfg.original_modality_stats[name]['mean'][0] == pytest.approx(mean * 255)
+        assert cfg.original_modality_stats[name]['std'][0] == pytest.approx(std * 255)
+    assert cfg.seed_modality_stats == cfg.original_modality_stats  # the deprecated name
     with pytest.raises(KeyError, match='rgb'):
-        seed_stats_state(['rgb'])
+        original_stats_state(['rgb'])
 
 
-def test_tool_distillation_config(seed_model, tmp_path, single_thread):
-    """Distillation config -> its student, with the seed's normalisation of raw 8-bit chips."""
+def test_tool_distillation_config(original_model, tmp_path, single_thread):
+    """Distillation config -> its student, with the original normalisation of raw 8-bit chips."""
     src, out = tmp_path / 'resnet34_kd114.pt', tmp_path / 'ckpt' / 'kd1_eo.pth'
-    torch.save(seed_model.state_dict(), src)
+    torch.save(original_model.state_dict(), src)
     load_tool('model_converters/ntire2021_to_cmkd.py').main([str(src), str(out), '--config', KD1])
     ckpt = torch.load(out, map_location='cpu')
     assert ckpt['meta']['converter'] == 'ntire2021' and ckpt['meta']['config'] == KD1
@@ -128,21 +130,21 @@ def test_tool_distillation_config(seed_model, tmp_path, single_thread):
     raw = torch.randint(0, 256, (1, 30, 30), dtype=torch.uint8)
     with torch.no_grad():
         inputs = model.data_preprocessor(dict(inputs=dict(eo=[raw])))['inputs']
-        mean, std = SEED_STATS['eo']  # the seed: ToTensor (/255) then Normalize
-        expected = seed_model(((raw.float() / 255 - mean) / std)[None])
+        mean, std = ORIGINAL_STATS['eo']  # the original: ToTensor (/255) then Normalize
+        expected = original_model(((raw.float() / 255 - mean) / std)[None])
     torch.testing.assert_close(_scores(model, inputs), expected, rtol=0, atol=1e-5)
 
 
-def test_pickled_model_without_its_code(seed_model, tmp_path, monkeypatch):
-    """A whole model whose classes cannot be imported (the seed's torchvision ResNet on a
+def test_pickled_model_without_its_code(original_model, tmp_path, monkeypatch):
+    """A whole model whose classes cannot be imported (the original torchvision ResNet on a
     machine without torchvision) is refused with the one line that saves its state dict."""
-    name = 'ntire2021_seed_code_absent'
+    name = 'ntire2021_original_code_absent'
     code = types.ModuleType(name)
-    code.ResNet = type('ResNet', (SeedResNet34, ), dict(__module__=name))
+    code.ResNet = type('ResNet', (OriginalResNet34, ), dict(__module__=name))
     with monkeypatch.context() as patch:
         patch.setitem(sys.modules, name, code)
         whole = code.ResNet()
-        whole.load_state_dict(seed_model.state_dict())
+        whole.load_state_dict(original_model.state_dict())
         torch.save(whole, tmp_path / 'pre_EO.pt')
     assert name not in sys.modules
     with pytest.raises(RuntimeError, match=name) as err:

@@ -1,8 +1,8 @@
-"""The Seeing Through Fog seed converter: a torchvision-named Faster R-CNN R50-FPN (written here
+"""The Seeing Through Fog converter: a torchvision-named Faster R-CNN R50-FPN (written here
 in plain torch with torchvision's key names and computations: ``FrozenBatchNorm2d`` with eps 0,
 the FPN with its max-pooled extra level, the RPN head, ``TwoMLPHead`` and ``FastRCNNPredictor``
 with the background first), converted into our teacher (6 channels) and baseline / student (RGB)
-configs, fills every weight and gives the seed's features, RPN outputs, class probabilities and
+configs, fills every weight and gives the original features, RPN outputs, class probabilities and
 boxes; the tool writes a complete checkpoint."""
 import copy
 
@@ -23,7 +23,7 @@ BASELINE = 'configs/detection/baseline_faster-rcnn-r50-fpn_rgb_stf.py'
 CMKD_ADV = 'configs/detection/cmkd_adv_stf.py'
 
 
-# ---- the seed's network, torchvision's names -------------------------------------------------
+# ---- the original network, torchvision's names ----------------------------------------------
 class FrozenBatchNorm2d(nn.Module):
     """torchvision's: four buffers, no ``num_batches_tracked``; eps 0 in the COCO detectors."""
 
@@ -64,7 +64,8 @@ class Bottleneck(nn.Module):
 
 
 class Body(nn.Module):
-    """ResNet-50 behind ``IntermediateLayerGetter`` (no ``fc``), the seed's new ``conv1``."""
+    """ResNet-50 behind ``IntermediateLayerGetter`` (no ``fc``), the original code's new
+    ``conv1``."""
 
     def __init__(self, in_channels):
         super().__init__()
@@ -141,7 +142,7 @@ class RPNHead(nn.Module):
 
 
 class RoIHeads(nn.Module):
-    """``TwoMLPHead`` + the seed's ``FastRCNNPredictor(1024, 2)`` (class 0 = background)."""
+    """``TwoMLPHead`` + the original ``FastRCNNPredictor(1024, 2)`` (class 0 = background)."""
 
     def __init__(self, num_classes=2):
         super().__init__()
@@ -158,8 +159,9 @@ class RoIHeads(nn.Module):
         return self.box_predictor.cls_score(x), self.box_predictor.bbox_pred(x)
 
 
-class SeedFasterRCNN(nn.Module):
-    """The seed's ``build_model``: torchvision ``fasterrcnn_resnet50_fpn``, its key names."""
+class OriginalFasterRCNN(nn.Module):
+    """The original code's ``build_model``: torchvision ``fasterrcnn_resnet50_fpn``, its key
+    names."""
 
     def __init__(self, in_channels, new_names=False):
         super().__init__()
@@ -188,9 +190,9 @@ def tv_decode(deltas, boxes, weights=(10., 10., 5., 5.)):
 
 
 # ---- fixtures ---------------------------------------------------------------------------------
-def _seed(in_channels, new_names, seed):
+def _original(in_channels, new_names, seed):
     torch.manual_seed(seed)
-    model = SeedFasterRCNN(in_channels, new_names)
+    model = OriginalFasterRCNN(in_channels, new_names)
     for m in model.modules():
         if isinstance(m, FrozenBatchNorm2d):
             m.weight.uniform_(0.5, 1.5)
@@ -201,15 +203,15 @@ def _seed(in_channels, new_names, seed):
 
 
 @pytest.fixture(scope='module')
-def seed_teacher():
-    """The teacher: 6 input channels, torchvision 0.12's key names (the seed's)."""
-    return _seed(6, new_names=False, seed=0)
+def original_teacher():
+    """The teacher: 6 input channels, torchvision 0.12's key names (the original code's)."""
+    return _original(6, new_names=False, seed=0)
 
 
 @pytest.fixture(scope='module')
-def seed_rgb():
+def original_rgb():
     """An RGB model (baseline / student) with torchvision >= 0.13's key names."""
-    return _seed(3, new_names=True, seed=1)
+    return _original(3, new_names=True, seed=1)
 
 
 def _ours(config):
@@ -222,17 +224,17 @@ def _ours(config):
         return MODELS.build(cfg.model).eval()
 
 
-def _converted(seed_model, config, dtype=torch.float32, **kwargs):
+def _converted(original_model, config, dtype=torch.float32, **kwargs):
     ours = _ours(config).to(dtype)
-    state = convert_stf(seed_model.state_dict(), **kwargs)
+    state = convert_stf(original_model.state_dict(), **kwargs)
     check_complete(ours, state)
     ours.load_state_dict(state, strict=True)
     return ours, state
 
 
 # ---- tests ------------------------------------------------------------------------------------
-def test_source_key_names(seed_teacher, seed_rgb):
-    old, new = seed_teacher.state_dict(), seed_rgb.state_dict()
+def test_source_key_names(original_teacher, original_rgb):
+    old, new = original_teacher.state_dict(), original_rgb.state_dict()
     assert len(old) == len(new) == 295  # 53 convs, 53 x 4 BN buffers, FPN 16, RPN 6, RoI 8
     assert 'backbone.fpn.inner_blocks.0.weight' in old and 'rpn.head.conv.weight' in old
     assert 'backbone.fpn.inner_blocks.0.0.weight' in new and 'rpn.head.conv.0.0.weight' in new
@@ -242,15 +244,16 @@ def test_source_key_names(seed_teacher, seed_rgb):
 
 
 @pytest.mark.parametrize('which,config', [('teacher', TEACHER), ('rgb', BASELINE)])
-def test_convert_values(which, config, seed_teacher, seed_rgb):
-    seed = seed_teacher if which == 'teacher' else seed_rgb
-    src = seed.state_dict()
-    ours, out = _converted(seed, config)
+def test_convert_values(which, config, original_teacher, original_rgb):
+    original = original_teacher if which == 'teacher' else original_rgb
+    src = original.state_dict()
+    ours, out = _converted(original, config)
     assert torch.equal(out['backbone.conv1.weight'], src['backbone.body.conv1.weight'])
     lateral = 'backbone.fpn.inner_blocks.2.' + ('0.' if which == 'rgb' else '') + 'weight'
     assert torch.equal(out['neck.lateral_convs.2.conv.weight'], src[lateral])
-    for ours_key, seed_key in (('rpn_cls', 'cls_logits'), ('rpn_reg', 'bbox_pred')):
-        assert torch.equal(out[f'rpn_head.{ours_key}.weight'], src[f'rpn.head.{seed_key}.weight'])
+    for ours_key, original_key in (('rpn_cls', 'cls_logits'), ('rpn_reg', 'bbox_pred')):
+        assert torch.equal(out[f'rpn_head.{ours_key}.weight'],
+                           src[f'rpn.head.{original_key}.weight'])
     cls_w, reg_w = (src[f'roi_heads.box_predictor.{k}.weight'] for k in ('cls_score', 'bbox_pred'))
     assert torch.equal(out['roi_head.bbox_head.fc_cls.weight'][0], cls_w[1])  # pedestrian first
     assert torch.equal(out['roi_head.bbox_head.fc_cls.weight'][1], cls_w[0])  # background last
@@ -265,46 +268,46 @@ def test_convert_values(which, config, seed_teacher, seed_rgb):
     assert stds == (0.1, 0.1, 0.2, 0.2)  # = 1 / torchvision's (10, 10, 5, 5)
 
 
-def test_convert_rejects_wrong_targets(seed_teacher):
-    state = convert_stf(seed_teacher.state_dict())
+def test_convert_rejects_wrong_targets(original_teacher):
+    state = convert_stf(original_teacher.state_dict())
     with pytest.raises(ValueError, match='backbone.conv1.weight'):
         check_complete(_ours(BASELINE), state)  # 6-channel conv1 in the RGB model
     with pytest.raises(ValueError, match='num_classes=3'):
-        convert_stf(seed_teacher.state_dict(), num_classes=3)
+        convert_stf(original_teacher.state_dict(), num_classes=3)
 
 
 @torch.no_grad()
-def test_outputs_match_the_seed(seed_teacher):
-    """Same features (P2-P6), RPN maps, class probabilities and boxes as the seed's formulas;
+def test_outputs_match_the_original_code(original_teacher):
+    """Same features (P2-P6), RPN maps, class probabilities and boxes as the original formulas;
     in float64, so that only a layout or eps error can make them differ."""
-    seed = copy.deepcopy(seed_teacher).double()
-    ours, _ = _converted(seed, TEACHER, dtype=torch.float64)
+    original = copy.deepcopy(original_teacher).double()
+    ours, _ = _converted(original, TEACHER, dtype=torch.float64)
     torch.manual_seed(2)
     x = torch.randn(1, 6, 32, 64, dtype=torch.float64)  # P5 1 x 2, P6 1 x 1
-    seed_feats = seed.backbone(x)
+    original_feats = original.backbone(x)
     feats = ours.neck(ours.backbone(x))
-    assert len(feats) == len(seed_feats) == 5
-    for a, b in zip(feats, seed_feats):
+    assert len(feats) == len(original_feats) == 5
+    for a, b in zip(feats, original_feats):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9 * b.abs().max().item())
 
-    seed_cls, seed_reg = seed.rpn.head(seed_feats)
-    cls, reg = ours.rpn_head(tuple(seed_feats))
-    for a, b in zip(cls + reg, seed_cls + seed_reg):
+    original_cls, original_reg = original.rpn.head(original_feats)
+    cls, reg = ours.rpn_head(tuple(original_feats))
+    for a, b in zip(cls + reg, original_cls + original_reg):
         torch.testing.assert_close(a, b)
 
     roi_feats = torch.randn(5, 256, 7, 7, dtype=torch.float64)
-    seed_logits, seed_deltas = seed.roi_heads(roi_feats)
+    original_logits, original_deltas = original.roi_heads(roi_feats)
     cls_score, bbox_pred = ours.roi_head.bbox_head(roi_feats)
-    seed_prob, prob = seed_logits.softmax(-1), cls_score.softmax(-1)
-    torch.testing.assert_close(prob[:, :-1], seed_prob[:, 1:])  # pedestrian
-    torch.testing.assert_close(prob[:, -1], seed_prob[:, 0])  # background
+    original_prob, prob = original_logits.softmax(-1), cls_score.softmax(-1)
+    torch.testing.assert_close(prob[:, :-1], original_prob[:, 1:])  # pedestrian
+    torch.testing.assert_close(prob[:, -1], original_prob[:, 0])  # background
     rois = torch.tensor([[10., 20., 60., 90.]] * 5, dtype=torch.float64)
     boxes = ours.roi_head.bbox_head.bbox_coder.decode(rois, bbox_pred)
-    torch.testing.assert_close(boxes, tv_decode(seed_deltas[:, 4:8], rois))
+    torch.testing.assert_close(boxes, tv_decode(original_deltas[:, 4:8], rois))
 
-    # without the eps folding the features differ (the seed's BN has eps 0, ours 1e-5)
-    ours.load_state_dict(convert_stf(seed.state_dict(), dst_bn_eps=0.0))
-    assert not torch.allclose(ours.neck(ours.backbone(x))[0], seed_feats[0], rtol=1e-3)
+    # without the eps folding the features differ (the original BN has eps 0, ours 1e-5)
+    ours.load_state_dict(convert_stf(original.state_dict(), dst_bn_eps=0.0))
+    assert not torch.allclose(ours.neck(ours.backbone(x))[0], original_feats[0], rtol=1e-3)
 
 
 def test_anchor_order_matches():
@@ -313,31 +316,31 @@ def test_anchor_order_matches():
     with DefaultScope.overwrite_default_scope('mmdet'):
         generator = TASK_UTILS.build(Config.fromfile(BASELINE).model.rpn_head.anchor_generator)
     for level, size in enumerate((32, 64, 128, 256, 512)):
-        ours, seed = generator.base_anchors[level].double(), tv_generate_anchors(size)
-        assert (ours - seed).abs().max() <= 0.5
+        ours, theirs = generator.base_anchors[level].double(), tv_generate_anchors(size)
+        assert (ours - theirs).abs().max() <= 0.5
         torch.testing.assert_close((ours[:, 3] - ours[:, 1]) / (ours[:, 2] - ours[:, 0]),
                                    torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64))
     # grid: torchvision (shifts.view(-1, 1, 4) + base.view(1, -1, 4)), location-major
     h, w, stride = 3, 4, 8
     sy, sx = torch.meshgrid(torch.arange(h) * stride, torch.arange(w) * stride, indexing='ij')
     shifts = torch.stack([sx, sy, sx, sy], dim=-1).reshape(-1, 1, 4).double()
-    seed_grid = (shifts + tv_generate_anchors(64).view(1, -1, 4)).reshape(-1, 4)
+    original_grid = (shifts + tv_generate_anchors(64).view(1, -1, 4)).reshape(-1, 4)
     ours_grid = generator.single_level_grid_priors((h, w), 1, torch.float64, 'cpu')
-    assert (ours_grid - seed_grid).abs().max() <= 0.5
+    assert (ours_grid - original_grid).abs().max() <= 0.5
     # the maps: torchvision permute_and_flatten vs mmdet permute(1, 2, 0).reshape(-1, 4)
     reg = torch.randn(1, 12, h, w)
-    seed_flat = reg.view(1, 3, 4, h, w).permute(0, 3, 4, 1, 2).reshape(-1, 4)
-    torch.testing.assert_close(reg[0].permute(1, 2, 0).reshape(-1, 4), seed_flat)
+    original_flat = reg.view(1, 3, 4, h, w).permute(0, 3, 4, 1, 2).reshape(-1, 4)
+    torch.testing.assert_close(reg[0].permute(1, 2, 0).reshape(-1, 4), original_flat)
 
 
-def test_tool_writes_complete_checkpoint(seed_rgb, tmp_path):
+def test_tool_writes_complete_checkpoint(original_rgb, tmp_path):
     src, out = str(tmp_path / 'KDfea_adv.pth'), str(tmp_path / 'stf_cmkd-adv.pth')
-    torch.save(seed_rgb.state_dict(), src)
+    torch.save(original_rgb.state_dict(), src)
     load_tool('model_converters/stf_to_cmkd.py').main([src, out, '--config', CMKD_ADV])
     ckpt = torch.load(out, map_location='cpu', weights_only=False)
     assert ckpt['meta']['source'] == 'KDfea_adv.pth' and ckpt['meta']['config'] == CMKD_ADV
     student = _ours(CMKD_ADV)
     student.load_state_dict(ckpt['state_dict'], strict=True)
-    expected = convert_stf(seed_rgb.state_dict())
+    expected = convert_stf(original_rgb.state_dict())
     assert ckpt['state_dict'].keys() == expected.keys()
     assert all(torch.equal(ckpt['state_dict'][k], v) for k, v in expected.items())

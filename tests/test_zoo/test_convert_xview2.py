@@ -1,10 +1,11 @@
-"""The xView2 seed converter (``cmkd_mm.zoo.converters.xview2``) and its tool.
+"""The xView2 converter (``cmkd_mm.zoo.converters.xview2``) and its tool.
 
-The source state dicts are generated here with the seeds' key names and shapes (1st-place
-``zoo/models.py`` + Cadene ``zoo/senet.py``, KD seed ``train_src/zoo/models.py``): encoder
+The source state dicts are generated here with the original code's key names and shapes
+(1st-place ``zoo/models.py`` + Cadene ``zoo/senet.py``, the xView2 KD code's
+``train_src/zoo/models.py``): encoder
 ``conv1.0/1``, ``conv2.1.<i>``, ``conv3/4/5.<i>`` (SEResNeXtBottleneck: ``conv1-3``, ``bn1-3``,
 ``se_module.fc1/fc2``, ``downsample.0/1``), decoder ``conv6 ... conv10`` (``.layer.0``), head
-``res``. The reference forwards below are written from the seeds' ``forward`` (nearest x2 up,
+``res``. The reference forwards below are written from the original ``forward`` (nearest x2 up,
 ``ConvRelu``, concat skip, ``ConvRelu``; siamese ``cat(dec10(pre), dec10(post))`` -> ``res``),
 functionally on the source tensors, independent of our modules.
 """
@@ -20,7 +21,7 @@ from ..conftest import ROOT, load_tool
 
 CFG = 'configs/building_damage/{}_unet-seresnext50_{}_xview2.py'
 TEACHER, STUDENT = [32, 48, 64, 128, 256], [16, 24, 32, 64, 128]
-# name -> (config, seed model, decoder widths)
+# name -> (config, original model, decoder widths)
 MODELS = {
     'Loc': (('loc-teacher', 'pre'), 'loc', TEACHER),
     'Double': (('damage-teacher', 'pre-post'), 'double', TEACHER),
@@ -29,7 +30,7 @@ MODELS = {
 }
 ENC = [64, 256, 512, 1024, 2048]
 STAGES = (('conv2.1', 3, 64, 1), ('conv3', 4, 128, 2), ('conv4', 6, 256, 2), ('conv5', 3, 512, 2)
-          )  # seed module, blocks, planes, stride
+          )  # original module, blocks, planes, stride
 
 
 def _conv(gen, out, inp, k):
@@ -46,8 +47,8 @@ def _bn(gen, prefix, c):
     }
 
 
-def seed_encoder(gen):
-    """Cadene se_resnext50_32x4d as the seed's conv1 ... conv5 hold it."""
+def original_encoder(gen):
+    """Cadene se_resnext50_32x4d as the original conv1 ... conv5 hold it."""
     sd = {'conv1.0.weight': _conv(gen, 64, 3, 7), **_bn(gen, 'conv1.1', 64)}
     inplanes = 64
     for stage, blocks, planes, _ in STAGES:
@@ -79,8 +80,8 @@ def seed_encoder(gen):
     return sd
 
 
-def seed_decoder(gen, d, model):
-    """The seed's ConvRelu decoder of widths ``d`` and its ``res`` head."""
+def original_decoder(gen, d, model):
+    """The original ConvRelu decoder of widths ``d`` and its ``res`` head."""
     shapes = {
         'conv6': (d[4], ENC[4]),
         'conv6_2': (d[4], d[4] + ENC[3]),
@@ -103,13 +104,13 @@ def seed_decoder(gen, d, model):
 
 
 @pytest.fixture(scope='module')
-def seeds():
+def originals():
     gen = torch.Generator().manual_seed(0)
-    encoder = seed_encoder(gen)  # the same encoder in all four: it is not what differs
+    encoder = original_encoder(gen)  # the same encoder in all four: it is not what differs
     return {
         name: {
             **encoder,
-            **seed_decoder(gen, widths, model)
+            **original_decoder(gen, widths, model)
         }
         for name, (_, model, widths) in MODELS.items()
     }
@@ -123,7 +124,7 @@ def models():
     }
 
 
-# ---- reference forwards, from the seeds' code -------------------------------------------------
+# ---- reference forwards, from the original code ----------------------------------------------
 def ref_bn(x, sd, p):
     return F.batch_norm(x, sd[f'{p}.running_mean'], sd[f'{p}.running_var'], sd[f'{p}.weight'],
                         sd[f'{p}.bias'], False, 0.0, 1e-5)
@@ -146,7 +147,7 @@ def ref_bottleneck(x, sd, p, stride):
 
 
 def ref_encoder(x, sd):
-    """enc1 ... enc5 of the seed (Cadene pool: 3x3/2, ceil_mode)."""
+    """enc1 ... enc5 of the original code (Cadene pool: 3x3/2, ceil_mode)."""
     x = F.relu(ref_bn(F.conv2d(x, sd['conv1.0.weight'], stride=2, padding=3), sd, 'conv1.1'))
     feats = [x]
     x = F.max_pool2d(x, 3, 2, ceil_mode=True)
@@ -179,7 +180,7 @@ def ref_res(dec10s, sd):
 
 
 def ref_model(x, sd):
-    """The seed's forward on its (BGR) input: Loc on 3 channels, Double on [pre, post]."""
+    """The original forward on its (BGR) input: Loc on 3 channels, Double on [pre, post]."""
     views = [x] if x.shape[1] == 3 else [x[:, :3], x[:, 3:]]
     return ref_res([ref_dec10(ref_encoder(v, sd), sd) for v in views], sd)
 
@@ -197,8 +198,8 @@ def close(ours, ref):
 
 # ---- tests --------------------------------------------------------------------------------------
 @pytest.mark.parametrize('name', list(MODELS))
-def test_complete_and_values(name, seeds, models):
-    src, model = seeds[name], MODELS[name][1]
+def test_complete_and_values(name, originals, models):
+    src, model = originals[name], MODELS[name][1]
     state = convert_xview2(src, model)
     check_complete(models[name], state)
     assert len(state) == len(src) == len(models[name].state_dict())
@@ -215,27 +216,28 @@ def test_complete_and_values(name, seeds, models):
     }
     for ours, theirs in pairs.items():
         assert torch.equal(state[ours], src[theirs]), ours
-    # the stem takes RGB (our loaders) where the seed took BGR (cv2), unless rgb_input=False
+    # the stem takes RGB (our loaders) where the original code took BGR (cv2), unless
+    # rgb_input=False
     assert torch.equal(state['backbone.conv1.weight'], src['conv1.0.weight'].flip(1))
     bgr = convert_xview2(src, model, rgb_input=False)
     assert torch.equal(bgr['backbone.conv1.weight'], src['conv1.0.weight'])
 
 
-def test_wrong_model_or_config(seeds, models):
+def test_wrong_model_or_config(originals, models):
     with pytest.raises(ValueError, match='check --model'):
-        convert_xview2(seeds['Loc'], 'double')
+        convert_xview2(originals['Loc'], 'double')
     with pytest.raises(ValueError, match='check --model'):
-        convert_xview2(seeds['Double_KD'], 'loc')
+        convert_xview2(originals['Double_KD'], 'loc')
     with pytest.raises(ValueError, match='another shape'):  # teacher weights, student config
-        check_complete(models['Loc_KD'], convert_xview2(seeds['Loc'], 'loc'))
+        check_complete(models['Loc_KD'], convert_xview2(originals['Loc'], 'loc'))
     with pytest.raises(KeyError, match='match no rule'):
-        convert_xview2({**seeds['Loc'], 'last_linear.weight': torch.zeros(1)}, 'loc')
+        convert_xview2({**originals['Loc'], 'last_linear.weight': torch.zeros(1)}, 'loc')
 
 
 @pytest.mark.parametrize('name', ['Double', 'Loc_KD'])
-def test_decoder_matches_reference(name, seeds, models):
+def test_decoder_matches_reference(name, originals, models):
     """One decoder block (conv6 / conv6_2), the whole decoder and ``res`` on fixed taps."""
-    src, model = seeds[name], models[name]
+    src, model = originals[name], models[name]
     model.load_state_dict(convert_xview2(src, MODELS[name][1]))
     head = model.decode_head
     gen = torch.Generator().manual_seed(1)
@@ -250,11 +252,11 @@ def test_decoder_matches_reference(name, seeds, models):
 
 
 @pytest.mark.parametrize('name', ['Loc', 'Double_KD'])
-def test_whole_model_matches_reference(name, seeds, models, monkeypatch):
-    """The converted model on RGB input = the seed on BGR input with the seed's max-pool
+def test_whole_model_matches_reference(name, originals, models, monkeypatch):
+    """The converted model on RGB input = the original model on BGR input with its max-pool
     (``pool_ceil_mode=True``); with our default pool (3x3/2, padding 1) the size is the same,
     the values are not."""
-    src, model = seeds[name], models[name]
+    src, model = originals[name], models[name]
     model.load_state_dict(convert_xview2(src, MODELS[name][1]))
     views = 1 if MODELS[name][1] == 'loc' else 2
     rgb = torch.rand(1, 3 * views, 64, 64, generator=torch.Generator().manual_seed(2)) * 2 - 1
@@ -271,10 +273,10 @@ def test_whole_model_matches_reference(name, seeds, models, monkeypatch):
     assert ours_pool.shape == ref.shape and not torch.allclose(ours_pool, ref)
 
 
-def test_tool(seeds, tmp_path):
-    """The tool on a DataParallel seed checkpoint and a distillation config (its student)."""
+def test_tool(originals, tmp_path):
+    """The tool on a DataParallel original checkpoint and a distillation config (its student)."""
     main = load_tool('model_converters/xview2_to_cmkd.py').main
-    src = seeds['Loc_KD']
+    src = originals['Loc_KD']
     path = str(tmp_path / 'res50_loc_0_KD_best')
     torch.save(
         {
@@ -293,7 +295,7 @@ def test_tool(seeds, tmp_path):
     want = convert_xview2(src, 'loc')
     assert list(ckpt['state_dict']) == list(want)
     assert all(torch.equal(ckpt['state_dict'][k], v) for k, v in want.items())
-    assert ckpt['meta']['seed_model'] == 'loc'
+    assert ckpt['meta']['original_model'] == 'loc'
     assert ckpt['meta']['input_channel_order'] == 'rgb'
     with pytest.raises(SystemExit):
         main([path, out, '--model', 'unet', '--config', cfg])

@@ -1,6 +1,6 @@
-"""Convert the CEKD seed's CENet teacher or EKNet student weights to a cmkd_mm checkpoint.
+"""Convert the original CEKD CENet teacher or EKNet student weights to a cmkd_mm checkpoint.
 
-``SRC`` is a state dict the seed saves (``weights_backup/Teacher_model/final.pth`` for
+``SRC`` is a state dict the original code saves (``weights_backup/Teacher_model/final.pth`` for
 ``--model cenet``, ``weights_backup/Student_model/final.pth`` for ``--model eknet``). The keys
 are renamed (:func:`cmkd_mm.zoo.converters.cekd.convert_cekd`), checked to fill every parameter
 and buffer of the model of ``--config`` with the right shape, and written to ``OUT``
@@ -18,17 +18,17 @@ Examples::
 """
 import argparse
 
-from cmkd_mm.zoo.converters.cekd import SEED_MODELS, convert_cekd_checkpoint
+from cmkd_mm.zoo.converters.cekd import ORIGINAL_MODELS, convert_cekd_checkpoint
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='the seed\'s checkpoint (final.pth)')
+    parser.add_argument('src', help='the original checkpoint (final.pth)')
     parser.add_argument('out', help='output checkpoint (.pth)')
     parser.add_argument(
         '--model',
         required=True,
-        choices=sorted(SEED_MODELS),
+        choices=sorted(ORIGINAL_MODELS),
         help='cenet: Teacher_model (RGB-T); eknet: Student_model (thermal)')
     parser.add_argument(
         '--config',

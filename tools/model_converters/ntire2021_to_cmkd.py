@@ -1,9 +1,9 @@
-"""Convert the NTIRE 2021 MAVOC KD seed's ResNet-34 weights to a cmkd_mm classifier checkpoint.
+"""Convert the NTIRE 2021 MAVOC KD code's ResNet-34 weights to a cmkd_mm classifier checkpoint.
 
-``SRC`` is one of the seed's ``.pt`` files (torchvision ResNet-34, 1-channel ``conv1``, 10-class
-``fc``): a state dict, or the whole pickled model the seed saves, which needs torchvision to be
-read (without it the tool says how to save the state dict first). ``OUT`` fits the model of
-``--config`` (a distillation config: its student) with every parameter and buffer, the seed's
+``SRC`` is one of the original ``.pt`` files (torchvision ResNet-34, 1-channel ``conv1``, 10-class
+``fc``): a state dict, or the whole pickled model the original code saves, which needs torchvision
+to be read (without it the tool says how to save the state dict first). ``OUT`` fits the model of
+``--config`` (a distillation config: its student) with every parameter and buffer, the original
 normalisation constants included when the config measures them (``'auto'``), and loads like a
 checkpoint of that config (``tools/test.py``, ``model.teacher_ckpt=``, ``init_cfg``).
 
@@ -24,7 +24,7 @@ from cmkd_mm.zoo.converters.ntire2021 import convert_ntire2021_checkpoint
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='the seed\'s checkpoint (.pt)')
+    parser.add_argument('src', help='the original checkpoint (.pt)')
     parser.add_argument('out', help='output checkpoint (.pth)')
     parser.add_argument(
         '--config',

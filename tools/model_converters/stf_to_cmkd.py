@@ -1,6 +1,6 @@
-"""Convert a Seeing Through Fog seed checkpoint (torchvision Faster R-CNN R50-FPN) to cmkd_mm.
+"""Convert an original CMKD detector checkpoint (Seeing Through Fog, Faster R-CNN) to cmkd_mm.
 
-Reads a state dict of the CMKD pedestrian-detection seed (``teacher_Net.pth``,
+Reads a state dict of the original CMKD pedestrian-detection code (``teacher_Net.pth``,
 ``baseline.pth``, the students ``KDfea_mse.pth`` / ``KDfea_adv.pth``; each is
 ``torch.save(model.state_dict())`` of torchvision's ``fasterrcnn_resnet50_fpn``), converts it
 to the mmdet ``FasterRCNN`` that ``CONFIG`` builds (a distillation config: its student), checks
@@ -10,13 +10,13 @@ that it fills that model exactly, and writes ``OUT`` (``state_dict`` + ``meta``)
 Examples::
 
     python tools/model_converters/stf_to_cmkd.py weights/teacher_Net.pth \
-        checkpoints/stf_teacher_rgb-gated_seed.pth \
+        checkpoints/stf_teacher_rgb-gated_original.pth \
         --config configs/detection/teacher_faster-rcnn-r50-fpn_rgb-gated_stf.py
     python tools/model_converters/stf_to_cmkd.py weights/baseline.pth \
-        checkpoints/stf_baseline_rgb_seed.pth \
+        checkpoints/stf_baseline_rgb_original.pth \
         --config configs/detection/baseline_faster-rcnn-r50-fpn_rgb_stf.py
     python tools/model_converters/stf_to_cmkd.py weights/KDfea_adv.pth \
-        checkpoints/stf_cmkd-adv_rgb_seed.pth --config configs/detection/cmkd_adv_stf.py
+        checkpoints/stf_cmkd-adv_rgb_original.pth --config configs/detection/cmkd_adv_stf.py
 """
 import argparse
 
@@ -25,7 +25,7 @@ from cmkd_mm.zoo.converters.stf import convert_stf_checkpoint
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='seed checkpoint (torchvision Faster R-CNN state dict)')
+    parser.add_argument('src', help='original checkpoint (torchvision Faster R-CNN state dict)')
     parser.add_argument('out', help='output checkpoint')
     parser.add_argument(
         '--config',

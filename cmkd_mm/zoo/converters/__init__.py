@@ -1,5 +1,5 @@
-"""Converters of the seeds' released weights into cmkd_mm models
-(``tools/model_converters/<seed>_to_cmkd.py``)."""
+"""Converters of the original code's released weights into cmkd_mm models
+(``tools/model_converters/<system>_to_cmkd.py``)."""
 from .base import check_complete, load_source, rename, save_converted, target_model
 from .cekd import convert_cekd, convert_cekd_checkpoint
 from .ntire2021 import convert_ntire2021, convert_ntire2021_checkpoint

@@ -1,6 +1,6 @@
-"""Shared pieces of the converters of the seeds' released weights to cmkd_mm models.
+"""Shared pieces of the converters of the original code's released weights to cmkd_mm models.
 
-A converter maps the state dict of a seed's model (its own key names and layouts) to the state
+A converter maps the state dict of an original model (its own key names and layouts) to the state
 dict of the cmkd_mm model a config builds. :func:`rename` applies ordered regular-expression
 rules; :func:`check_complete` proves that the result fills every parameter and buffer of the
 target model with the right shape and that nothing of the source is left over.
@@ -16,7 +16,7 @@ Rule = Tuple[str, Union[str, Callable]]
 
 
 def load_source(path: str) -> 'OrderedDict[str, torch.Tensor]':
-    """The tensors of a seed checkpoint: a bare state dict, or one under ``state_dict`` /
+    """The tensors of an original checkpoint: a bare state dict, or one under ``state_dict`` /
     ``model`` / ``net``; a ``module.`` prefix (``DataParallel``) is removed."""
     obj = torch.load(path, map_location='cpu', weights_only=False)
     if isinstance(obj, nn.Module):
@@ -87,7 +87,7 @@ def check_complete(model: nn.Module, state: Dict[str, torch.Tensor],
         model (nn.Module): The target model.
         state (dict): The converted state dict.
         ignore (Iterable[str]): Regular expressions of target keys that need no value (e.g.
-            buffers the seed's model does not have and the converter leaves out on purpose).
+            buffers the original model does not have and the converter leaves out on purpose).
     """
     target = model.state_dict()
     skip = [re.compile(p) for p in ignore]

@@ -1,10 +1,11 @@
-"""CEKD seed (Feng et al., RA-L 2023) -> the cmkd_mm CENet teacher and EKNet student.
+"""The original CEKD code (Feng et al., RA-L 2023) -> the cmkd_mm CENet teacher and EKNet
+student.
 
-The seed (``lab-sun/CEKD@262ada2``, ``TSmodel/Teacher_model.py``, ``TSmodel/Student_model.py``)
-saves bare state dicts (``torch.save(model.state_dict(), 'final.pth')`` in ``trainTeacher.py`` /
-``trainStudent.py``). The targets are the ``cenet`` and ``eknet`` models of
-``configs/_base_/models/cekd_r50-bot.py``. Every tensor has the same layout in both (the BoT
-``to_qkv`` is ``[q | k | v]`` with heads outermost in both, the position tables are
+The original CEKD code (``lab-sun/CEKD@262ada2``, ``TSmodel/Teacher_model.py``,
+``TSmodel/Student_model.py``) saves bare state dicts (``torch.save(model.state_dict(),
+'final.pth')`` in ``trainTeacher.py`` / ``trainStudent.py``). The targets are the ``cenet`` and
+``eknet`` models of ``configs/_base_/models/cekd_r50-bot.py``. Every tensor has the same layout in
+both (the BoT ``to_qkv`` is ``[q | k | v]`` with heads outermost in both, the position tables are
 ``(length, dim_head)`` in both, transposed convs are ``(in, out, 2, 2)`` in both), so the
 conversion only renames keys; :func:`convert_cekd` documents the mapping.
 """
@@ -19,20 +20,20 @@ import torch
 from .base import (check_complete, fill_num_batches_tracked, load_source, rename, save_converted,
                    target_model)
 
-SEED = 'lab-sun/CEKD@262ada2'
-#: Our model name -> the seed's class.
-SEED_MODELS = dict(cenet='Teacher_model', eknet='Student_model')
+ORIGINAL_CODE = 'lab-sun/CEKD@262ada2'
+#: Our model name -> the original code's class.
+ORIGINAL_MODELS = dict(cenet='Teacher_model', eknet='Student_model')
 
 _BN_KEYS = 'weight|bias|running_mean|running_var|num_batches_tracked'
 _BN = f'({_BN_KEYS})'  # any parameter / buffer of a conv, linear or batch-norm layer
 # A torchvision Bottleneck and an mmseg Bottleneck name their weights alike.
 _TV = rf'(\d+\.(?:conv[123]\.weight|bn[123]\.(?:{_BN_KEYS})|downsample\.0\.weight|' \
       rf'downsample\.1\.(?:{_BN_KEYS})))'
-# Seed TransBottleneck -> our TransBottleneck (``body``: conv BN ReLU conv BN ReLU conv BN);
+# Original TransBottleneck -> our TransBottleneck (``body``: conv BN ReLU conv BN ReLU conv BN);
 # its ``upsample.0/1`` are our ``shortcut.0/1``.
 _TRANS = dict(
     conv1='body.0', bn1='body.1', conv2='body.3', bn2='body.4', conv3='body.6', bn3='body.7')
-# Seed newEdgeSeg -> our EdgeModule.
+# Original newEdgeSeg -> our EdgeModule.
 _EDGE = {
     'skip2conv': 'stem.0',
     'skip2bn': 'stem.1',
@@ -45,7 +46,7 @@ _EDGE = {
     'csam.conv2': 'csam.attention.2',
     'conv1x1': 'classifier'
 }
-# Seed createMask.expweight (expWeightV2) -> our ThermalEnhancementModule.
+# Original createMask.expweight (expWeightV2) -> our ThermalEnhancementModule.
 _MASK = dict(
     conv1='features.1',
     bn1='features.2',
@@ -56,9 +57,10 @@ _MASK = dict(
     fc2='fc.3')
 
 
-def _stream_rules(seed: str, ours: str) -> List[tuple]:
-    """Rules of one seed encoder (``encoder_<seed>_*``) into our ``BoTResNet`` at ``ours``."""
-    s, stack = f'encoder_{seed}_', rf'encoder_{seed}_layer4\.net\.(\d+)'
+def _stream_rules(theirs: str, ours: str) -> List[tuple]:
+    """Rules of one original encoder (``encoder_<theirs>_*``) into our ``BoTResNet`` at
+    ``ours``."""
+    s, stack = f'encoder_{theirs}_', rf'encoder_{theirs}_layer4\.net\.(\d+)'
     return [
         (rf'{s}conv1\.weight', f'{ours}.conv1.weight'),
         (rf'{s}bn1\.{_BN}', rf'{ours}.bn1.\1'),
@@ -77,25 +79,26 @@ def _rules(model: str) -> List[tuple]:
     """The ordered ``(pattern, replacement)`` rules of :func:`convert_cekd`."""
     if model == 'cenet':
         rules = _stream_rules('rgb', 'backbone.main') + _stream_rules('thermal', 'backbone.aux')
-        rules += [(rf'edge\.{re.escape(seed)}\.{_BN}', rf'decode_head.edge_module.{ours}.\1')
-                  for seed, ours in _EDGE.items()]
+        rules += [(rf'edge\.{re.escape(theirs)}\.{_BN}', rf'decode_head.edge_module.{ours}.\1')
+                  for theirs, ours in _EDGE.items()]
     else:
         rules = _stream_rules('thermal', 'backbone')
-        rules += [(rf'createMask\.expweight\.{seed}\.{_BN}', rf'enhancement.{ours}.\1')
-                  for seed, ours in _MASK.items()]
-    rules += [(rf'deconv([1-5])\.(\d+)\.{seed}\.{_BN}', rf'decode_head.deconv\1.\2.{ours}.\3')
-              for seed, ours in _TRANS.items()]
+        rules += [(rf'createMask\.expweight\.{theirs}\.{_BN}', rf'enhancement.{ours}.\1')
+                  for theirs, ours in _MASK.items()]
+    rules += [(rf'deconv([1-5])\.(\d+)\.{theirs}\.{_BN}', rf'decode_head.deconv\1.\2.{ours}.\3')
+              for theirs, ours in _TRANS.items()]
     rules += [(rf'deconv([1-5])\.(\d+)\.upsample\.([01])\.{_BN}',
                r'decode_head.deconv\1.\2.shortcut.\3.\4'),
               (r'skip_tranform\.(weight|bias)', r'decode_head.skip_transform.\1')]
     return rules
 
 
-def detect_seed_model(state: Dict[str, torch.Tensor]) -> Optional[str]:
-    """``'cenet'`` or ``'eknet'`` from the seed keys only one of them has; None if neither.
+def detect_original_model(state: Dict[str, torch.Tensor]) -> Optional[str]:
+    """``'cenet'`` or ``'eknet'`` from the original code's keys only one of them has; None if
+    neither.
 
     Args:
-        state (dict): A seed state dict.
+        state (dict): A state dict of the original CEKD code.
     """
     if any(k.startswith(('encoder_rgb_', 'edge.')) for k in state):
         return 'cenet'
@@ -105,9 +108,9 @@ def detect_seed_model(state: Dict[str, torch.Tensor]) -> Optional[str]:
 
 
 def convert_cekd(state: Dict[str, torch.Tensor], model: str) -> 'OrderedDict[str, torch.Tensor]':
-    """Rename a CEKD seed state dict to our CENet or EKNet.
+    """Rename a state dict of the original CEKD code to our CENet or EKNet.
 
-    Mapping (seed key -> ours; tensors are kept as they are):
+    Mapping (original key -> ours; tensors are kept as they are):
 
     * encoders (torchvision ResNet-50, layer4 a ``BottleStack``): ``encoder_rgb_*`` ->
       ``backbone.main.*`` and ``encoder_thermal_*`` -> ``backbone.aux.*`` (CENet), or
@@ -125,8 +128,8 @@ def convert_cekd(state: Dict[str, torch.Tensor], model: str) -> 'OrderedDict[str
     * CENet edge branch ``edge`` (``newEdgeSeg``) -> ``decode_head.edge_module``:
       ``skip2conv/skip2bn`` -> ``stem.0/1``, ``cdcm.conv1`` -> ``cdcm.reduce.1``,
       ``cdcm.conv2_1-4`` (dilations 5, 7, 9, 11) -> ``cdcm.branches.0-3``, ``csam.conv1/conv2``
-      -> ``csam.attention.1/2``, ``conv1x1`` -> ``classifier``. The seed's module ends with a
-      sigmoid, ours returns the logits and the decoder adds their sigmoid: the same forward.
+      -> ``csam.attention.1/2``, ``conv1x1`` -> ``classifier``. The original module ends with
+      a sigmoid, ours returns the logits and the decoder adds their sigmoid: the same forward.
     * EKNet thermal enhancement ``createMask.expweight`` (``expWeightV2``) -> ``enhancement``:
       ``conv1/bn1`` -> ``features.1/2``, ``conv2/bn2`` -> ``features.5/6``, ``fc1/bn3/fc2`` ->
       ``fc.0/1/3``.
@@ -135,7 +138,7 @@ def convert_cekd(state: Dict[str, torch.Tensor], model: str) -> 'OrderedDict[str
     does when loading such a checkpoint.
 
     Args:
-        state (dict): The seed's state dict (``Teacher_model`` for ``'cenet'``,
+        state (dict): The original code's state dict (``Teacher_model`` for ``'cenet'``,
             ``Student_model`` for ``'eknet'``; ``module.`` prefix already removed).
         model (str): ``'cenet'`` (teacher, RGB + thermal) or ``'eknet'`` (student, thermal).
 
@@ -143,20 +146,21 @@ def convert_cekd(state: Dict[str, torch.Tensor], model: str) -> 'OrderedDict[str
         OrderedDict: The state dict of our model (``backbone``, ``decode_head`` and, for EKNet,
         ``enhancement``).
     """
-    if model not in SEED_MODELS:
-        raise ValueError(f'model must be one of {sorted(SEED_MODELS)}, got {model!r}')
-    found = detect_seed_model(state)
+    if model not in ORIGINAL_MODELS:
+        raise ValueError(f'model must be one of {sorted(ORIGINAL_MODELS)}, got {model!r}')
+    found = detect_original_model(state)
     if found is not None and found != model:
-        raise ValueError(f'the source is a {SEED_MODELS[found]} ({found}) state dict, not a '
-                         f'{SEED_MODELS[model]}: use model={found!r}')
+        raise ValueError(f'the source is a {ORIGINAL_MODELS[found]} ({found}) state dict, not a '
+                         f'{ORIGINAL_MODELS[model]}: use model={found!r}')
     return fill_num_batches_tracked(rename(state, _rules(model)))
 
 
 def convert_cekd_checkpoint(src: str, out: str, model: str, config: str) -> str:
-    """Convert a seed checkpoint file, check that it fills the model of ``config``, save it.
+    """Convert a checkpoint of the original CEKD code, check that it fills the model of
+    ``config``, save it.
 
     Args:
-        src (str): The seed's checkpoint (e.g. ``weights_backup/Teacher_model/final.pth``).
+        src (str): The original code's checkpoint (e.g. ``weights_backup/Teacher_model/final.pth``).
         out (str): The converted checkpoint (``state_dict`` + ``meta``, as mmengine saves).
         model (str): ``'cenet'`` or ``'eknet'`` (see :func:`convert_cekd`).
         config (str): Config of the target model (see :func:`target_model`).
@@ -168,8 +172,8 @@ def convert_cekd_checkpoint(src: str, out: str, model: str, config: str) -> str:
     check_complete(target_model(config, 'teacher' if model == 'cenet' else 'student'), state)
     meta = dict(
         source=osp.basename(src),
-        seed=SEED,
-        seed_model=SEED_MODELS[model],
+        original_code=ORIGINAL_CODE,
+        original_model=ORIGINAL_MODELS[model],
         config=config,
         converter='cmkd_mm.zoo.converters.cekd')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)

@@ -1,6 +1,7 @@
-"""Convert the Seeing Through Fog seed's torchvision Faster R-CNN R50-FPN to cmkd_mm models.
+"""Convert the torchvision Faster R-CNN R50-FPN of the original CMKD detector code (Seeing
+Through Fog) to cmkd_mm models.
 
-The seed,
+The original CMKD detector code,
 ``AlirezaRahimpour/Cross-Modality-Knowledge-Distillation-for-Robust-Pedestrian-Detection``
 (``build_model`` in ``train_*.py``), builds torchvision's ``fasterrcnn_resnet50_fpn`` (COCO
 weights, ``FrozenBatchNorm2d`` with ``eps=0``), replaces ``backbone.body.conv1`` by a
@@ -31,13 +32,13 @@ from .base import (check_complete, fill_num_batches_tracked, load_source, rename
                    target_model)
 
 #: torchvision's ``FrozenBatchNorm2d`` eps in the COCO detectors (``overwrite_eps(model, 0.0)``).
-SEED_BN_EPS = 0.0
+ORIGINAL_BN_EPS = 0.0
 #: mmdet ``ResNet`` (``nn.BatchNorm2d``) eps.
 MMDET_BN_EPS = 1e-5
 
-# Ordered rules, seed key -> ours. ``(?:0\.)?`` / ``(?:0\.0\.)?``: torchvision >= 0.13 wraps the
+# Ordered rules, original key -> ours. ``(?:0\.)?`` / ``(?:0\.0\.)?``: torchvision >= 0.13 wraps the
 # FPN and RPN convs in ``Conv2dNormActivation`` (``inner_blocks.0.0.weight``,
-# ``rpn.head.conv.0.0.weight``); the seed's torchvision 0.12 has ``inner_blocks.0.weight``,
+# ``rpn.head.conv.0.0.weight``); the original code's torchvision 0.12 has ``inner_blocks.0.weight``,
 # ``rpn.head.conv.weight``. Both are accepted.
 RULES = [
     (r'backbone\.body\.(.+)', r'backbone.\1'),
@@ -56,7 +57,7 @@ RULES = [
 
 def fold_bn_eps(state: Dict[str, torch.Tensor], src_eps: float, dst_eps: float) -> None:
     """Rescale every backbone BN ``weight`` in place so that a BN with ``dst_eps`` computes what
-    the seed's BN with ``src_eps`` computed: ``w' = w * sqrt((var + dst_eps) / (var + src_eps))``
+    the original BN with ``src_eps`` computed: ``w' = w * sqrt((var + dst_eps) / (var + src_eps))``
     (a channel with ``var + src_eps == 0`` is left as it is)."""
     if src_eps == dst_eps:
         return
@@ -69,23 +70,23 @@ def fold_bn_eps(state: Dict[str, torch.Tensor], src_eps: float, dst_eps: float) 
 
 def convert_stf(state: Dict[str, torch.Tensor],
                 num_classes: int = 1,
-                src_bn_eps: float = SEED_BN_EPS,
+                src_bn_eps: float = ORIGINAL_BN_EPS,
                 dst_bn_eps: float = MMDET_BN_EPS) -> 'OrderedDict[str, torch.Tensor]':
-    """Convert a seed (torchvision ``fasterrcnn_resnet50_fpn``) state dict to mmdet's
+    """Convert an original (torchvision ``fasterrcnn_resnet50_fpn``) state dict to mmdet's
     ``FasterRCNN`` R50-FPN of the STF configs.
 
-    Mapping (seed key -> ours):
+    Mapping (original key -> ours):
 
     * ``backbone.body.*`` (torchvision ResNet-50 behind ``IntermediateLayerGetter``) ->
       ``backbone.*``: ``conv1``, ``bn1``, ``layer1..4.<i>.conv1..3 / bn1..3 / downsample.0..1``
       have the same names and shapes in mmdet's ``ResNet`` (both stride the 3x3 conv). The
-      seed's ``conv1`` (64 x 6 x 7 x 7 for the teacher, 64 x 3 x 7 x 7 otherwise) is copied as
+      original ``conv1`` (64 x 6 x 7 x 7 for the teacher, 64 x 3 x 7 x 7 otherwise) is copied as
       it is: its input channels are RGB (``torchvision.io.read_image``) then gated0, gated1,
       gated2, the order of our views (``teacher_modalities``), so no channel is moved.
     * ``FrozenBatchNorm2d`` holds ``weight, bias, running_mean, running_var`` and no
-      ``num_batches_tracked``: that buffer is filled with 0. Its eps is 0 in the seed
+      ``num_batches_tracked``: that buffer is filled with 0. Its eps is 0 in the original code
       (``overwrite_eps(model, 0.0)``), ours 1e-5: the BN weights are rescaled
-      (:func:`fold_bn_eps`) so that every BN gives the seed's output.
+      (:func:`fold_bn_eps`) so that every BN gives the original output.
     * ``backbone.fpn.inner_blocks.<i>`` / ``layer_blocks.<i>`` (also ``.<i>.0``) ->
       ``neck.lateral_convs.<i>.conv`` / ``neck.fpn_convs.<i>.conv``. torchvision's extra level
       ``pool`` (``max_pool2d(P5, 1, 2)``) is mmdet's ``num_outs=5`` max-pool: no weights.
@@ -109,10 +110,10 @@ def convert_stf(state: Dict[str, torch.Tensor],
       ``target_stds`` (0.1, 0.1, 0.2, 0.2) multiply by their inverses (means 0).
 
     Args:
-        state (dict): Seed state dict (``module.`` prefix already removed).
-        num_classes (int): Foreground classes (mmdet's ``num_classes``); the seed's predictor
+        state (dict): Original state dict (``module.`` prefix already removed).
+        num_classes (int): Foreground classes (mmdet's ``num_classes``); the original predictor
             has ``num_classes + 1`` outputs. Defaults to 1 (pedestrian).
-        src_bn_eps (float): The seed's BN eps. Defaults to 0 (torchvision's COCO detectors).
+        src_bn_eps (float): The original BN eps. Defaults to 0 (torchvision's COCO detectors).
         dst_bn_eps (float): Our BN eps. Defaults to 1e-5.
 
     Returns:
@@ -140,10 +141,11 @@ def convert_stf(state: Dict[str, torch.Tensor],
 
 
 def convert_stf_checkpoint(src: str, out: str, config: str) -> str:
-    """Convert a seed checkpoint file, check that it fills ``config``'s model, save it.
+    """Convert a checkpoint of the original CMKD detector code, check that it fills
+    ``config``'s model, save it.
 
     Args:
-        src (str): Seed checkpoint (e.g. ``weights/teacher_Net.pth``).
+        src (str): Original checkpoint (e.g. ``weights/teacher_Net.pth``).
         out (str): Output checkpoint (``state_dict`` + ``meta``, as mmengine saves).
         config (str): Config of the target model: the teacher or baseline config, or a
             distillation config (its student). Its ``num_classes`` is used.
@@ -160,5 +162,5 @@ def convert_stf_checkpoint(src: str, out: str, config: str) -> str:
         config=config,
         num_classes=num_classes,
         converter='cmkd_mm.zoo.converters.stf',
-        bn_eps=dict(seed=SEED_BN_EPS, ours=MMDET_BN_EPS))
+        bn_eps=dict(original=ORIGINAL_BN_EPS, ours=MMDET_BN_EPS))
     return save_converted(state, out, meta)

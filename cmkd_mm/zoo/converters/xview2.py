@@ -1,6 +1,6 @@
-"""Convert the xView2 seeds' SE-ResNeXt50 UNets to the cmkd_mm (mmseg) models.
+"""Convert the SE-ResNeXt50 UNets of the original xView2 code to the cmkd_mm (mmseg) models.
 
-The seeds are the xView2 1st-place solution (``vdurnov/xview2_1st_place_solution``,
+The original code is the xView2 1st-place solution (``vdurnov/xview2_1st_place_solution``,
 ``zoo/models.py``: ``SeResNext50_Unet_Loc``, ``SeResNext50_Unet_Double``) and the
 building-damage KD study built on it (``SmartDataLab/building_damage_kd``,
 ``train_src/zoo/models.py``: the students ``SeResNext50_Unet_Loc_KD``,
@@ -11,11 +11,11 @@ when the model was wrapped in ``nn.DataParallel`` (:func:`~.base.load_source` ha
 The targets are the models of ``configs/_base_/models/xview2_loc_seresnext50_unet.py`` and
 ``xview2_damage_seresnext50_unet.py`` (``UNetSEResNeXt`` + ``XView2UNetHead``).
 
-Not a weight difference, but an output one: the seed's (Cadene) max-pool after the stem is
+Not a weight difference, but an output one: the original (Cadene) max-pool after the stem is
 ``3x3/2, ceil_mode=True``, ours (mmpretrain) is ``3x3/2, padding=1``. Both give the same size on
 even inputs, but the pooling windows are shifted by one pixel, so the converted model's outputs
-are close to, not equal to, the seed's. With the pool swapped for the seed's the outputs match
-(``tests/test_zoo/test_convert_xview2.py``).
+are close to, not equal to, the original ones. With the pool swapped for the original one the
+outputs match (``tests/test_zoo/test_convert_xview2.py``).
 """
 import os.path as osp
 from collections import OrderedDict
@@ -25,17 +25,17 @@ import torch
 
 from .base import check_complete, load_source, rename, save_converted, target_model
 
-#: Output channels of the seed's ``res`` 1x1 conv for each seed model.
-SEED_CLASSES = dict(loc=1, double=5)
+#: Output channels of the original ``res`` 1x1 conv for each original model.
+ORIGINAL_CLASSES = dict(loc=1, double=5)
 #: Number of decoder views concatenated before ``res``.
-SEED_VIEWS = dict(loc=1, double=2)
+ORIGINAL_VIEWS = dict(loc=1, double=2)
 
 _BN = r'(?:weight|bias|running_mean|running_var|num_batches_tracked)'
 # Parameters a Cadene SEResNeXtBottleneck and an mmpretrain SEBottleneck name alike.
 _SAME = rf'conv[123]\.weight|bn[123]\.{_BN}|downsample\.0\.weight|downsample\.1\.{_BN}'
-# Seed stage module -> ours: conv2 = Sequential(pool, layer1), conv3..conv5 = layer2..4.
+# Original stage module -> ours: conv2 = Sequential(pool, layer1), conv3..conv5 = layer2..4.
 _STAGES = {r'conv2\.1': 'layer1', 'conv3': 'layer2', 'conv4': 'layer3', 'conv5': 'layer4'}
-# Seed decoder ConvRelu (its ``layer.0`` is the Conv2d) -> our head module.
+# Original decoder ConvRelu (its ``layer.0`` is the Conv2d) -> our head module.
 _DECODER = {
     'conv6': 'blocks.0.up_conv',
     'conv6_2': 'blocks.0.fuse_conv',
@@ -53,12 +53,12 @@ def _rules() -> list:
     """The ordered ``(pattern, replacement)`` rules of :func:`convert_xview2`."""
     rules = [(r'conv1\.0\.weight', 'backbone.conv1.weight'),
              (rf'conv1\.1\.({_BN})', r'backbone.bn1.\1')]
-    for seed, ours in _STAGES.items():
-        rules += [(rf'{seed}\.(\d+)\.({_SAME})', rf'backbone.{ours}.\1.\2'),
-                  (rf'{seed}\.(\d+)\.se_module\.fc([12])\.(weight|bias)',
+    for theirs, ours in _STAGES.items():
+        rules += [(rf'{theirs}\.(\d+)\.({_SAME})', rf'backbone.{ours}.\1.\2'),
+                  (rf'{theirs}\.(\d+)\.se_module\.fc([12])\.(weight|bias)',
                    rf'backbone.{ours}.\1.se_layer.conv\2.conv.\3')]
-    for seed, ours in _DECODER.items():
-        rules.append((rf'{seed}\.layer\.0\.(weight|bias)', rf'decode_head.{ours}.0.\1'))
+    for theirs, ours in _DECODER.items():
+        rules.append((rf'{theirs}\.layer\.0\.(weight|bias)', rf'decode_head.{ours}.0.\1'))
     rules.append((r'res\.(weight|bias)', r'decode_head.conv_seg.\1'))
     return rules
 
@@ -66,9 +66,9 @@ def _rules() -> list:
 def convert_xview2(state: Dict[str, torch.Tensor],
                    model: str,
                    rgb_input: bool = True) -> 'OrderedDict[str, torch.Tensor]':
-    """Rename a seed state dict to the cmkd_mm xView2 SE-ResNeXt50 UNet.
+    """Rename an original state dict to the cmkd_mm xView2 SE-ResNeXt50 UNet.
 
-    Mapping (seed key -> ours; the layouts are the same, so tensors are copied as they are,
+    Mapping (original key -> ours; the layouts are the same, so tensors are copied as they are,
     except the stem conv's input channels with ``rgb_input``):
 
     * encoder stem: ``conv1.0`` (7x7 conv) -> ``backbone.conv1``, ``conv1.1`` (BN) ->
@@ -78,7 +78,7 @@ def convert_xview2(state: Dict[str, torch.Tensor],
       ``bn1/2/3`` keep their names (``conv2`` is the grouped 3x3, 32 groups, in both),
       ``downsample.0/1`` too, and the SE 1x1 convs ``se_module.fc1/fc2`` ->
       mmpretrain ``se_layer.conv1.conv`` / ``se_layer.conv2.conv``.
-    * decoder (each seed ``ConvRelu`` is ``layer = Sequential(Conv2d, ReLU)``):
+    * decoder (each original ``ConvRelu`` is ``layer = Sequential(Conv2d, ReLU)``):
       ``conv6/conv6_2 ... conv9/conv9_2`` -> ``decode_head.blocks.0..3.up_conv/fuse_conv``,
       ``conv10`` -> ``decode_head.final_conv``, the head ``res`` -> ``decode_head.conv_seg``.
       For ``'double'`` ``res`` takes ``cat(dec10(pre), dec10(post))``; ours concatenates the
@@ -87,24 +87,24 @@ def convert_xview2(state: Dict[str, torch.Tensor],
     The widths are read from the tensors, so the ``_KD`` students convert the same way.
 
     Args:
-        state (dict): Seed state dict (``module.`` prefix already removed).
+        state (dict): Original state dict (``module.`` prefix already removed).
         model (str): ``'loc'`` (``SeResNext50_Unet_Loc`` / ``_Loc_KD``, one building logit) or
             ``'double'`` (``SeResNext50_Unet_Double`` / ``_Double_KD``, 5 damage logits).
-        rgb_input (bool): The seed reads images with ``cv2.imread`` (BGR), our loaders give
+        rgb_input (bool): The original code reads images with ``cv2.imread`` (BGR), our loaders give
             RGB: reverse the input channels of the stem conv so the converted model gives the
-            seed's output on RGB input (the normalisation is the same for every channel).
+            original output on RGB input (the normalisation is the same for every channel).
             False keeps the weights for BGR input. Defaults to True.
 
     Returns:
         OrderedDict: The state dict of the cmkd_mm model.
     """
-    if model not in SEED_CLASSES:
-        raise ValueError(f"model must be one of {sorted(SEED_CLASSES)}, got {model!r}")
+    if model not in ORIGINAL_CLASSES:
+        raise ValueError(f"model must be one of {sorted(ORIGINAL_CLASSES)}, got {model!r}")
     for key in ('res.weight', 'conv10.layer.0.weight'):
         if key not in state:
             raise KeyError(f'{key} not in the source: not an xView2 SeResNext50_Unet state dict')
     res, dec10 = state['res.weight'], state['conv10.layer.0.weight']
-    want = (SEED_CLASSES[model], SEED_VIEWS[model] * dec10.shape[0])
+    want = (ORIGINAL_CLASSES[model], ORIGINAL_VIEWS[model] * dec10.shape[0])
     if tuple(res.shape[:2]) != want:
         raise ValueError(f'res.weight has shape {tuple(res.shape)}, a {model!r} model has '
                          f'{want[0]} outputs from {want[1]} channels: check --model')
@@ -119,10 +119,11 @@ def convert_xview2_checkpoint(src: str,
                               model: str,
                               config: str,
                               rgb_input: bool = True) -> str:
-    """Convert a seed checkpoint file, check it fills ``config``'s model, save it.
+    """Convert a checkpoint of the original xView2 code, check it fills ``config``'s model,
+    save it.
 
     Args:
-        src (str): Seed checkpoint (e.g. ``res50_loc_0_tuned_best``).
+        src (str): Original checkpoint (e.g. ``res50_loc_0_tuned_best``).
         out (str): Output checkpoint (``state_dict`` + ``meta``, as mmengine saves).
         model (str): ``'loc'`` or ``'double'`` (see :func:`convert_xview2`).
         config (str): Config of the target model (a distillation config: its student).
@@ -135,7 +136,7 @@ def convert_xview2_checkpoint(src: str,
     check_complete(target_model(config), state)
     meta = dict(
         source=osp.basename(src),
-        seed_model=model,
+        original_model=model,
         config=config,
         converter='cmkd_mm.zoo.converters.xview2',
         input_channel_order='rgb' if rgb_input else 'bgr')
