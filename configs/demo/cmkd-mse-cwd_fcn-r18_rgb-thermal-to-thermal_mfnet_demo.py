@@ -20,7 +20,7 @@ model = dict(
     _scope_='mmrazor',
     type='CrossModalDistill',
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(student=['thermal'], teacher=['rgb', 'thermal']),
         base=dict(type='mmseg.SegDataPreProcessor', size_divisor=8, seg_pad_val=255)),

@@ -6,7 +6,7 @@ _base_ = [
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 model = dict(
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(teacher=['rgb', 'thermal']),
         base=dict(type='mmseg.SegDataPreProcessor', size_divisor=8, seg_pad_val=255)),

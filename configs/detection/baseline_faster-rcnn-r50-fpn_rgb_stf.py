@@ -9,7 +9,7 @@ custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 model = dict(
     data_preprocessor=dict(
         _delete_=True,
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(student=_base_.student_modalities),
         base=dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)))

@@ -19,7 +19,7 @@ model = dict(
     _scope_='mmrazor',
     type='CrossModalDistill',
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(student=_base_.student_modalities, teacher=_base_.teacher_modalities),
         base=dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)),

@@ -8,7 +8,7 @@ custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 model = dict(
     _base_.eknet,
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(student=['thermal']),
         base=_base_.seg_preprocessor))

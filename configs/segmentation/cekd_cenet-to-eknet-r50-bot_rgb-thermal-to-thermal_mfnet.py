@@ -22,7 +22,7 @@ model = dict(
     _scope_='mmrazor',
     type='CrossModalDistill',
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(student=['thermal'], teacher=['rgb', 'thermal']),
         base=_base_.seg_preprocessor),

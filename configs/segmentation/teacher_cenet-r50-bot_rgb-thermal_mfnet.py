@@ -7,7 +7,7 @@ custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
 model = dict(
     _base_.cenet,
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(teacher=['rgb', 'thermal']),
         base=_base_.seg_preprocessor))

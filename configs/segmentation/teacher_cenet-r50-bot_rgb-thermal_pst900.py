@@ -15,7 +15,7 @@ model = dict(
         aux=dict(_base_.cenet.backbone.aux, bot_cfg=bot_cfg)),
     decode_head=dict(_base_.cenet.decode_head, num_classes=_base_.num_classes),
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=_base_.modality_stats,
         views=dict(teacher=['rgb', 'thermal']),
         base=_base_.seg_preprocessor))

@@ -1,5 +1,6 @@
-"""Config names follow docs/config_names.md: {method}_{model}_{modalities}_{dataset}[_demo], and
-a model's name in the model index is its config's name."""
+"""Config names follow docs/config_names.md: {method}_{model}_{modalities}_{dataset}[_demo], a
+model's name in the model index is its config's name, and the multi-modal preprocessor is
+spelled one way."""
 import glob
 import os.path as osp
 import re
@@ -33,6 +34,17 @@ def test_the_entry_point_is_the_scheme_named_config():
     same = Config.fromfile(
         osp.join(ROOT, 'configs/detection/cmkd-adv_faster-rcnn-r50-fpn_rgb-gated-to-rgb_stf.py'))
     assert cfg.to_dict() == same.to_dict()
+
+
+def test_the_preprocessor_type_is_spelled_one_way():
+    """``mmengine.MultiModalDataPreprocessor``: the bare name finds mmpretrain's class of the same
+    name in an mmpretrain config (tests/test_models/test_data_preprocessors)."""
+    files = glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    spelling = re.compile(r"type=['\"]([\w.]*MultiModalDataPreprocessor)")
+    spellings = set()
+    for path in files:
+        spellings.update(spelling.findall(open(path).read()))
+    assert spellings == {'mmengine.MultiModalDataPreprocessor'}
 
 
 def test_model_names_are_config_names():

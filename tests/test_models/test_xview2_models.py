@@ -256,7 +256,7 @@ def test_damage_model_modes_and_test_step():
     # test_step through the cross-modal preprocessor: views pre + post -> 6 channels
     model.data_preprocessor = MODELS.build(
         dict(
-            type='MultiModalDataPreprocessor',
+            type='mmengine.MultiModalDataPreprocessor',
             modalities=dict(
                 pre=dict(mean=[127.] * 3, std=[127.] * 3),
                 post=dict(mean=[127.] * 3, std=[127.] * 3)),

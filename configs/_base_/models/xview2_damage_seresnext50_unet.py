@@ -41,7 +41,7 @@ xview2_damage_head = dict(
     ignore_index=255,
     loss_decode=xview2_damage_loss)
 xview2_damage_preprocessor = dict(
-    type='MultiModalDataPreprocessor',
+    type='mmengine.MultiModalDataPreprocessor',
     modalities=dict(
         pre=dict(mean=[127.0, 127.0, 127.0], std=[127.0, 127.0, 127.0]),
         post=dict(mean=[127.0, 127.0, 127.0], std=[127.0, 127.0, 127.0])),

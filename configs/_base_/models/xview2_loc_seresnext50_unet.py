@@ -36,7 +36,7 @@ xview2_loc_head = dict(
     ignore_index=255,
     loss_decode=dict(type='ComboLoss', weights=dict(dice=1.0, focal=10.0)))
 xview2_loc_preprocessor = dict(
-    type='MultiModalDataPreprocessor',
+    type='mmengine.MultiModalDataPreprocessor',
     modalities=dict(pre=dict(mean=[127.0, 127.0, 127.0], std=[127.0, 127.0, 127.0])),
     views=dict(pre=['pre']),
     base=dict(type='mmseg.SegDataPreProcessor', size_divisor=32, seg_pad_val=255))

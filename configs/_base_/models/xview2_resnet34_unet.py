@@ -25,7 +25,7 @@ xview2_r34_loc = dict(
     _scope_='mmseg',
     type='EncoderDecoder',
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=dict(pre=xview2_r34_stats),
         views=dict(pre=['pre']),
         base=dict(type='mmseg.SegDataPreProcessor', size_divisor=32, seg_pad_val=255)),
@@ -47,7 +47,7 @@ xview2_r34_damage = dict(
     type='SiameseEncoderDecoder',
     split=[3, 3],
     data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
+        type='mmengine.MultiModalDataPreprocessor',
         modalities=dict(pre=xview2_r34_stats, post=xview2_r34_stats),
         views=dict(damage=['pre', 'post']),
         base=dict(type='mmseg.SegDataPreProcessor', size_divisor=32, seg_pad_val=255)),

@@ -43,7 +43,7 @@ def _algo(recorder='neck', teacher_mode='auto', **kwargs):
             _scope_='mmrazor',
             type='CrossModalDistill',
             data_preprocessor=dict(
-                type='MultiModalDataPreprocessor',
+                type='mmengine.MultiModalDataPreprocessor',
                 modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
                 views=dict(student='thermal', teacher=['rgb', 'thermal'])),
             architecture=dict(type='_ToySeg', in_channels=1, tag='student'),
@@ -160,7 +160,7 @@ def _two_teachers(tmp_path, modes=('auto', 'auto'), rgb_view='rgb', **kwargs):
             _scope_='mmrazor',
             type='CrossModalDistill',
             data_preprocessor=dict(
-                type='MultiModalDataPreprocessor',
+                type='mmengine.MultiModalDataPreprocessor',
                 modalities=dict(rgb=dict(mean=[0.] * 3), thermal=dict(mean=[0.])),
                 views=dict(student='thermal', teacher=['rgb', 'thermal'], rgb='rgb')),
             architecture=dict(type='_ToySeg', in_channels=1, tag='student'),

@@ -22,6 +22,20 @@ def _norm(x, stats):
     return (x - np.array(stats['mean'])[:, None, None]) / np.array(stats['std'])[:, None, None]
 
 
+def test_the_configs_spelling_finds_this_class_from_mmpretrain_too():
+    """mmpretrain registers an unrelated class of the same name, which the bare name finds in an
+    mmpretrain config; ``mmengine.MultiModalDataPreprocessor``, the spelling of every config,
+    finds this one from any registry."""
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    assert PRETRAIN_MODELS.get('MultiModalDataPreprocessor') is not MultiModalDataPreprocessor
+    pre = PRETRAIN_MODELS.build(
+        dict(
+            type='mmengine.MultiModalDataPreprocessor',
+            modalities=dict(eo=dict(mean=[0.], std=[1.])),
+            views=dict(eo=['eo'])))
+    assert type(pre) is MultiModalDataPreprocessor
+
+
 def test_per_modality_statistics_and_views():
     pre = MultiModalDataPreprocessor(
         modalities=dict(rgb=RGB, gated=GATED),
@@ -108,7 +122,7 @@ def test_mmdet_base_fills_meta_and_pads_all_views_alike():
     from mmdet.structures import DetDataSample
     pre = MODELS.build(
         dict(
-            type='MultiModalDataPreprocessor',
+            type='mmengine.MultiModalDataPreprocessor',
             modalities=dict(rgb=RGB, gated=GATED),
             views=dict(student='rgb', teacher=['rgb', 'gated']),
             base=dict(type='mmdet.DetDataPreprocessor', pad_size_divisor=32)))
@@ -126,7 +140,7 @@ def test_mmseg_base_pads_labels():
     from mmseg.structures import SegDataSample
     pre = MODELS.build(
         dict(
-            type='MultiModalDataPreprocessor',
+            type='mmengine.MultiModalDataPreprocessor',
             modalities=dict(rgb=RGB, gated=GATED),
             views=dict(student='gated', teacher=['rgb', 'gated']),
             base=dict(type='mmseg.SegDataPreProcessor', size=(16, 16), seg_pad_val=255)))
@@ -148,7 +162,7 @@ def test_mmpretrain_base_with_views_of_different_sizes():
     from mmpretrain.structures import DataSample
     pre = MODELS.build(
         dict(
-            type='MultiModalDataPreprocessor',
+            type='mmengine.MultiModalDataPreprocessor',
             modalities=dict(
                 eo=dict(mean=[100.] * 3, std=[50.] * 3), sar=dict(mean=[30.], std=[10.])),
             views=dict(student='eo', teacher='sar'),
