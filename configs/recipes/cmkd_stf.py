@@ -1,8 +1,8 @@
 # Seeing Through Fog pedestrian detection (CMKD, ICASSP 2023) as one recipe: the RGB + gated
 # teacher, the RGB baseline, then the two RGB students (FPN P2-P5 MSE; per-level discriminators
 # behind gradient reversal) taught by the teacher's best checkpoint. Every model is tested with
-# its best val checkpoint (COCO mAP), as the seed does; the students are also written as plain
-# mmdet detectors (<stage>/student.pth and .py).
+# its best val checkpoint (COCO mAP), as the original CMKD detector code does; the students are also
+# written as plain mmdet detectors (<stage>/student.pth and .py).
 #   python tools/run_recipe.py configs/recipes/cmkd_stf.py --data-root data/stf
 # The prepare step converts the official release's night splits to COCO json first.
 data_root = 'data/stf'

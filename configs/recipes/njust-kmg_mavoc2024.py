@@ -8,9 +8,10 @@
 #                           InfoNCE + focal (EO) + sorted MSE;
 #   stage3_full_from_joint  (the code) all weights fine-tuned;
 #   inference_*             TTA (the stage-3 config's tta_pipeline), the energy score,
-#                           id-gap cluster voting in the seed's order and tie-break, and
-#                           <stage>/results.csv (image_id,class_id,score); with val data the
-#                           same post-processing is scored on val (top-1, AUROC, PBVS total).
+#                           id-gap cluster voting in the NJUST-KMG code's order and tie-break,
+#                           and <stage>/results.csv (image_id,class_id,score); with val data
+#                           the same post-processing is scored on val (top-1, AUROC, PBVS
+#                           total).
 # Without val/ and validation_reference.csv validation is off and the last checkpoints are used.
 #   python tools/run_recipe.py configs/recipes/njust-kmg_mavoc2024.py --data-root data/mavoc2024
 _cls = 'configs/classification/njust-kmg/'
@@ -22,7 +23,7 @@ _postprocess = dict(
     cluster='id-gap',
     id_gap=100,
     cluster_order='name',
-    tie_break='seed',
+    tie_break='original',
     vote_threshold=0.95)
 stages = dict(
     stage1_eo=dict(type='Train', config=_cls + 'teacher_resnet18_eo_mavoc2024.py'),

@@ -1,12 +1,12 @@
 # NTIRE 2021 MAVOC (SAR/EO aerial vehicle classification; the EO model is tested) as one
-# recipe with all four of the seed's methods. Shared stages train once:
+# recipe with all four of the NTIRE 2021 code's methods. Shared stages train once:
 #   eo        EO "pre-train" (ResNet-34, class-weighted CE with label mixing);
 #   sar       the SAR model re-fitted from it (load_from <- eo.best);
 #   kd1       KD method 1: the SAR model teaches the EO student (0.8 CE + 0.2 KL, T = 2);
 #   kd2       KD method 2: 5 iterations of an EO step (SAR teacher) and a SAR step (EO
 #             teacher), each from its own latest model, lr 0.01 * 0.5^i;
-# then the evaluations the seed reports (val top-1 / per-class accuracy / confusion matrix, test
-# predictions in <stage>/results.csv): baseline (eo), kd1, kd1 + per-class confidence
+# then the evaluations the NTIRE 2021 code reports (val top-1 / per-class accuracy / confusion
+# matrix, test predictions in <stage>/results.csv): baseline (eo), kd1, kd1 + per-class confidence
 # balancing (k = 85 of the 826 test chips), kd2 (the last EO student).
 #   python tools/run_recipe.py configs/recipes/ntire2021_mavoc2021.py --data-root data/mavoc2021
 _cls = 'configs/classification/ntire2021/'

@@ -6,13 +6,13 @@
 #   loc_kd               localisation student taught by the tuned loc teacher (T-S)
 #   damage_student       damage student alone (onlyS); damage_student_transfer from loc_kd
 #   damage_kd            taught by the tuned damage teacher (T-S); damage_kd_transfer from loc_kd
-#                        (the seed's experiment script: T-S with --transfer 1)
+#                        (the xView2 KD code's experiment script: T-S with --transfer 1)
 #   damage_two           both tuned teachers at once (TwoTeacher); damage_two_transfer from loc_kd
-# "transfer" is the seed's curriculum: the damage student starts from the localisation student
-# (the distilled one, res50_loc_KD_best, as in the seed), its encoder and decoder; the 5-class
-# output layer does not fit and keeps its initialisation. Every stage hands its checkpoint over
-# by name, resumes after a crash and is tested on test with the xView2 score; the tuned teachers
-# and the students also report parameters and CPU latency at 1024x1024.
+# "transfer" is the xView2 KD code's curriculum: the damage student starts from the localisation
+# student (the distilled one, res50_loc_KD_best, as in the original code), its encoder and decoder;
+# the 5-class output layer does not fit and keeps its initialisation. Every stage hands its
+# checkpoint over by name, resumes after a crash and is tested on test with the xView2 score; the
+# tuned teachers and the students also report parameters and CPU latency at 1024x1024.
 #   python tools/run_recipe.py configs/recipes/xview2.py --data-root data/xview2
 #   python tools/run_recipe.py configs/recipes/xview2.py --demo      # xview2_demo.py
 data_root = 'data/xview2'

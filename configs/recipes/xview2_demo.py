@@ -5,7 +5,8 @@
 #   loc / damage            localisation teacher (pre) and siamese damage teacher (pre + post)
 #   loc_student / loc_kd    localisation student alone and taught by the teacher (T-S)
 #   damage_student          damage student alone (onlyS)
-#   damage_kd               T-S with transfer from loc_kd (the seed's experiment setting)
+#   damage_kd               T-S with transfer from loc_kd (the xView2 KD code's experiment
+#                           setting)
 #   damage_two              TwoTeacher: damage and localisation teachers at once, no transfer
 # Validated on hold, tested on test with the official xView2 score; the table also gives each
 # model's parameters and CPU latency at 256x256 (batch 1).
