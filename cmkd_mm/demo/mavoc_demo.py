@@ -16,6 +16,8 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from .registry import DEMO_DATASETS
+
 # Parts of each vehicle: (start along the axis from the front, length, width, height), metres.
 _PICKUP = [(0., 2.6, 2.0, 0.9), (2.6, 2.4, 1.9, 0.35)]
 _FLATBED = [(0., 2.2, 2.3, 0.9), (2.3, 5.5, 2.4, 0.25)]
@@ -192,6 +194,28 @@ def make_mavoc_demo(root: str,
               int(c < 0)] for i, c, _ in sorted(rows['valid'])])
     open(osp.join(root, _MARKER), 'w').close()
     return root
+
+
+@DEMO_DATASETS.register_module('mavoc2021')
+def make_mavoc2021_demo(root: str, **kwargs) -> str:
+    """:func:`make_mavoc_demo` in the MAVOC 2021 layout (NTIRE 2021).
+
+    Args:
+        root (str): Output folder.
+        **kwargs: Other :func:`make_mavoc_demo` arguments (``splits``, ``seed``, sizes).
+    """
+    return make_mavoc_demo(root, layout='2021', **kwargs)
+
+
+@DEMO_DATASETS.register_module('mavoc2024')
+def make_mavoc2024_demo(root: str, **kwargs) -> str:
+    """:func:`make_mavoc_demo` in the MAVOC 2024 layout (with out-of-distribution chips).
+
+    Args:
+        root (str): Output folder.
+        **kwargs: Other :func:`make_mavoc_demo` arguments (``splits``, ``seed``, sizes).
+    """
+    return make_mavoc_demo(root, layout='2024', **kwargs)
 
 
 def _paths_2021(split: str, cls: int, image_id: int) -> Dict[str, str]:

@@ -11,6 +11,8 @@ from typing import Dict, Tuple
 import cv2
 import numpy as np
 
+from .registry import DEMO_DATASETS
+
 CLASSES = dict(car=1, person=2, bike=3)
 
 
@@ -55,6 +57,7 @@ def _scene(rng: np.random.Generator, size: Tuple[int, int], night: bool):
     return to8(rgb), to8(thermal), label
 
 
+@DEMO_DATASETS.register_module('mfnet')
 def make_mfnet_demo(root: str,
                     splits: Dict[str, int] = None,
                     size: Tuple[int, int] = (160, 120),

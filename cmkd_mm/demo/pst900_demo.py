@@ -6,6 +6,8 @@ from typing import Dict, Tuple
 import cv2
 import numpy as np
 
+from .registry import DEMO_DATASETS
+
 # Class id -> (RGB colour, thermal value): the survivor is warm, the others are near ambient.
 _OBJECTS = {
     1: ((200, 30, 30), 90),
@@ -32,6 +34,7 @@ def _frame(rng: np.random.Generator, size: Tuple[int, int]):
     return to8(rgb), to8(thermal), label
 
 
+@DEMO_DATASETS.register_module('pst900')
 def make_pst900_demo(root: str,
                      splits: Dict[str, int] = None,
                      size: Tuple[int, int] = (64, 36),

@@ -2,6 +2,7 @@
 from typing import Dict, Optional
 
 from ..datasets.converters import convert_stf_to_coco
+from .registry import DEMO_DATASETS
 from .stf_demo import make_stf_demo
 
 # COCO splits of the demo: train on clear and light-fog nights, test on clear and dense fog.
@@ -11,6 +12,7 @@ DEMO_COCO_SPLITS = dict(
     test_night=['splits/test_clear_night.txt', 'splits/dense_fog_night.txt'])
 
 
+@DEMO_DATASETS.register_module('stf')
 def prepare_stf_demo(root: str,
                      splits: Optional[Dict[str, int]] = None,
                      verbose: bool = True,

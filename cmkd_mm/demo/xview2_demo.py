@@ -16,6 +16,8 @@ import numpy as np
 from shapely import affinity
 from shapely.geometry import Polygon, box
 
+from .registry import DEMO_DATASETS
+
 _MARKER = '.xview2_demo_complete'
 DISASTERS = ('santa-rosa-wildfire', 'hurricane-harvey', 'palu-tsunami', 'guatemala-volcano')
 SUBTYPES = ('no-damage', 'minor-damage', 'major-damage', 'destroyed', 'un-classified')
@@ -146,6 +148,7 @@ def _label(buildings, phase: str, disaster: str, name: str, size: int, origin) -
     return dict(features=dict(lng_lat=lng_lat, xy=xy), metadata=meta)
 
 
+@DEMO_DATASETS.register_module('xview2')
 def make_xview2_demo(root: str,
                      splits: Optional[Dict[str, int]] = None,
                      size: int = 256,

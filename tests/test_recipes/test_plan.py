@@ -114,3 +114,11 @@ def test_from_scratch_leaves_nothing_to_download_in_any_stage(path, tmp_path):
         text = str(cfg.get('model')) + str(cfg.get('load_from'))
         for scheme in ('torchvision://', 'open-mmlab://', 'mmcls://', 'http://', 'https://'):
             assert scheme not in text, f'{step.name}: {scheme} left in {step.config}'
+
+
+def test_an_unknown_demo_fails_before_anything_runs_and_lists_the_demos():
+    with pytest.raises(ValueError) as error:
+        RecipeRunner(Config(dict(prepare=dict(data=dict(type='DemoData', kind='mfnett')))))
+    for kind in ('stf', 'mfnet', 'pst900', 'mavoc2021', 'mavoc2024', 'xview2'):
+        assert repr(kind) in str(error.value)
+    assert "got 'mfnett'" in str(error.value)

@@ -11,25 +11,17 @@ from typing import Dict, List, Sequence, Union
 from mmengine.logging import print_log
 
 from ...datasets.converters import convert_stf_to_coco, write_xview2_masks
-from ...demo import (make_mavoc_demo, make_mfnet_demo, make_pst900_demo, make_xview2_demo,
-                     prepare_stf_demo)
+from ...demo.registry import DEMO_DATASETS
 from ..registry import RECIPE_STEPS
 from .base import BaseStep
-
-DEMOS = dict(
-    stf=prepare_stf_demo,  # with its COCO json
-    mfnet=make_mfnet_demo,
-    pst900=make_pst900_demo,
-    mavoc2021=lambda root, **kw: make_mavoc_demo(root, layout='2021', **kw),
-    mavoc2024=lambda root, **kw: make_mavoc_demo(root, layout='2024', **kw),
-    xview2=make_xview2_demo)
 
 
 @RECIPE_STEPS.register_module()
 class DemoData(BaseStep):
-    """Write a procedural demo dataset (``stf``, ``mfnet``, ``pst900``, ``mavoc2021``,
-    ``mavoc2024``, ``xview2``) to the data root; a complete one is kept. ``stf`` also converts
-    its splits to COCO json.
+    """Write a procedural demo dataset to the data root; a complete one is kept.
+
+    ``kind`` names a generator of ``DEMO_DATASETS`` (``stf``, ``mfnet``, ``pst900``,
+    ``mavoc2021``, ``mavoc2024``, ``xview2``); ``stf`` also converts its splits to COCO json.
 
     Args:
         name (str): Stage name.
@@ -41,13 +33,16 @@ class DemoData(BaseStep):
 
     def __init__(self, name: str, kind: str, options: dict = None) -> None:
         super().__init__(name)
-        if kind not in DEMOS:
-            raise ValueError(f'DemoData kind must be one of {sorted(DEMOS)}, got {kind!r}')
+        DEMO_DATASETS.import_from_location()
+        if kind not in DEMO_DATASETS.module_dict:
+            raise ValueError(
+                f'DemoData kind must be one of {sorted(DEMO_DATASETS.module_dict)}, got {kind!r}')
         self.kind = kind
+        self.generate = DEMO_DATASETS.module_dict[kind]
         self.options = dict(options or {})
 
     def run(self, ctx, work_dir: str) -> Dict:
-        DEMOS[self.kind](ctx.data_root, **self.options)
+        self.generate(ctx.data_root, **self.options)
         return dict(outputs=dict(data_root=ctx.data_root), metrics={})
 
 
