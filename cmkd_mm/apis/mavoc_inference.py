@@ -24,7 +24,9 @@ from ..evaluation.functional import (cluster_by_features, cluster_by_id_gap, clu
                                      name_order, numeric_image_id)
 from ..evaluation.functional import ood_score as compute_ood_score
 from ..evaluation.functional import write_submission
+from ..evaluation.functional.clustering import TIE_BREAK_ALIASES
 from ..evaluation.metrics import MAVOCMetric
+from ..utils.deprecation import deprecated_value
 from ..utils.evaluation_config import enable_tta
 
 CLUSTERS = ('id-gap', 'features', 'none')
@@ -90,7 +92,7 @@ def mavoc_postprocess(pred: Dict[str, np.ndarray],
                       cluster: str = 'id-gap',
                       id_gap: float = 100,
                       cluster_order: str = 'name',
-                      tie_break: str = 'seed',
+                      tie_break: str = 'original',
                       vote_threshold: float = 0.95,
                       n_clusters: Optional[int] = 10,
                       cluster_distance: Optional[float] = None) -> Dict[str, np.ndarray]:
@@ -98,11 +100,12 @@ def mavoc_postprocess(pred: Dict[str, np.ndarray],
 
     Label = argmax of the (TTA-averaged) softmax; OOD score (higher = in-distribution) as
     :func:`~cmkd_mm.evaluation.functional.ood_score` names it. Cluster voting: ``'id-gap'``
-    groups the chips by image id (the seed walks them in name order, ``cluster_order``),
+    groups the chips by image id (the NJUST-KMG code walks them in name order,
+    ``cluster_order``),
     ``'features'`` by their L2-normalised embeddings (k-means with ``n_clusters`` or single
     linkage at ``cluster_distance``), ``'none'`` votes nothing. In every cluster the samples with
     max softmax > ``vote_threshold`` take the majority label (ties: ``tie_break``); with the
-    ``max_softmax`` score their score becomes the modal score too, as in the seed.
+    ``max_softmax`` score their score becomes the modal score too, as in the NJUST-KMG code.
 
     Args:
         pred (dict): Output of :func:`mavoc_predict`.
@@ -110,9 +113,10 @@ def mavoc_postprocess(pred: Dict[str, np.ndarray],
         energy_t (float): Temperature of the energy score.
         cluster (str): ``'id-gap'``, ``'features'`` or ``'none'``.
         id_gap (float): Largest id gap inside an ``id-gap`` cluster.
-        cluster_order (str): ``'name'`` (the seed's string order) or ``'numeric'``.
-        tie_break (str): ``'seed'`` (the seed's set order, samples in ``cluster_order``) or
-            ``'smallest'``.
+        cluster_order (str): ``'name'`` (the NJUST-KMG code's string order) or ``'numeric'``.
+        tie_break (str): ``'original'`` (the NJUST-KMG code's set order, samples in
+            ``cluster_order``) or ``'smallest'``; ``'seed'`` is the deprecated name of
+            ``'original'``.
         vote_threshold (float): Max softmax above which a sample votes (and is relabelled).
         n_clusters (int, optional): k-means clusters for ``features`` (at most the sample count).
         cluster_distance (float, optional): Single-linkage distance for ``features``.
@@ -122,6 +126,7 @@ def mavoc_postprocess(pred: Dict[str, np.ndarray],
     """
     if cluster not in CLUSTERS:
         raise ValueError(f'cluster must be one of {CLUSTERS}, got {cluster!r}')
+    tie_break = deprecated_value(tie_break, TIE_BREAK_ALIASES, 'mavoc_postprocess(tie_break)')
     labels = pred['probs'].argmax(axis=1)
     confidence = pred['probs'].max(axis=1)
     scores = confidence if ood_score == 'max_softmax' else compute_ood_score(

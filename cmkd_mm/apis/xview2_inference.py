@@ -35,6 +35,7 @@ from ..evaluation.functional.xview2 import (SPLITS, accumulate, tile_counts,
                                             write_xview2_submission, xview2_scores)
 from ..evaluation.functional.xview2_postprocess import (SUBMISSION_THRESHOLDS, ensemble_average,
                                                         flip_tta_average, submission_maps)
+from ..utils.deprecation import deprecated_alias
 
 ModelSpec = Tuple[Union[str, Config], str]
 TASK_VIEWS = dict(loc='pre', damage='damage')
@@ -113,10 +114,11 @@ def predict_tiles(loc_models: Sequence[ModelSpec] = (),
                   tta: bool = True,
                   thresholds: Sequence[float] = SUBMISSION_THRESHOLDS,
                   dilate: int = 5,
-                  seed_precedence: bool = False,
+                  original_precedence: Optional[bool] = None,
                   device: str = 'cpu',
                   prefix: Optional[str] = None,
-                  expect_size: Optional[Tuple[int, int]] = None) -> Optional[Dict[str, float]]:
+                  expect_size: Optional[Tuple[int, int]] = None,
+                  seed_precedence: Optional[bool] = None) -> Optional[Dict[str, float]]:
     """Predict every tile of ``<data_root>/<split>``, write the submission PNGs, score them.
 
     Args:
@@ -130,16 +132,19 @@ def predict_tiles(loc_models: Sequence[ModelSpec] = (),
         tta (bool): 4x flip test-time augmentation per model. Defaults to True.
         thresholds (Sequence[float]): See ``submission_maps``. Defaults to (0.38, 0.13, 0.14).
         dilate (int): See ``submission_maps``. Defaults to 5.
-        seed_precedence (bool): See ``submission_maps``. Defaults to False.
+        original_precedence (bool, optional): See ``submission_maps``. Defaults to False.
         device (str): Torch device. Defaults to ``'cpu'``.
         prefix (str, optional): File-name prefix, ``'test'`` or ``'hold'``. Default: the split
             (required for ``train`` / ``tier3``).
         expect_size (tuple[int, int], optional): Required ``(h, w)`` of every image.
+        seed_precedence (bool, optional): Deprecated name of ``original_precedence``.
 
     Returns:
         dict | None: When every tile is labelled, the xView2 metrics (``xview2_scores`` keys,
         the official ones first) and ``num_tiles``; otherwise None.
     """
+    original_precedence = deprecated_alias('seed_precedence', 'original_precedence',
+                                           seed_precedence, original_precedence, 'predict_tiles')
     if not damage_models:
         raise ValueError('predict_tiles needs at least one damage model')
     prefix = prefix if prefix is not None else split
@@ -170,7 +175,7 @@ def predict_tiles(loc_models: Sequence[ModelSpec] = (),
         }
         dmg_prob = ensemble_average(probs['damage'])
         loc_prob = ensemble_average(probs['loc']) if probs['loc'] else 1 - dmg_prob[0]
-        loc, dmg = submission_maps(loc_prob, dmg_prob, thresholds, dilate, seed_precedence)
+        loc, dmg = submission_maps(loc_prob, dmg_prob, thresholds, dilate, original_precedence)
         write_xview2_submission(out_dir, str(tile['tile_id']), loc, dmg, split=prefix)
         if labelled:
             counts.append(tile_counts(loc, dmg, *targets))

@@ -1,5 +1,6 @@
 """cmkd_mm.apis.mavoc_inference: the config's TTA copies, post-processing (OOD scores, cluster
-voting in the seed's and the numeric order), val metrics and the submission of a tiny model."""
+voting in the NJUST-KMG code's and the numeric order), val metrics and the submission of a tiny
+model."""
 import csv
 import glob
 import os
@@ -17,6 +18,7 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
 from cmkd_mm.apis import mavoc_postprocess, mavoc_val_metrics
 from cmkd_mm.apis.mavoc_inference import mavoc_inference
+from cmkd_mm.utils import deprecation
 from ..conftest import ROOT
 
 CONFIG = osp.join(ROOT, 'configs', 'classification', 'njust-kmg',
@@ -59,7 +61,7 @@ def _pred():
 
 
 def _post(pred, ood_score, **kwargs):
-    # the deterministic alternative unless a test asks for the seed's order and tie-break
+    # the deterministic alternative unless a test asks for the original order and tie-break
     kwargs = dict(dict(cluster_order='numeric', tie_break='smallest'), **kwargs)
     return mavoc_postprocess(pred, ood_score, **kwargs)
 
@@ -95,8 +97,9 @@ def test_postprocess_scores_and_cluster_voting():
         assert feats['class_id'].tolist() == [0, 0, 0, 2, 0, 0]
 
 
-def test_postprocess_seed_order_and_tie_break():
-    # ids 95 and 1000 / 1050: by name '1000' < '1050' < '95', so the seed walks 1000, 1050, 95
+def test_postprocess_original_order_and_tie_break():
+    # ids 95 and 1000 / 1050: by name '1000' < '1050' < '95', so the NJUST-KMG code walks 1000,
+    # 1050, 95
     # and 95 (|95 - 1050| > 100) is alone; numerically 95 is far from 1000 as well
     probs = np.array([[0.01, 0.98, 0.01], [0.01, 0.01, 0.98], [0.98, 0.01, 0.01]])
     pred = dict(
@@ -106,11 +109,11 @@ def test_postprocess_seed_order_and_tie_break():
         feats=None,
         gt_label=np.full(3, -1),
         ood=None)
-    # cluster {1000, 1050}: labels 0 (1000) and 1 (1050) tie; the seed lists them in name order
+    # cluster {1000, 1050}: labels 0 (1000) and 1 (1050) tie; the original lists them in name order
     # [0, 1] -> set {0, 1} -> 0 first; smallest -> 0 as well
-    seed = mavoc_postprocess(pred, 'max_softmax')
-    assert seed['class_id'].tolist() == [0, 2, 0]
-    # ids 1 and 9 tie in one cluster: the seed's set holds 9 before 1 when 9 is listed first
+    original = mavoc_postprocess(pred, 'max_softmax')
+    assert original['class_id'].tolist() == [0, 2, 0]
+    # ids 1 and 9 tie in one cluster: the original set holds 9 before 1 when 9 is listed first
     probs = np.full((2, 10), 0.001)
     probs[0, 9] = probs[1, 1] = 0.991
     pred = dict(
@@ -124,6 +127,25 @@ def test_postprocess_seed_order_and_tie_break():
     assert mavoc_postprocess(pred, 'energy')['class_id'].tolist() == [9, 9]
     assert mavoc_postprocess(pred, 'energy', cluster_order='numeric')['class_id'].tolist() == [1, 1]
     assert mavoc_postprocess(pred, 'energy', tie_break='smallest')['class_id'].tolist() == [1, 1]
+
+
+def test_postprocess_tie_break_seed_is_the_deprecated_name_of_original(monkeypatch):
+    """A recipe's ``postprocess=dict(tie_break='seed')`` (the old name) still works: it warns
+    once and votes as ``'original'``."""
+    monkeypatch.setattr(deprecation, 'WARNED', set())
+    probs = np.full((2, 10), 0.001)
+    probs[0, 9] = probs[1, 1] = 0.991
+    pred = dict(
+        image_id=np.array(['20', '3']),
+        logits=np.log(probs),
+        probs=probs,
+        feats=None,
+        gt_label=np.full(2, -1),
+        ood=None)
+    with pytest.warns(FutureWarning, match=r"mavoc_postprocess\(tie_break\): 'seed' is deprecated"):
+        old = mavoc_postprocess(pred, 'energy', tie_break='seed')
+    assert old['class_id'].tolist() == [9, 9]
+    assert mavoc_postprocess(pred, 'energy', tie_break='original')['class_id'].tolist() == [9, 9]
 
 
 def test_val_metrics_formula(tmp_path):

@@ -11,10 +11,11 @@ import torch
 from PIL import Image
 
 from cmkd_mm.apis.xview2_inference import build_model, model_probs, predict_tiles
-from cmkd_mm.evaluation.xview2_score import score_folders
 from cmkd_mm.datasets.transforms import LoadModalities, LoadXView2Masks, PackMultiModalInputs
 from cmkd_mm.datasets.xview2 import XView2Dataset
 from cmkd_mm.evaluation.functional.xview2_postprocess import submission_maps
+from cmkd_mm.evaluation.xview2_score import score_folders
+from cmkd_mm.utils import deprecation
 from ..conftest import ROOT, load_tool
 
 LOC_CFG = osp.join(ROOT, 'configs', 'building_damage', 'loc-teacher_unet-r18_pre_xview2_demo.py')
@@ -99,20 +100,22 @@ def test_damage_only_ensemble_uses_one_minus_background(xview2_demo_root, checkp
                   out_dir=out_dir,
                   tta=False,
                   thresholds=(0.5, 0.5, 0.5),
-                  seed_precedence=True)
+                  original_precedence=True)
     tile = _tiles(xview2_demo_root, 'test')[0]
     load = LoadModalities(modalities=MODALITIES, same_size=True)
     packed = PackMultiModalInputs(packer=dict(type='mmseg.PackSegInputs'))(load(tile))
     probs = model_probs(build_model(DMG_CFG, checkpoints['dmg1']), packed, 'damage', tta=False)
     assert probs.shape == (5, 64, 64)
     assert np.allclose(probs.sum(axis=0), 1, atol=1e-5)
-    want_loc, want_dmg = submission_maps(1 - probs[0], probs, (0.5, 0.5, 0.5), seed_precedence=True)
+    want_loc, want_dmg = submission_maps(
+        1 - probs[0], probs, (0.5, 0.5, 0.5), original_precedence=True)
     for kind, want in (('localization', want_loc), ('damage', want_dmg)):
         path = osp.join(out_dir, f'test_{kind}_{tile["tile_id"]}_prediction.png')
         assert np.array_equal(np.array(Image.open(path)), want)
 
 
-def test_unlabeled_split_gives_no_score_and_the_cli(xview2_demo_root, checkpoints, tmp_path):
+def test_unlabeled_split_gives_no_score_and_the_cli(xview2_demo_root, checkpoints, tmp_path,
+                                                    monkeypatch):
     root = tmp_path / 'unlabeled'
     shutil.copytree(osp.join(xview2_demo_root, 'test', 'images'), root / 'test' / 'images')
     tool = load_tool('analysis_tools/xview2_predict.py')
@@ -128,9 +131,15 @@ def test_unlabeled_split_gives_no_score_and_the_cli(xview2_demo_root, checkpoint
     out = str(tmp_path / 'metrics.json')
     scores = tool.main(args[:6] + [
         '--data-root', xview2_demo_root, '--split', 'test', '--out-dir', out_dir, '--thresholds',
-        '0.4', '0.2', '0.2', '--seed-precedence', '--out', out
+        '0.4', '0.2', '0.2', '--original-precedence', '--out', out
     ])
     assert scores['num_tiles'] == 1 and osp.isfile(out)
+    # the deprecated --seed-precedence still works, warns once and means --original-precedence
+    monkeypatch.setattr(deprecation, 'WARNED', set())
+    with pytest.warns(FutureWarning, match="'--seed-precedence' is deprecated"):
+        old = tool.parse_args(args + ['--seed-precedence'])
+    assert old.original_precedence is True
+    assert tool.parse_args(args).original_precedence is False
     with pytest.raises(SystemExit):
         tool.parse_args(['--data-root', 'x', '--out-dir', 'y'])  # no damage model
     with pytest.raises(SystemExit):

@@ -25,6 +25,7 @@ from typing import Optional, Sequence
 from cmkd_mm.apis.xview2_inference import predict_tiles
 from cmkd_mm.evaluation.functional.xview2_postprocess import SUBMISSION_THRESHOLDS
 from cmkd_mm.evaluation.xview2_score import format_scores, write_scores
+from cmkd_mm.utils.deprecation import add_deprecated_flag
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -63,11 +64,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '(default: 0.38 0.13 0.14)')
     parser.add_argument(
         '--dilate', type=int, default=5, help='square grown around minor damage (0: no minor step)')
-    parser.add_argument(
+    add_deprecated_flag(
+        parser,
+        '--original-precedence',
         '--seed-precedence',
         action='store_true',
         help="relabel classes 1 and 3 near minor damage, as the 1st-place code's "
-        '`_msk & dmg == 1` does (default: class 1 only)')
+        '`_msk & dmg == 1` does (default: class 1 only; --seed-precedence is its deprecated '
+        'name)')
     parser.add_argument('--device', default='cpu', help='torch device (default: cpu)')
     parser.add_argument('--out', help='also write the metrics to this json file')
     args = parser.parse_args(argv)
@@ -91,7 +95,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         tta=not args.no_tta,
         thresholds=args.thresholds,
         dilate=args.dilate,
-        seed_precedence=args.seed_precedence,
+        original_precedence=args.original_precedence,
         device=args.device,
         prefix=args.prefix)
     print(f'submission written to {args.out_dir}')
