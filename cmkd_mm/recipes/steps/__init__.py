@@ -1,10 +1,12 @@
 """Recipe step kinds, registered in ``RECIPE_STEPS``."""
 from .base import BaseStep, split_reference
-from .data import DemoData, STFToCOCO, XView2Masks
+from .data import DemoData
 from .evaluate import Evaluate
 from .loop import Loop
 from .mavoc_inference import MAVOCInference
+from .stf_to_coco import STFToCOCO
 from .train import Train, best_checkpoint, evaluate_checkpoint, last_checkpoint
+from .xview2_masks import XView2Masks
 
 __all__ = [
     'BaseStep', 'DemoData', 'Evaluate', 'Loop', 'MAVOCInference', 'STFToCOCO', 'Train',
