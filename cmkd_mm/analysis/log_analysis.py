@@ -163,9 +163,10 @@ def run_name(path: str) -> str:
 def _vis_log(work_dir: str, ts: str) -> Optional[str]:
     """The json log of the run started at ``ts`` in ``work_dir``. Runs of one process whose
     configs name their visualizer alike share it (mmengine keeps one per name), and it keeps
-    writing to the first run's ``vis_data``: so the log may also be in a sibling (or a sibling
-    seed's) work dir. Recipes give each stage its own visualizer; recipe runs made before
-    that, and other scripts that run several configs in one process, log this way."""
+    writing to the first run's ``vis_data``: so the log may also be in a sibling (or the
+    work dir of the same stage under another random seed). Recipes give each stage its own
+    visualizer; recipe runs made before that, and other scripts that run several configs in one
+    process, log this way."""
     own = osp.join(work_dir, ts, 'vis_data', f'{ts}.json')
     if osp.isfile(own):
         return own

@@ -111,7 +111,7 @@ def plot_recipe(recipe: RecipeLogs,
                 style: Optional[str] = None,
                 figure=None):
     """One figure comparing a recipe's stages (teacher, baseline, students) over its seeds:
-    per stage the mean curve over the seeds, its spread shaded (with several seeds).
+    per stage the mean curve over the random seeds, its spread shaded (with several seeds).
 
     Args:
         recipe (RecipeLogs): The recipe run (its stages and labels).
@@ -119,7 +119,7 @@ def plot_recipe(recipe: RecipeLogs,
             student's ``student.decode.loss_ce``).
         spread (str): ``'minmax'`` or ``'std'`` (see
             :func:`~cmkd_mm.analysis.recipe_logs.aggregate`).
-        title (str, optional): Default: the recipe's report title, else its name; the seeds
+        title (str, optional): Default: the recipe's report title, else its name; the random seeds
             and the spread are added.
         style (str, optional): See :func:`style_context`.
         figure (Figure, optional): Draw into this figure.

@@ -64,7 +64,7 @@ class RecipeLogs:
         work_dir (str): The recipe's work dir.
         stages (Sequence[str], optional): Stages to read, in this order. Default: the
             training stages of the recipe's ``report.rows``, else every training stage. A
-            stage is read in the seeds that finished it (``recipe_stage.json``); while none
+            stage is read in the random seeds that finished it (``recipe_stage.json``); while none
             has, in those running it.
         labels (Sequence[str], optional): Labels of the stages. Default: ``report.rows``,
             else the stage names.
@@ -99,7 +99,7 @@ class RecipeLogs:
         self.labels = dict(zip(self.stages, labels or [rows.get(s, s) for s in self.stages]))
         self.logs: Dict[str, Dict[Optional[int], RunLog]] = {}
         for stage in self.stages:
-            # the seeds that finished the stage; while none has, the ones running it
+            # the random seeds that finished the stage; while none has, the ones running it
             finished = [seed for seed in self.runs if stage in self.records[seed]]
             self.logs[stage] = {}
             for seed in finished or list(self.runs):
@@ -135,7 +135,7 @@ class RecipeLogs:
 
     @property
     def seeds(self) -> List[Optional[int]]:
-        """The seeds (``[None]`` for a run without seeds)."""
+        """The random seeds (``[None]`` for a run without seeds)."""
         return list(self.runs)
 
     def curves(self, stage: str, key: str) -> Tuple[List[Tuple[np.ndarray, np.ndarray]], str]:
@@ -179,7 +179,7 @@ def aggregate(curves: Sequence[Tuple[np.ndarray, np.ndarray]],
 
 
 def recipe_time_table(recipe: RecipeLogs, include_outliers: bool = False) -> str:
-    """Per stage, mean ± std over the seeds of its wall time, its training time and its
+    """Per stage, mean ± std over the random seeds of its wall time, its training time and its
     average iteration time (markdown).
 
     Args:

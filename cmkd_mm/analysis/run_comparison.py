@@ -1,5 +1,5 @@
 """The method comparison of an MLflow store of recipe runs: a row per stage, mean ± std of its
-final metrics over the seeds (``tools/analysis_tools/compare_runs.py``).
+final metrics over the random seeds (``tools/analysis_tools/compare_runs.py``).
 
 Per stage and seed it takes the latest finished run that has final metrics
 (:mod:`cmkd_mm.tracking.recipe_tracking` logs them), so a stage that crashed and resumed (a new run,
@@ -113,7 +113,7 @@ def compare_table(tracking_uri: str,
                   scale: float = 1.0,
                   show_time: bool = True) -> str:
     """The method comparison of a store as a markdown table: a row per stage, a column per
-    final metric, cells ``mean ± std`` over the seeds (the results tables' format), and the
+    final metric, cells ``mean ± std`` over the random seeds (the results tables' format), and the
     number of seeds.
 
     Args:

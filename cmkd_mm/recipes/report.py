@@ -9,7 +9,7 @@ A recipe may declare the table it is read by::
                  dict(label='AUROC', split='val', metric='auroc', fmt='.3f')],
         time=True)                       # a wall-time column (s)
 
-With several seeds every cell is ``mean ± std`` (sample standard deviation) over the seeds.
+With several seeds every cell is ``mean ± std`` (sample standard deviation) over the random seeds.
 """
 import json
 import math
@@ -98,7 +98,7 @@ def write_results(work_dir: str, recipe, runs: List[Dict[str, Dict]],
         work_dir (str): The recipe's work dir.
         recipe (Config): The recipe.
         runs (list[dict]): Per seed, stage -> record.
-        seeds (Sequence[int], optional): The seeds, or None for one run.
+        seeds (Sequence[int], optional): The random seeds, or None for one run.
 
     Returns:
         tuple[str, tuple[str, str]]: The report table and the two paths.

@@ -31,11 +31,11 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from ..tracking.mlflow_backend import import_mlflow, track_options
+from ..tracking.recipe_tracking import RecipeTracking
 from .registry import RECIPE_STEPS
 from .report import write_results
 from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
 from .steps import BaseStep, Loop, split_reference
-from ..tracking.recipe_tracking import RecipeTracking
 
 MARKER = 'recipe_stage.json'
 SECTIONS = ('prepare', 'stages')
@@ -96,7 +96,7 @@ class RecipeContext:
                      name: str) -> Config:
         """Load a stage config and apply, in order: the data root, the recipe's options, the
         stage's options, the user's ``--cfg-options``, ``--from-scratch``, the optional-val
-        check, the seed and the work dir. Hand-overs come after, in the step."""
+        check, the random seed and the work dir. Hand-overs come after, in the step."""
         cfg = Config.fromfile(self.config_path(config))
         if self.data_root:
             set_data_root(cfg, self.data_root)
