@@ -61,8 +61,8 @@ def test_config_trains_one_iteration(config, request, tmp_path):
 
 def _half_input_size(cfg):
     """Full-size STF detectors at half their input size (833x500 -> 416x250): every module still
-    runs, in a quarter of the time. A discriminator that flattens a fixed-size map (the seed's
-    head, ``pool_size=None``) keeps the size it was built for."""
+    runs, in a quarter of the time. A discriminator that flattens a fixed-size map (the original
+    code's head, ``pool_size=None``) keeps the size it was built for."""
     if 'flatten_dim' in str(cfg.model.get('distiller', '')):
         return
     for transform in cfg.train_dataloader.dataset.pipeline:

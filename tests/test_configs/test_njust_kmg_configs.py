@@ -1,5 +1,6 @@
-"""NJUST-KMG (PBVS 2024) configs: the stage losses against the seed's formulas, what each stage
-trains and freezes, and the CLIP ViT-B/32 encoder option against a hand-written CLIP forward."""
+"""NJUST-KMG (PBVS 2024) configs: the stage losses against the NJUST-KMG code's formulas, what each
+stage trains and freezes, and the CLIP ViT-B/32 encoder option against a hand-written CLIP
+forward."""
 import copy
 import importlib.util
 import os.path as osp
@@ -73,7 +74,7 @@ def test_stage1_is_an_eo_classifier_with_focal_loss_and_balanced_sampling():
     assert cfg.param_scheduler[0].T_max == 100 and cfg.train_cfg.max_epochs == 100
 
 
-def test_stage2_joint_loss_is_the_seed_formula(mavoc2024_demo_root, tmp_path):
+def test_stage2_joint_loss_is_the_original_formula(mavoc2024_demo_root, tmp_path):
     cfg, algo, loader = _setup('stage2-joint', mavoc2024_demo_root, tmp_path)
     data = algo.data_preprocessor(next(iter(loader)), True)
     losses = algo.loss(data['inputs'], data['data_samples'])

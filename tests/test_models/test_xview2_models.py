@@ -121,7 +121,7 @@ def test_resnet34_taps():
     assert [t.shape[-1] for t in taps] == [32, 16, 8, 4, 2]
 
 
-def test_ceil_mode_pool_is_the_seeds():
+def test_ceil_mode_pool_is_the_original_codes():
     """pool_ceil_mode=True: Cadene's 3x3/2 ceil-mode max-pool (no padding), same tap sizes."""
     enc = UNetResNet(depth=18, stem_channels=16, base_channels=16, pool_ceil_mode=True)
     enc.eval()  # mmpretrain's ResNet.train returns None
@@ -145,7 +145,7 @@ def test_decoder_layout():
     convs = [m for m in head.modules() if isinstance(m, torch.nn.Conv2d)]
     shapes = [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs
               if c is not head.conv_seg]
-    # conv6, conv6_2, conv7, conv7_2, conv8, conv8_2, conv9, conv9_2, conv10 of the seed
+    # conv6, conv6_2, conv7, conv7_2, conv8, conv8_2, conv9, conv9_2, conv10 of the original code
     assert shapes == [(2048, 256, 3), (1280, 256, 3), (256, 128, 3), (640, 128, 3), (128, 64, 3),
                       (320, 64, 3), (64, 48, 3), (112, 48, 3), (48, 32, 3)]
     assert (head.conv_seg.in_channels, head.conv_seg.out_channels) == (32, 1)
@@ -299,7 +299,7 @@ def test_siamese_weights_are_shared():
         model.extract_feat(torch.rand(1, 3, H, W))
 
 
-def test_init_weights_as_the_seed():
+def test_init_weights_as_the_original_code():
     model = loc_model()
     model.init_weights()
     head = model.decode_head

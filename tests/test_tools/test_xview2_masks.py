@@ -1,4 +1,4 @@
-"""tools/dataset_converters/xview2_masks.py on the xView2 demo: the seed's create_masks output."""
+"""tools/dataset_converters/xview2_masks.py on the xView2 demo: the original create_masks output."""
 import glob
 import json
 import os

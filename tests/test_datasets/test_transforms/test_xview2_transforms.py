@@ -1,4 +1,5 @@
-"""xView2 transforms against hand-made masks and plain reimplementations of the seed's rules."""
+"""xView2 transforms against hand-made masks and plain reimplementations of the original code's
+rules."""
 import json
 import os
 import os.path as osp
@@ -164,8 +165,8 @@ def _dilate(mask, k):
     return out
 
 
-def _seed_target(dmg, k):
-    """The seed's five channels, dilation, priorities and argmax, written out."""
+def _original_target(dmg, k):
+    """The original code's five channels, dilation, priorities and argmax, written out."""
     msk = np.zeros(dmg.shape + (5, ), bool)
     for c in range(1, 5):
         msk[..., c] = _dilate((dmg == c).astype(np.uint8), k) > 0
@@ -192,7 +193,7 @@ def test_damage_targets(dilate):
         gt_loc_map=(dmg > 0).astype(np.uint8),
         seg_fields=['gt_loc_map', 'gt_dmg_map'])
     out = XView2Targets('damage', dilate=dilate)(results)
-    np.testing.assert_array_equal(out['gt_seg_map'], _seed_target(dmg, dilate))
+    np.testing.assert_array_equal(out['gt_seg_map'], _original_target(dmg, dilate))
     np.testing.assert_array_equal(out['gt_dmg_map'], dmg)  # the raw map is kept
     assert out['seg_fields'] == ['gt_loc_map', 'gt_dmg_map', 'gt_seg_map']
     loc = XView2Targets('loc')(dict(results))

@@ -47,7 +47,7 @@ def test_six_channel_conv1_is_inflated_and_the_rest_loaded(tmp_path):
     assert torch.equal(net.head.fc.weight, src.head.fc.weight)
 
 
-def test_random_mode_and_reset_keep_the_seed_behaviour(tmp_path):
+def test_random_mode_and_reset_keep_the_original_behaviour(tmp_path):
     src, path = _ckpt(tmp_path)
     torch.manual_seed(1)
     net = Net(6, init_cfg=dict(type='InflatedPretrained', checkpoint=path, inflate='random'))
