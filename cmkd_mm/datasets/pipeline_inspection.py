@@ -1,12 +1,20 @@
-"""Read a pipeline config without running it: its loading part, and label/resize order."""
-import copy
-from typing import List, Optional, Sequence
+"""Read a pipeline config without running it: its loading part, and label/resize order.
 
-# Transforms that read files or check what was read; everything after the last of them
-# (augmentation, resizing, packing) is not needed to validate data or to measure statistics.
-LOADING = ('LoadModalities', 'LoadSegLabels', 'LoadAnnotations', 'CheckSegLabels',
-           'GenerateEdgeLabels', 'LoadXView2Masks')
-LABEL_LOADERS = ('LoadSegLabels', 'LoadAnnotations', 'LoadXView2Masks')
+A transform says what it does with files in class attributes, read here from the class its
+config builds (looked up in ``TRANSFORMS`` under the current default scope, as building does):
+
+* ``loads`` (tuple of str): what it reads from disk: ``'images'``, ``'labels'`` (what an
+  evaluation compares predictions with) or another kind of file (e.g. ``'edges'``);
+* ``checks`` (tuple of str): what it checks of the data loaded before it (e.g. ``'labels'``).
+
+Of a transform that does not say, a subclass of mmcv's ``LoadAnnotations`` (as mmdet's and
+mmseg's are) loads labels and a subclass of mmcv's ``LoadImageFromFile`` loads images.
+"""
+import copy
+from typing import List, Optional, Sequence, Tuple
+
+from mmcv.transforms import LoadAnnotations, LoadImageFromFile
+from mmengine.registry import TRANSFORMS
 
 
 def transform_name(transform: dict) -> str:
@@ -15,14 +23,66 @@ def transform_name(transform: dict) -> str:
     return str(transform.get('type', '')).split('.')[-1]
 
 
+def transform_class(transform: dict) -> Optional[type]:
+    """The class a transform config builds, or None when no registered class has its name.
+
+    Args:
+        transform (dict): Transform config.
+    """
+    kind = transform.get('type')
+    if isinstance(kind, type):
+        return kind
+    with TRANSFORMS.switch_scope_and_registry(None) as registry:
+        try:
+            found = registry.get(str(kind))
+        except Exception:  # an unknown scope or name
+            return None
+    return found if isinstance(found, type) else None
+
+
+def _declared(cls: Optional[type], attribute: str) -> Optional[Tuple[str, ...]]:
+    value = getattr(cls, attribute, None)
+    return tuple(value) if isinstance(value, (tuple, list)) else None
+
+
+def transform_loads(transform: dict) -> Tuple[str, ...]:
+    """What a transform config reads from disk: its class's ``loads``, else what mmcv's loader
+    it derives from loads (``('labels', )`` or ``('images', )``), else nothing.
+
+    Args:
+        transform (dict): Transform config.
+    """
+    cls = transform_class(transform)
+    declared = _declared(cls, 'loads')
+    if declared is not None:
+        return declared
+    if cls is not None and issubclass(cls, LoadAnnotations):
+        return ('labels', )
+    if cls is not None and issubclass(cls, LoadImageFromFile):
+        return ('images', )
+    return ()
+
+
+def transform_checks(transform: dict) -> Tuple[str, ...]:
+    """What a transform config checks of the data loaded before it (its class's ``checks``).
+
+    Args:
+        transform (dict): Transform config.
+    """
+    return _declared(transform_class(transform), 'checks') or ()
+
+
 def loading_pipeline(pipeline: Sequence[dict]) -> List[dict]:
-    """The pipeline up to (and with) its last loading or checking transform.
+    """The pipeline up to (and with) its last transform that loads or checks data.
+
+    Everything after it (augmentation, resizing, packing) is not needed to validate data or to
+    measure statistics.
 
     Args:
         pipeline (Sequence[dict]): Transform configs.
     """
-    names = [transform_name(t) for t in pipeline]
-    last = max((i for i, n in enumerate(names) if n in LOADING), default=-1)
+    last = max((i for i, t in enumerate(pipeline) if transform_loads(t) or transform_checks(t)),
+               default=-1)
     return [copy.deepcopy(t) for t in pipeline[:last + 1]]
 
 
@@ -58,7 +118,7 @@ def label_resized_before_eval(pipeline: Sequence[dict]) -> Optional[str]:
         str or None: The offending transforms, or None when the order is right.
     """
     names = [transform_name(t) for t in pipeline]
-    labels = [i for i, n in enumerate(names) if n in LABEL_LOADERS]
+    labels = [i for i, t in enumerate(pipeline) if 'labels' in transform_loads(t)]
     if not labels:
         return None
     resizes = [

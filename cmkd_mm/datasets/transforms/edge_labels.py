@@ -86,6 +86,9 @@ class GenerateEdgeLabels(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
+    #: What it reads from disk (read by ``datasets/pipeline_inspection.py``).
+    loads = ('edges', )
+
     def __init__(self,
                  radius: int = 2,
                  scale: float = 0.25,

@@ -23,6 +23,9 @@ class CheckSegLabels(BaseTransform):
         check_size (bool): Compare the label size with the image size. Default True.
     """
 
+    #: What it checks of the loaded data (read by ``datasets/pipeline_inspection.py``).
+    checks = ('labels', )
+
     def __init__(self,
                  num_classes: int,
                  ignore_index: Optional[int] = 255,

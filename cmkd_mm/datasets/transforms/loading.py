@@ -92,6 +92,9 @@ class LoadModalities(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
+    #: What it reads from disk (read by ``datasets/pipeline_inspection.py``).
+    loads = ('images', )
+
     def __init__(self,
                  modalities: Dict[str, dict],
                  ref_modality: Optional[str] = None,
@@ -235,6 +238,9 @@ class LoadSegLabels(BaseTransform):
         reduce_zero_label (bool, optional): Override the sample's ``reduce_zero_label``.
         backend_args (dict, optional): mmengine file backend arguments.
     """
+
+    #: What it reads from disk (read by ``datasets/pipeline_inspection.py``).
+    loads = ('labels', )
 
     def __init__(self,
                  reduce_zero_label: Optional[bool] = None,

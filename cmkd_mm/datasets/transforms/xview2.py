@@ -65,6 +65,9 @@ class LoadXView2Masks(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
+    #: What it reads from disk (read by ``datasets/pipeline_inspection.py``).
+    loads = ('labels', )
+
     def __init__(self,
                  unclassified: Union[int, str] = 1,
                  expect_size: Optional[Tuple[int, int]] = None,
