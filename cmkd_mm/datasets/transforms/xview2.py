@@ -1,4 +1,5 @@
-"""xView2 / xBD transforms: building and damage maps, the seed's targets and augmentations.
+"""xView2 / xBD transforms: building and damage maps, and the targets and augmentations of the
+1st-place xView2 code.
 
 ``LoadXView2Masks`` gives the raw maps ``gt_loc_map`` (buildings of the pre label, 0/1) and
 ``gt_dmg_map`` (damage of the post label, 0-4, 255 ignored). The geometric transforms
@@ -59,7 +60,7 @@ class LoadXView2Masks(BaseTransform):
 
     Args:
         unclassified (int | str): Damage value of ``un-classified`` buildings: a value 0-4
-            (default 1, no-damage, as the seed) or ``'ignore'`` (255).
+            (default 1, no-damage, as the original code) or ``'ignore'`` (255).
         expect_size (tuple[int, int], optional): Required ``(h, w)`` of the pre and post
             images.
         backend_args (dict, optional): mmengine file backend arguments.
@@ -132,7 +133,8 @@ class LoadXView2Masks(BaseTransform):
 
 
 def damage_target(dmg: np.ndarray, dilate: int = 0) -> np.ndarray:
-    """The seed's damage classification target (``lbl_msk``) from a raw damage map.
+    """The damage classification target of the 1st-place xView2 code (``lbl_msk``) from a raw
+    damage map.
 
     One-hot channels 1-4 of ``dmg``, each dilated with a ``dilate x dilate`` square (anchor
     at its centre) when ``dilate > 0``; where several are set, minor (2) wins over major (3),
@@ -155,9 +157,9 @@ class XView2Targets(BaseTransform):
     """Set ``gt_seg_map`` (added to ``seg_fields``) for one task.
 
     * ``task='loc'``: a copy of ``gt_loc_map`` (0/1);
-    * ``task='damage'``: :func:`damage_target` of ``gt_dmg_map`` (0-4, 255 ignored), the seed's
-      argmax of the prioritised one-hot channels. The seed dilates with ``dilate=5`` in
-      training and not for validation.
+    * ``task='damage'``: :func:`damage_target` of ``gt_dmg_map`` (0-4, 255 ignored), the
+      original code's argmax of the prioritised one-hot channels. The original code dilates
+      with ``dilate=5`` in training and not for validation.
 
     ``gt_loc_map`` and ``gt_dmg_map`` are left untouched. Place it after the geometric
     augmentation.
@@ -226,7 +228,8 @@ def _crop_resize(arr: np.ndarray, window: np.ndarray, size: int, ref_hw: Tuple[i
 
 @TRANSFORMS.register_module()
 class XView2ContentCrop(BaseTransform):
-    """The seed's crop: the best of a few random windows by building (or damage) content.
+    """The crop of the 1st-place xView2 code: the best of a few random windows by building (or
+    damage) content.
 
     The crop side is ``crop_size``, or with probability ``prob`` a side drawn uniformly from
     ``[crop_size * scale_range[0], crop_size * scale_range[1]]`` (integers). ``N`` positions
@@ -234,15 +237,16 @@ class XView2ContentCrop(BaseTransform):
     score is kept (the first on ties): ``'loc'`` counts building pixels of ``gt_loc_map``,
     ``'damage'`` weighs the pixels of ``gt_dmg_map`` as ``5 * minor + 5 * major + 2 * destroyed
     + 1 * no-damage``. The window is resized to ``crop_size`` (images bilinear, seg fields
-    nearest). As in the seed, the best-of-``N`` choice is also made at the plain ``crop_size``.
-    An image smaller than the side is padded (images 0, seg fields ``seg_pad_val``) at the
-    bottom and right. Every modality and seg field is cropped with the same window (in
-    normalised coordinates, so a modality of another resolution follows).
+    nearest). As in the original code, the best-of-``N`` choice is also made at the plain
+    ``crop_size``. An image smaller than the side is padded (images 0, seg fields
+    ``seg_pad_val``) at the bottom and right. Every modality and seg field is cropped with the
+    same window (in normalised coordinates, so a modality of another resolution follows).
 
     Args:
         crop_size (int): Output side in reference-modality pixels.
         scale_range (tuple[float, float]): Range of the side relative to ``crop_size``
-            (seed localisation: ``(1/1.1, 1/0.9)``; classification ``(1/1.15, 1/0.85)``).
+            (the original code: localisation ``(1/1.1, 1/0.9)``, classification
+            ``(1/1.15, 1/0.85)``).
         prob (float): Probability of drawing another side.
         tries (tuple[int, int]): Range of the number of positions tried.
         score (str): ``'loc'`` or ``'damage'``.
