@@ -2,9 +2,9 @@
 """Compare the stages (methods) of a tracked recipe straight from its MLflow store.
 
 Rows are the stages (their ``report.rows`` label), columns their final metrics (those the recipe
-logged after evaluating each stage's best checkpoint), cells ``mean ± std`` over the seeds (as in
-``results.md``), with the number of seeds. Per stage and seed the latest finished run with final
-metrics counts, so a stage that crashed and resumed counts once. Needs MLflow
+logged after evaluating each stage's best checkpoint), cells ``mean ± std`` over the random seeds
+(as in ``results.md``), with the number of seeds. Per stage and seed the latest finished run with
+final metrics counts, so a stage that crashed and resumed counts once. Needs MLflow
 (``pip install -e .[tracking]``).
 
 Examples::

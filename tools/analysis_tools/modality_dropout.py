@@ -61,7 +61,7 @@ def parse_args(argv=None):
         type=float,
         default=1.0,
         help='noise sigma in units of the modality\'s std (noise mode; default 1.0)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of the noise (default 0)')
+    parser.add_argument('--seed', type=int, default=0, help='random seed of the noise (default 0)')
     parser.add_argument(
         '--compare',
         nargs=2,

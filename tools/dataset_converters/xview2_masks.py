@@ -28,7 +28,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--unclassified',
         choices=['1', 'ignore'],
         default='1',
-        help='post value of un-classified buildings: 1 (no-damage, the seed) '
+        help='post value of un-classified buildings: 1 (no-damage, the original code) '
         'or ignore (255) (default: 1)')
     parser.add_argument(
         '--workers', type=int, default=0, help='worker processes (default: 0, in this process)')
