@@ -346,7 +346,7 @@ def _build(config, split, data_root):
 
 @pytest.mark.usefixtures('mmpretrain_scope')
 def test_2021_config_pipeline(root21):
-    ds, cfg = _build('mavoc_2021.py', 'train', root21)
+    ds, cfg = _build('mavoc2021.py', 'train', root21)
     assert cfg.train_dataloader.batch_size == 512 and cfg.train_dataloader.num_workers == 2
     assert cfg.val_evaluator == dict(type='MAVOCMetric')
     samples = [ds[i] for i in range(4)]
@@ -369,7 +369,7 @@ def test_2021_config_pipeline(root21):
     assert abs(float(batch['inputs']['teacher'].mean())) < 2
 
     for split in ('val', 'test'):
-        ds, _ = _build('mavoc_2021.py', split, root21)
+        ds, _ = _build('mavoc2021.py', split, root21)
         out = ds[0]
         assert out['inputs']['sar'].shape == (1, 48, 48)
         assert out['inputs']['eo'].shape == (1, 30, 30)
@@ -378,17 +378,17 @@ def test_2021_config_pipeline(root21):
 
 @pytest.mark.usefixtures('mmpretrain_scope')
 def test_2024_config_pipeline(root24):
-    ds, cfg = _build('mavoc_2024.py', 'train', root24)
+    ds, cfg = _build('mavoc2024.py', 'train', root24)
     out = ds[0]
     assert out['inputs']['sar'].shape == (3, 224, 224)
     assert out['inputs']['eo'].shape == (3, 224, 224)
     assert torch.equal(out['inputs']['sar'][0], out['inputs']['sar'][2])
     assert int(out['data_samples'].gt_label) == ds.get_data_info(0)['gt_label']
-    ds, _ = _build('mavoc_2024.py', 'val', root24)
+    ds, _ = _build('mavoc2024.py', 'val', root24)
     out = ds[0]
     assert set(out['inputs']) == {'sar'} and out['inputs']['sar'].shape == (3, 224, 224)
     assert out['data_samples'].ood == ds.get_data_info(0)['ood']
-    ds, _ = _build('mavoc_2024.py', 'test', root24)
+    ds, _ = _build('mavoc2024.py', 'test', root24)
     out = ds[0]
     assert out['inputs']['sar'].shape == (3, 224, 224)
     assert out['data_samples'].get('gt_label') is None

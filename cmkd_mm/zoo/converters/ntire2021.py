@@ -38,7 +38,7 @@ ORIGINAL_CODE = (
     'Classification@89b6c03')
 # The original code's Normalize constants in its [0, 1] units (mean, std); our 8-bit loaders
 # give 0-255. The same numbers as ``original_modality_stats`` in
-# configs/_base_/datasets/mavoc_2021.py.
+# configs/_base_/datasets/mavoc2021.py.
 ORIGINAL_STATS = dict(eo=(0.2913437, 0.12694514), sar=(0.4062625, 0.12694514))
 
 RULES = [

@@ -16,7 +16,7 @@
 # configs/recipes/njust-kmg_mavoc2024.py run the whole inference with them (TTA, cluster voting,
 # OOD score, results.csv).
 _base_ = [
-    '../../_base_/models/njust-kmg_mavoc2024.py', '../../_base_/datasets/mavoc_2024.py',
+    '../../_base_/models/njust-kmg_mavoc2024.py', '../../_base_/datasets/mavoc2024.py',
     '../../_base_/schedules/njust-kmg_adam_cosine.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)

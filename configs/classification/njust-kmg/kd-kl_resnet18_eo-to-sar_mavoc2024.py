@@ -15,7 +15,7 @@
 # No validation (the SAR head is untrained); the last checkpoint goes to stage 3 through
 # tools/model_converters/extract_student.py.
 _base_ = [
-    '../../_base_/models/njust-kmg_mavoc2024.py', '../../_base_/datasets/mavoc_2024.py',
+    '../../_base_/models/njust-kmg_mavoc2024.py', '../../_base_/datasets/mavoc2024.py',
     '../../_base_/schedules/njust-kmg_adam_cosine.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)

@@ -12,7 +12,7 @@
 # there is no validation; the last checkpoint is the EO model (the frozen teacher of stage 2 KL,
 # the starting EO encoder of stage 2 joint; the recipe passes it on).
 _base_ = [
-    '../../_base_/models/njust-kmg_mavoc2024.py', '../../_base_/datasets/mavoc_2024.py',
+    '../../_base_/models/njust-kmg_mavoc2024.py', '../../_base_/datasets/mavoc2024.py',
     '../../_base_/schedules/njust-kmg_adam_cosine.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)

@@ -2,7 +2,7 @@
 # CE with the NTIRE 2021 code's label mixing, 100 epochs. Its best checkpoint starts the SAR model,
 # the KD students and the iterative chain.
 _base_ = [
-    '../../_base_/models/resnet34_1ch_mavoc.py', '../../_base_/datasets/mavoc_2021.py',
+    '../../_base_/models/resnet34_1ch_mavoc.py', '../../_base_/datasets/mavoc2021.py',
     '../../_base_/schedules/mavoc_sgd_step.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)

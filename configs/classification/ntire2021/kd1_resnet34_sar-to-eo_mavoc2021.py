@@ -4,7 +4,7 @@
 # with the KL averaged over all B x 10 elements as the NTIRE 2021 code does (reduction='mean';
 # 'batchmean' is 10x larger for 10 classes). 120 epochs, SGD 0.01, StepLR(20, 0.5).
 _base_ = [
-    '../../_base_/models/resnet34_1ch_mavoc.py', '../../_base_/datasets/mavoc_2021.py',
+    '../../_base_/models/resnet34_1ch_mavoc.py', '../../_base_/datasets/mavoc2021.py',
     '../../_base_/schedules/mavoc_sgd_step.py'
 ]
 custom_imports = dict(imports=['cmkd_mm'], allow_failed_imports=False)
@@ -44,7 +44,7 @@ model = dict(
                 preds_T=dict(from_student=False, recorder='logits')))))
 # As in the NTIRE 2021 code, the SAR teacher sees its test transform (Resize 48, no augmentation)
 # while the EO student trains (its train transform is Resize 30 here: the original AutoAugment and
-# Cutout are not available, see mavoc_2021.py).
+# Cutout are not available, see mavoc2021.py).
 train_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
 # Start the student from the EO baseline, as the NTIRE 2021 code does: --cfg-options
 # model.architecture.init_cfg.type=Pretrained model.architecture.init_cfg.checkpoint=EO.pth
