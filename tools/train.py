@@ -57,7 +57,7 @@ def parse_args(argv=None):
         help='log params, metrics and artifacts to MLflow (pip install -e .[tracking]): to '
         'URI (a tracking URI, a .db file or a folder), by default sqlite:///<work_dir>/'
         'mlruns.db; the config key `track` (True, a URI or a dict of '
-        'cmkd_mm.apis.tracking.enable_tracking arguments) does the same')
+        'cmkd_mm.tracking.mlflow_backend.enable_tracking arguments) does the same')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -140,7 +140,7 @@ def build_cfg(args):
     # tracking: CLI > `track` in the config
     track = args.track if args.track is not None else cfg.get('track')
     if track:
-        from cmkd_mm.apis.tracking import enable_tracking, track_options
+        from cmkd_mm.tracking.mlflow_backend import enable_tracking, track_options
         options = track_options(track)
         options['tags'] = dict(
             dict(config=osp.abspath(args.config), resumed=str(bool(cfg.get('resume'))).lower()),
