@@ -2,9 +2,9 @@
 every problem (not only the first) with its file and reason.
 
 ``tools/misc/check_dataset.py`` is the command line. The loading part is the pipeline up to its
-last loading or checking transform (``LoadModalities``, ``LoadSegLabels``, ``LoadAnnotations``,
-``CheckSegLabels``, ``GenerateEdgeLabels``, ``LoadXView2Masks``); augmentation, resizing and
-packing are left out, so a whole dataset is checked in minutes.
+last transform that loads or checks data (each transform says so itself: its ``loads`` /
+``checks`` attributes, see :mod:`cmkd_mm.datasets.pipeline_inspection`); augmentation, resizing
+and packing are left out, so a whole dataset is checked in minutes.
 """
 from typing import Dict, Optional, Sequence
 
