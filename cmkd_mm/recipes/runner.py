@@ -32,6 +32,7 @@ from mmengine.logging import print_log
 
 from ..tracking.mlflow_backend import import_mlflow, track_options
 from ..tracking.recipe_tracking import RecipeTracking
+from ..utils.config_paths import resolve_config_path
 from .registry import RECIPE_STEPS
 from .report import write_results
 from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
@@ -81,16 +82,9 @@ class RecipeContext:
 
     def config_path(self, path: str) -> str:
         """A stage config path: as given when it exists (absolute or from the current folder),
-        else relative to the project holding the recipe (``<root>/configs/recipes/x.py``)."""
-        if osp.isfile(path):
-            return path
-        recipe_dir = osp.dirname(osp.abspath(self.recipe.filename or '.'))
-        for base in (recipe_dir, osp.dirname(osp.dirname(recipe_dir))):
-            candidate = osp.join(base, path)
-            if osp.isfile(candidate):
-                return candidate
-        raise FileNotFoundError(f'{path}: stage config not found (relative to the current '
-                                f'folder or to {osp.dirname(osp.dirname(recipe_dir))})')
+        else relative to the recipe and the project holding it (``<root>/configs/recipes/x.py``)
+        or to the package's configs (:func:`~cmkd_mm.utils.config_paths.resolve_config_path`)."""
+        return resolve_config_path(path, start=self.recipe.filename)
 
     def stage_config(self, config: str, work_dir: str, stage_options: Optional[dict],
                      name: str) -> Config:
