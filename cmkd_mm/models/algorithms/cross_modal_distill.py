@@ -1,17 +1,17 @@
 """Cross-modal distillation: teacher and student see different views of one batch."""
 import logging
-from contextlib import ExitStack
-from typing import Callable, Dict, List, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import print_log
-from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.task_modules.recorder import ModuleInputsRecorder, ModuleOutputsRecorder
 from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
 from ..architectures.teacher_group import TeacherGroup
+from .separate_optim_step import separate_train_step
 from .teacher_cache import TeacherOutputCache, sample_key
 
 TEACHER_MODES = ('auto', 'extract_feat', 'tensor', 'loss')
@@ -42,9 +42,9 @@ class CrossModalDistill(SingleTeacherDistill):
       teacher recorders captured per sample and replays it when the same samples come again,
       skipping the teacher (``TeacherOutputCache``; ``custom_hooks=[dict(type=
       'TeacherCacheHook')]`` checks the pipeline, places the store and keeps it across resume).
-    * ``train_step`` also accepts an ``OptimWrapperDict`` (e.g. ``architecture`` and ``distiller``
-      keys from ``mmrazor.SeparateOptimWrapperConstructor``) so trainable distillation modules such
-      as adversarial discriminators can have their own optimizer.
+    * ``train_step`` also accepts an ``OptimWrapperDict`` (``separate_train_step``) so that
+      trainable distillation modules such as adversarial discriminators can have their own
+      optimizer.
 
     Args:
         teacher_view (str): View name the teacher reads.
@@ -259,50 +259,10 @@ class CrossModalDistill(SingleTeacherDistill):
             self.teacher.eval()
         return self
 
-    # --- separate optimizers (OptimWrapperDict) ---------------------------------------------
-    def separate_optim_context(self, optim_wrapper: OptimWrapperDict) -> ExitStack:
-        """Enter every wrapper's ``optim_context`` (autocast, gradient accumulation)."""
-        stack = ExitStack()
-        for name, wrapper in optim_wrapper.items():
-            if isinstance(wrapper, AmpOptimWrapper):
-                raise NotImplementedError(
-                    f'optim_wrapper["{name}"] is an AmpOptimWrapper: mixed precision with '
-                    f'separate optimizers is not supported (each would scale the shared loss '
-                    f'differently); train jointly with one optimizer to use --amp')
-            stack.enter_context(wrapper.optim_context(getattr(self, name, self)))
-        return stack
-
-    @staticmethod
-    def update_separate(loss: torch.Tensor, optim_wrapper: OptimWrapperDict) -> None:
-        """One backward pass, then every optimizer steps on its own parameters.
-
-        Gradient reversal already gives the student and the discriminators opposite directions,
-        so a single backward pass serves both, as in the joint case.
-        """
-        loss.backward()
-        for wrapper in optim_wrapper.values():
-            wrapper.step()
-            wrapper.zero_grad()
-
-    def separate_train_step(self, data: Union[dict, tuple, list], optim_wrapper: OptimWrapperDict,
-                            run_forward: Callable) -> Dict[str, torch.Tensor]:
-        """A training step with one optimizer per part (``OptimWrapperDict``).
-
-        Args:
-            data (dict | tuple | list): A batch from the dataloader.
-            optim_wrapper (OptimWrapperDict): e.g. ``architecture`` and ``distiller``.
-            run_forward (callable): ``run_forward(data, mode='loss')``; the algorithm's own
-                ``_run_forward``, or a DDP wrapper's so that its gradients are reduced.
-        """
-        with self.separate_optim_context(optim_wrapper):
-            data = self.data_preprocessor(data, True)
-            losses = run_forward(data, mode='loss')
-        parsed_loss, log_vars = self.parse_losses(losses)
-        self.update_separate(parsed_loss, optim_wrapper)
-        return log_vars
-
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, torch.Tensor]:
-        if not isinstance(optim_wrapper, OptimWrapperDict):
-            return super().train_step(data, optim_wrapper)
-        return self.separate_train_step(data, optim_wrapper, self._run_forward)
+        """``BaseModel.train_step``, or with an ``OptimWrapperDict`` one optimizer per part
+        stepping after a single backward pass (``separate_train_step``)."""
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            return separate_train_step(self, data, optim_wrapper, self._run_forward)
+        return super().train_step(data, optim_wrapper)
