@@ -1,5 +1,6 @@
 """Cross-modal distillation: teacher and student see different views of one batch."""
 import logging
+from functools import partial
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -12,7 +13,7 @@ from mmrazor.registry import MODELS
 
 from ..architectures.teacher_group import TeacherGroup
 from .separate_optim_step import separate_train_step
-from .teacher_cache import TeacherOutputCache, sample_key
+from .teacher_cache import TeacherOutputCache
 
 TEACHER_MODES = ('auto', 'extract_feat', 'tensor', 'loss')
 # Modules that ``extract_feat`` runs in mmdet detectors, mmseg segmentors and mmpretrain
@@ -182,35 +183,15 @@ class CrossModalDistill(SingleTeacherDistill):
             return sorted(set(self.teacher_views.values()))
         return [self.teacher_view]
 
-    def cache_keys(self, batch_inputs, data_samples: List) -> list:
-        """One ``teacher_cache`` key per sample of the batch."""
-        shapes = [
-            tuple(self.select_view(batch_inputs, v).shape[2:]) for v in self.teacher_input_views()
-        ]
-        return [sample_key(s, shapes) for s in data_samples]
-
     def record_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
         """Fill the teacher recorders: replayed from ``teacher_cache`` when every sample of the
         batch is stored, else by running the teacher(s) (and storing what they recorded)."""
-        cache = self.teacher_cache
-        if cache is None:
-            return self.run_teachers(batch_inputs, data_samples)
-        if not cache.armed:
-            raise RuntimeError('teacher_cache needs custom_hooks=[dict(type='
-                               "'TeacherCacheHook')]: it checks that the pipeline gives the "
-                               'teacher the same input for a sample every time and keeps the '
-                               'cache across --resume')
-        recorders = self.distiller.teacher_recorders.recorders
-        keys = self.cache_keys(batch_inputs, data_samples)
-        device = self.select_view(batch_inputs, self.teacher_input_views()[0]).device
-        replay = cache.get(keys, device)
-        if replay is not None:
-            for name, buffer in replay.items():
-                recorders[name]._data_buffer = buffer
-            return {}
-        losses = self.run_teachers(batch_inputs, data_samples)
-        cache.put(keys, {name: r.data_buffer for name, r in recorders.items()})
-        return losses
+        run = partial(self.run_teachers, batch_inputs, data_samples)
+        if self.teacher_cache is None:
+            return run()
+        views = [self.select_view(batch_inputs, v) for v in self.teacher_input_views()]
+        return self.teacher_cache.record(self.distiller.teacher_recorders.recorders, data_samples,
+                                         views, run)
 
     def loss(self, batch_inputs, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Teacher pass (recorded) on the teacher view, student pass on the student view."""

@@ -4,7 +4,8 @@
 captured for every training sample, keyed by :func:`sample_key`: the sample's dataset index,
 the flip the pipeline applied (the random transform the key describes) and the padded shape of
 the teacher's input. A batch whose samples are all stored replays the recorders from the store
-and skips the teacher; any other batch runs the teacher and stores what is missing.
+and skips the teacher; any other batch runs the teacher and stores what is missing
+(:meth:`TeacherOutputCache.record`).
 
 A record is whatever the recorder holds (a tensor, or tuples / lists of them, one record per
 call): every tensor must have the batch as its first axis, and is stored per sample. Entries stay
@@ -16,7 +17,7 @@ with an index so that a resumed run (``TeacherCacheHook``) continues with the sa
 import os
 import os.path as osp
 import pickle
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -130,6 +131,40 @@ class TeacherOutputCache:
             for k, v in self.disk.items() if k not in self.memory
         ]
         return float(np.mean(sizes)) if sizes else 0.
+
+    # --- recording a batch ----------------------------------------------------------------
+    def record(self, recorders: Dict[str, Any], data_samples: Sequence,
+               teacher_inputs: Sequence[torch.Tensor], run: Callable[[], dict]) -> dict:
+        """Fill the teacher recorders for a batch: replayed from the store when every sample of
+        the batch is stored, else by ``run()``, whose records are then stored.
+
+        Args:
+            recorders (dict): ``name -> recorder``, the distiller's teacher recorders (entered,
+                so empty).
+            data_samples (Sequence): The batch's data samples (their keys: :func:`sample_key`).
+            teacher_inputs (Sequence[torch.Tensor]): The batch of each view the teachers read
+                (their shapes are part of the keys).
+            run (callable): Runs the teacher(s) into the recorders and returns their losses.
+
+        Returns:
+            dict: ``run()``'s losses, or an empty dict when the batch was replayed.
+        """
+        if not self.armed:
+            raise RuntimeError('teacher_cache needs custom_hooks=[dict(type='
+                               "'TeacherCacheHook')]: it checks that the pipeline gives the "
+                               'teacher the same input for a sample every time and keeps the '
+                               'cache across --resume')
+        shapes = [tuple(x.shape[2:]) for x in teacher_inputs]
+        keys = [sample_key(s, shapes) for s in data_samples]
+        replay = self.get(keys, teacher_inputs[0].device)
+        if replay is not None:
+            for name, buffer in replay.items():
+                recorders[name].reset_data_buffer()
+                recorders[name].data_buffer.extend(buffer)
+            return {}
+        losses = run()
+        self.put(keys, {name: r.data_buffer for name, r in recorders.items()})
+        return losses
 
     # --- storing -------------------------------------------------------------------------
     def put(self, keys: Sequence[Key], buffers: Dict[str, List[Any]]) -> None:

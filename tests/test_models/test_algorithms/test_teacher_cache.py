@@ -8,6 +8,9 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from mmengine.structures import BaseDataElement
+from mmrazor.models.task_modules.recorder import ModuleOutputsRecorder
+from torch import nn
 
 from cmkd_mm.models.algorithms.teacher_cache import TeacherOutputCache
 from ...conftest import tiny_cfg
@@ -144,3 +147,32 @@ def test_store_spills_to_disk_and_converts_fp16(tmp_path):
     torch.testing.assert_close(again.get(keys, 'cpu')['feat'][0][1], records['feat'][0][1])
     with pytest.raises(ValueError, match='batch axis'):
         TeacherOutputCache().put(keys[:2], copy.deepcopy(records))
+
+
+def test_record_runs_the_teacher_on_a_miss_and_replays_a_hit():
+    net = nn.Sequential(nn.Conv2d(1, 2, 1))
+    recorder = ModuleOutputsRecorder('0')
+    recorder.initialize(net)
+    samples = [BaseDataElement(metainfo=dict(sample_idx=i)) for i in range(2)]
+    x = torch.rand(2, 1, 4, 4)
+    runs = []
+
+    def run():
+        runs.append(1)
+        net(x)
+        return dict(loss=1)
+
+    cache = TeacherOutputCache()
+    with pytest.raises(RuntimeError, match='TeacherCacheHook'):
+        cache.record(dict(feat=recorder), samples, [x], run)
+    cache.armed = True
+    with recorder:
+        assert cache.record(dict(feat=recorder), samples, [x], run) == dict(loss=1)
+    ran = recorder.data_buffer[0]
+    with recorder:
+        assert cache.record(dict(feat=recorder), samples, [x], run) == {}
+    assert len(runs) == 1 and cache.hits == 1
+    torch.testing.assert_close(recorder.data_buffer[0], ran, rtol=0, atol=0)
+    with recorder:  # another teacher input shape is another key
+        cache.record(dict(feat=recorder), samples, [torch.rand(2, 1, 8, 8)], run)
+    assert len(runs) == 2
