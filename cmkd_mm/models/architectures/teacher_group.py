@@ -1,6 +1,5 @@
 """Several frozen teachers, each with its own view, checkpoint and depth, as one teacher."""
 import copy
-import os.path as osp
 from typing import Dict, Optional, Union
 
 from mmengine.config import Config
@@ -8,7 +7,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import load_checkpoint
 from mmrazor.registry import MODELS
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from ...utils.config_paths import resolve_config_path
 
 
 @MODELS.register_module()
@@ -33,11 +32,11 @@ class TeacherGroup(BaseModel):
     Args:
         teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode='auto')``:
             the model config (or ``config=``: a config file whose ``model`` is the teacher,
-            e.g. the one it was trained with; its data preprocessor is not used, the
-            algorithm's is), its checkpoint (loaded here; None keeps the initial weights),
-            the view of the data preprocessor it reads (default: the algorithm's
-            ``teacher_view``) and how deep it runs (``'auto'``, ``'extract_feat'`` or
-            ``'tensor'``, see ``CrossModalDistill``).
+            e.g. the one it was trained with, found by ``resolve_config_path``; its data
+            preprocessor is not used, the algorithm's is), its checkpoint (loaded here; None
+            keeps the initial weights), the view of the data preprocessor it reads (default:
+            the algorithm's ``teacher_view``) and how deep it runs (``'auto'``,
+            ``'extract_feat'`` or ``'tensor'``, see ``CrossModalDistill``).
         eval_teacher (str, optional): The teacher that ``teacher_val_step`` evaluates (the
             ``teacher/`` metrics of ``CrossModalDistillValLoop``). Default: the first.
     """
@@ -73,12 +72,10 @@ class TeacherGroup(BaseModel):
                              f'view=..., mode=...), got keys {sorted(spec)}')
         if 'model' in spec:
             return spec['model']
-        path = spec['config']
-        if not osp.isfile(path):  # a repository path, from another working directory
-            path = osp.join(REPO_ROOT, spec['config'])
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'teacher "{name}": config {spec["config"]} not found '
-                                    '(relative to the working directory or the repository)')
+        try:
+            path = resolve_config_path(spec['config'])
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f'teacher "{name}": {err}') from None
         cfg = Config.fromfile(path)
         model = copy.deepcopy(cfg.model)
         model.pop('data_preprocessor', None)
