@@ -17,6 +17,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from ..models.architectures import TeacherGroup
 from ..utils.config import config_name, load_config, type_name
 from ..utils.tables import markdown_table
 from .peak_memory import CudaPeak, RSSPeak
@@ -106,7 +107,7 @@ def wrap_student_backbone(razor: nn.Module, ours: nn.Module, specs: Dict[str, di
         ValueError: The student reads a modality the teacher view does not hold (e.g. SAR vs
             EO), or there are several teachers: one tensor cannot feed both models.
     """
-    if ours.teacher_mode == 'group':
+    if isinstance(ours.teacher, TeacherGroup):
         raise ValueError('several teachers (TeacherGroup)')
     pre = ours.data_preprocessor
     student_mods, teacher_mods = pre.views[ours.student_view], pre.views[ours.teacher_view]

@@ -49,7 +49,7 @@ class TeacherCacheHook(Hook):
 
     def teacher_modalities(self, algorithm):
         views = algorithm.data_preprocessor.views
-        return sorted({m for v in algorithm.teacher_input_views() for m in views[v]})
+        return sorted({m for v in algorithm.teachers.views for m in views[v]})
 
     def check_pipeline(self, runner, algorithm) -> None:
         dataset = inner_dataset(runner.cfg.train_dataloader.dataset)
@@ -85,7 +85,7 @@ class TeacherCacheHook(Hook):
         dataset = inner_dataset(runner.cfg.train_dataloader.dataset)
         described = dict(
             views={v: pre.views[v]
-                   for v in algorithm.teacher_input_views()},
+                   for v in algorithm.teachers.views},
             recorders=recorders,
             pipeline=dataset.get('pipeline', []),
             dtype=str(algorithm.teacher_cache.dtype))

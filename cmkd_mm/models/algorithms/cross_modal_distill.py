@@ -7,23 +7,17 @@ import torch
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms import SingleTeacherDistill
-from mmrazor.models.task_modules.recorder import ModuleInputsRecorder, ModuleOutputsRecorder
 from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
-from ..architectures.teacher_group import TeacherGroup
 from .separate_optim_step import separate_train_step
 from .teacher_cache import TeacherOutputCache
-
-TEACHER_MODES = ('auto', 'extract_feat', 'tensor', 'loss')
-# Modules that ``extract_feat`` runs in mmdet detectors, mmseg segmentors and mmpretrain
-# classifiers.
-FEATURE_MODULES = ('backbone', 'neck')
+from .teacher_runner import TeacherRunner
 
 
 @MODELS.register_module()
 class CrossModalDistill(SingleTeacherDistill):
-    """Single-teacher distillation where teacher and student take different input views.
+    """Distillation where teacher and student take different input views.
 
     Built on mmrazor's ``SingleTeacherDistill``: the distiller (recorders, connectors, losses,
     deliveries) and ``teacher_ckpt`` loading are mmrazor's. What changes:
@@ -38,7 +32,8 @@ class CrossModalDistill(SingleTeacherDistill):
       the algorithm as the student. ``teacher_val_step`` evaluates the teacher on its own view.
     * Several frozen teachers: ``teacher=dict(type='TeacherGroup', teachers=dict(name=dict(
       model=..., ckpt=..., view=...), ...))``; each teacher runs on its own view and as deep as
-      the recorders under its name (``source='name.backbone'``) read.
+      the recorders under its name (``source='name.backbone'``) read. One teacher is run as a
+      group of one (``TeacherRunner``, in ``self.teachers``).
     * ``teacher_cache=dict(memory_bytes=..., dtype='float32')`` (off by default) stores what the
       teacher recorders captured per sample and replays it when the same samples come again,
       skipping the teacher (``TeacherOutputCache``; ``custom_hooks=[dict(type=
@@ -48,12 +43,13 @@ class CrossModalDistill(SingleTeacherDistill):
       optimizer.
 
     Args:
-        teacher_view (str): View name the teacher reads.
+        teacher_view (str): View name the teacher reads (the default of a group's teachers).
         student_view (str): View name the student reads.
-        teacher_mode (str): ``'auto'`` (``extract_feat`` when every teacher recorder sits in the
-            backbone or neck, else ``tensor``), ``'extract_feat'``, ``'tensor'`` or ``'loss'``
-            (only with ``teacher_trainable=True``; the teacher's losses are then added with the
-            ``teacher.`` prefix).
+        teacher_mode (str): How deep the teacher runs (the default of a group's teachers):
+            ``'auto'`` (``extract_feat`` when every recorder of the teacher sits in the backbone
+            or neck, else ``tensor``), ``'extract_feat'``, ``'tensor'`` or ``'loss'`` (only with
+            ``teacher_trainable=True``, which implies it; the teacher's losses are then added
+            with the ``teacher.`` prefix).
         teacher_cache (dict, optional): ``TeacherOutputCache`` arguments; None (default) runs the
             teacher at every step.
         **kwargs: ``SingleTeacherDistill`` arguments (``architecture``, ``teacher``,
@@ -67,10 +63,12 @@ class CrossModalDistill(SingleTeacherDistill):
                  teacher_cache: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if isinstance(self.teacher, TeacherGroup):
-            untrained = [n for n, ckpt in self.teacher.ckpts.items() if not ckpt]
-        else:
-            untrained = [] if kwargs.get('teacher_ckpt') or self.teacher_trainable else ['']
+        self.teacher_view = teacher_view
+        self.student_view = student_view
+        self.teachers = TeacherRunner(self.teacher, teacher_view, teacher_mode,
+                                      self.distiller.teacher_recorders.recorders,
+                                      self.teacher_trainable, kwargs.get('teacher_ckpt'))
+        untrained = [t.name for t in self.teachers if not t.ckpt and t.mode != 'loss']
         if untrained:
             which = f' of teacher(s) {untrained}' if untrained != [''] else ''
             print_log(
@@ -78,32 +76,9 @@ class CrossModalDistill(SingleTeacherDistill):
                 'its initial weights (fine for smoke tests, not for distillation)',
                 logger='current',
                 level=logging.WARNING)
-        if teacher_mode not in TEACHER_MODES:
-            raise ValueError(f'teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}')
-        self.teacher_view = teacher_view
-        self.student_view = student_view
-        if isinstance(self.teacher, TeacherGroup):
-            if self.teacher_trainable:
-                raise ValueError('a TeacherGroup is frozen: teacher_trainable must be False')
-            self.teacher_views = {n: v or teacher_view for n, v in self.teacher.views.items()}
-            self.teacher_modes = {
-                n: self._resolve_mode(m, getattr(self.teacher, n), n + '.')
-                for n, m in self.teacher.modes.items()
-            }
-            teacher_mode = 'group'
-        elif self.teacher_trainable:
-            teacher_mode = 'loss'
-        elif teacher_mode == 'loss':
-            raise ValueError('teacher_mode="loss" computes teacher losses; it needs '
-                             'teacher_trainable=True')
-        else:
-            teacher_mode = self._resolve_mode(teacher_mode, self.teacher)
-        self.teacher_mode = teacher_mode
         views = getattr(self.data_preprocessor, 'views', None)
         if views is not None and len(views) > 1:
-            roles = [('teacher_view', teacher_view)] if teacher_mode != 'group' else [
-                (f'teacher "{n}": view', v) for n, v in self.teacher_views.items()
-            ]
+            roles = [(t.view_option, t.view) for t in self.teachers]
             for role, view in roles + [('student_view', student_view)]:
                 if view not in views:
                     raise ValueError(f'{role} "{view}" is not a view of the data '
@@ -121,24 +96,12 @@ class CrossModalDistill(SingleTeacherDistill):
                                  'student runs): turn one of them off')
             self.teacher_cache = TeacherOutputCache(**teacher_cache)
 
-    def _resolve_mode(self, mode: str, teacher, prefix: str = '') -> str:
-        """``mode``, or for ``'auto'``: ``extract_feat`` when every teacher recorder under
-        ``prefix`` sits in the backbone or neck, else ``tensor``."""
-        if mode not in TEACHER_MODES[:3]:
-            raise ValueError(f'mode of a frozen teacher must be one of {TEACHER_MODES[:3]}, '
-                             f'got {mode!r}')
-        if mode != 'auto':
-            return mode
-        recorders = [
-            r for r in self.distiller.teacher_recorders.recorders.values()
-            if getattr(r, 'source', '').startswith(prefix)
-        ]
-        in_features = all(
-            isinstance(r, (ModuleOutputsRecorder, ModuleInputsRecorder))
-            and r.source[len(prefix):].split('.')[0] in FEATURE_MODULES for r in recorders)
-        if recorders and in_features and hasattr(teacher, 'extract_feat'):
-            return 'extract_feat'
-        return 'tensor'
+    @property
+    def teacher_mode(self) -> str:
+        """How deep the teacher pass runs: ``'extract_feat'``, ``'tensor'`` or ``'loss'``
+        (``'auto'`` resolved; ``'auto'`` when the teachers of a group run at different
+        depths, each as deep as its own recorders read)."""
+        return self.teachers.mode
 
     def select_view(self, inputs: Union[torch.Tensor, Dict[str, torch.Tensor]],
                     view: str) -> torch.Tensor:
@@ -149,39 +112,12 @@ class CrossModalDistill(SingleTeacherDistill):
             raise KeyError(f'view "{view}" is not in the batch (views: {list(inputs)})')
         return inputs[view]
 
-    def run_teacher(self,
-                    inputs: torch.Tensor,
-                    data_samples: Optional[List] = None,
-                    teacher=None,
-                    mode: Optional[str] = None):
-        """Run the teacher (or one teacher of a group) as deep as the distiller needs."""
-        teacher = self.teacher if teacher is None else teacher
-        mode = mode or self.teacher_mode
-        if mode == 'extract_feat':
-            return teacher.extract_feat(inputs)
-        return teacher(inputs, data_samples, mode=mode)
-
     def run_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
         """Every teacher on its own view; the teacher's losses when it is trainable."""
-        if self.teacher_mode == 'group':
-            with torch.no_grad():
-                for name, teacher in self.teacher.members().items():
-                    self.run_teacher(
-                        self.select_view(batch_inputs, self.teacher_views[name]), data_samples,
-                        teacher, self.teacher_modes[name])
-            return {}
-        teacher_inputs = self.select_view(batch_inputs, self.teacher_view)
-        if self.teacher_trainable:
-            return add_prefix(self.run_teacher(teacher_inputs, data_samples), 'teacher')
-        with torch.no_grad():
-            self.run_teacher(teacher_inputs, data_samples)
-        return {}
-
-    def teacher_input_views(self) -> List[str]:
-        """The views the teacher(s) read."""
-        if self.teacher_mode == 'group':
-            return sorted(set(self.teacher_views.values()))
-        return [self.teacher_view]
+        losses = dict()
+        for teacher in self.teachers:
+            losses.update(teacher(self.select_view(batch_inputs, teacher.view), data_samples))
+        return losses
 
     def record_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
         """Fill the teacher recorders: replayed from ``teacher_cache`` when every sample of the
@@ -189,7 +125,7 @@ class CrossModalDistill(SingleTeacherDistill):
         run = partial(self.run_teachers, batch_inputs, data_samples)
         if self.teacher_cache is None:
             return run()
-        views = [self.select_view(batch_inputs, v) for v in self.teacher_input_views()]
+        views = [self.select_view(batch_inputs, v) for v in self.teachers.views]
         return self.teacher_cache.record(self.distiller.teacher_recorders.recorders, data_samples,
                                          views, run)
 
@@ -228,11 +164,9 @@ class CrossModalDistill(SingleTeacherDistill):
     def teacher_val_step(self, data: Union[dict, tuple, list]) -> list:
         """Predict with the teacher on its own view (used by ``CrossModalDistillValLoop``)."""
         data = self.data_preprocessor(data, False)
-        teacher, view = self.teacher, self.teacher_view
-        if self.teacher_mode == 'group':
-            name = self.teacher.eval_teacher
-            teacher, view = getattr(self.teacher, name), self.teacher_views[name]
-        return teacher(self.select_view(data['inputs'], view), data['data_samples'], mode='predict')
+        teacher = self.teachers.evaluated
+        return teacher.model(
+            self.select_view(data['inputs'], teacher.view), data['data_samples'], mode='predict')
 
     def train(self, mode: bool = True) -> 'CrossModalDistill':
         super().train(mode)

@@ -18,7 +18,8 @@ class TeacherGroup(BaseModel):
     on its own input view; the distiller's teacher recorders name a teacher by its prefix, e.g.
     ``source='loc.backbone'`` records the ``backbone`` of the teacher named ``loc``. One frozen
     teacher is the common case and needs none of this (``teacher=``, ``teacher_ckpt=``,
-    ``teacher_view=`` as before)::
+    ``teacher_view=``, ``teacher_mode=`` as before; the algorithm runs it as a group of one,
+    see ``TeacherRunner``)::
 
         teacher=dict(
             type='TeacherGroup',
@@ -30,13 +31,14 @@ class TeacherGroup(BaseModel):
                     view='pre')))
 
     Args:
-        teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode='auto')``:
+        teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode=None)``:
             the model config (or ``config=``: a config file whose ``model`` is the teacher,
             e.g. the one it was trained with, found by ``resolve_config_path``; its data
             preprocessor is not used, the algorithm's is), its checkpoint (loaded here; None
             keeps the initial weights), the view of the data preprocessor it reads (default:
             the algorithm's ``teacher_view``) and how deep it runs (``'auto'``,
-            ``'extract_feat'`` or ``'tensor'``, see ``CrossModalDistill``).
+            ``'extract_feat'`` or ``'tensor'``; default: the algorithm's ``teacher_mode``, see
+            ``CrossModalDistill``).
         eval_teacher (str, optional): The teacher that ``teacher_val_step`` evaluates (the
             ``teacher/`` metrics of ``CrossModalDistillValLoop``). Default: the first.
     """
@@ -52,7 +54,7 @@ class TeacherGroup(BaseModel):
             model = self.model_config(name, spec)
             self.add_module(name, MODELS.build(model) if isinstance(model, dict) else model)
             self.views[name] = spec.get('view')
-            self.modes[name] = spec.get('mode', 'auto')
+            self.modes[name] = spec.get('mode')
             self.ckpts[name] = spec.get('ckpt')
             if self.ckpts[name]:
                 load_checkpoint(getattr(self, name), self.ckpts[name], map_location='cpu')

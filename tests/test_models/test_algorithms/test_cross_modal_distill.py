@@ -117,6 +117,21 @@ def test_predict_and_tensor_use_student_only():
     assert CALLS == [('teacher', 'predict')]
 
 
+def test_one_teacher_is_a_group_of_one_and_keeps_its_state_dict_keys():
+    algo = _algo()
+    (teacher, ) = list(algo.teachers)
+    assert teacher.name == '' and teacher.model is algo.teacher and teacher.view == 'teacher'
+    assert algo.teachers.evaluated is teacher
+    assert 'teacher.backbone.0.weight' in algo.state_dict()
+
+
+def test_group_teachers_default_to_the_algorithm_mode(tmp_path):
+    algo, _ = _two_teachers(tmp_path, modes=(None, None), teacher_mode='tensor')
+    assert [t.mode for t in algo.teachers] == ['tensor', 'tensor']
+    assert algo.teacher_mode == 'tensor'
+    assert 'teacher.rgbt.backbone.0.weight' in algo.state_dict()
+
+
 def test_config_errors():
     with pytest.raises(ValueError, match='teacher_trainable'):
         _algo(teacher_mode='loss')
@@ -200,8 +215,10 @@ def _two_teachers(tmp_path, modes=('auto', 'auto'), rgb_view='rgb', **kwargs):
 
 def test_teacher_group_each_teacher_on_its_view_checkpoint_and_depth(tmp_path):
     algo, ckpts = _two_teachers(tmp_path)
-    assert algo.teacher_modes == dict(rgbt='extract_feat', rgb='tensor')
-    assert algo.teacher_views == dict(rgbt='teacher', rgb='rgb')
+    assert [(t.name, t.view, t.mode)
+            for t in algo.teachers] == [('rgbt', 'teacher', 'extract_feat'),
+                                        ('rgb', 'rgb', 'tensor')]
+    assert algo.teacher_mode == 'auto'  # each teacher as deep as its own recorders read
     for name in ('rgbt', 'rgb'):  # the checkpoints are loaded and survive init_weights
         algo.init_weights()
         want = torch.load(ckpts[name])['state_dict']

@@ -30,7 +30,7 @@ def test_teachers_under_their_names_with_views_modes_and_checkpoints(tmp_path):
             a=dict(model=_Net(), view='rgb'), b=dict(model=_Net(), mode='tensor', ckpt=ckpt)))
     assert group.names == ['a', 'b'] and group.eval_teacher == 'a'
     assert list(group.members()) == ['a', 'b'] and group.members()['b'] is group.b
-    assert group.views == dict(a='rgb', b=None) and group.modes == dict(a='auto', b='tensor')
+    assert group.views == dict(a='rgb', b=None) and group.modes == dict(a=None, b='tensor')
     assert group.ckpts == dict(a=None, b=ckpt)
     group.init_weights()  # the loaded checkpoint survives
     assert torch.equal(group.b.backbone.weight, saved.backbone.weight)
