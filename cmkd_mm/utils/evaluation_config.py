@@ -57,8 +57,7 @@ def drop_early_stopping(cfg):
     the training loop, and so the training dataset, in ``before_run``, and has nothing to do in
     testing."""
     cfg.custom_hooks = [
-        h for h in cfg.get('custom_hooks', [])
-        if type_name(h) != 'EarlyStoppingHook'
+        h for h in cfg.get('custom_hooks', []) if type_name(h) != 'EarlyStoppingHook'
     ]
     return cfg
 

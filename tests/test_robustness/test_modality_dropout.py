@@ -8,10 +8,10 @@ import torch
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from cmkd_mm.robustness.modality_dropout import compare, failure_config, failure_table
-from cmkd_mm.robustness.split_identity import split_differences
 from cmkd_mm.models.data_preprocessors import (ModalityFailure, MultiModalDataPreprocessor,
                                                fail_modality, sensor_modalities)
+from cmkd_mm.robustness.modality_dropout import compare, failure_config, failure_table
+from cmkd_mm.robustness.split_identity import split_differences
 from ..conftest import load_tool, tiny_cfg
 
 TEACHER = 'configs/demo/teacher_fcn-r18_rgb-thermal_mfnet_demo.py'

@@ -19,9 +19,9 @@ from mmengine.config import Config
 from mmengine.registry import VISUALIZERS
 
 from cmkd_mm.analysis import run_comparison
-from cmkd_mm.tracking import mlflow_backend as tracking
 from cmkd_mm.recipes import RecipeRunner
 from cmkd_mm.recipes.steps import train as train_step
+from cmkd_mm.tracking import mlflow_backend as tracking
 from ..conftest import load_tool
 
 pytest.importorskip('mlflow', reason='the tracking extra (pip install -e .[tracking])')

@@ -10,9 +10,9 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from cmkd_mm.utils.evaluation_config import visualization_hook_args
 from cmkd_mm.datasets import MFNetDataset
 from cmkd_mm.engine.hooks import MultiModalSegVisualizationHook
+from cmkd_mm.utils.evaluation_config import visualization_hook_args
 
 PALETTE = np.array(MFNetDataset.METAINFO['palette'], np.uint8)
 H, W = 48, 64
