@@ -10,6 +10,7 @@ import os
 import os.path as osp
 import shutil
 import statistics
+import subprocess
 import sys
 import uuid
 
@@ -278,3 +279,22 @@ def test_a_tracked_recipe_and_its_comparison_from_the_store(empty_store, tmp_pat
     md = COMPARE_TOOL.main(
         [work, '--metrics', 'val/accuracy/top1', '--scale', '100', '--fmt', '.1f'])
     assert f'| Teacher | {60.0:.1f} ± {100 * statistics.stdev([0.5, 0.7]):.1f} |' in md
+
+
+def test_configs_dumped_before_the_move_still_import_the_backend(tmp_path):
+    """A work dir's config from an earlier version names the old module in custom_imports: it
+    still loads, registers the backend and warns."""
+    path = tmp_path / 'dumped.py'
+    path.write_text("custom_imports = dict(imports=['cmkd_mm.apis.tracking'], "
+                    'allow_failed_imports=False)\n')
+    code = ('import warnings\n'
+            'from mmengine.config import Config\n'
+            'from mmengine.registry import VISBACKENDS\n'
+            'with warnings.catch_warnings(record=True) as caught:\n'
+            '    warnings.simplefilter("always")\n'
+            f'    Config.fromfile({str(path)!r})\n'
+            'print([str(w.message) for w in caught if w.category is FutureWarning])\n'
+            'print(VISBACKENDS.get("CMKDMLflowVisBackend").__module__)\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert "'cmkd_mm.apis.tracking' is deprecated" in out.stdout
+    assert out.stdout.strip().endswith('cmkd_mm.tracking.mlflow_backend')
