@@ -3,16 +3,19 @@
 ``model-index.yml`` at the repository root imports the ``metafile.yml`` of each system's config
 folder (``configs/<task>/[<system>/]``); a model's name is its config's file name without
 ``.py`` (``docs/config_names.md``). :func:`model_index_path` finds it: ``$CMKD_MODEL_INDEX``
-(a file), else the copy shipped inside the installed package (``cmkd_mm/.mim/model-index.yml``),
-else the repository root of this checkout. :func:`model_entries` reads it with ``modelindex``
-(``mim``'s reader) and :func:`resolve_weights` turns a model name into its checkpoint URL.
+(a file), else the model index of the package's configs
+(:func:`cmkd_mm.utils.config_paths.package_roots`: the checkout the package is imported from,
+else the copy shipped in ``cmkd_mm/.mim``), like every config path. :func:`model_entries` reads
+it with ``modelindex`` (``mim``'s reader) and :func:`resolve_weights` turns a model name into
+its checkpoint URL.
 """
 import os
 import os.path as osp
 from typing import Dict, Optional
 
+from ..utils.config_paths import package_roots
+
 INDEX_ENV = 'CMKD_MODEL_INDEX'
-PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def model_index_path() -> str:
@@ -22,8 +25,8 @@ def model_index_path() -> str:
         if not osp.isfile(path):
             raise FileNotFoundError(f'${INDEX_ENV}={path}: no such file')
         return path
-    for candidate in (osp.join(PACKAGE_DIR, '.mim', 'model-index.yml'),
-                      osp.join(osp.dirname(PACKAGE_DIR), 'model-index.yml')):
+    for root in package_roots():
+        candidate = osp.join(root, 'model-index.yml')
         if osp.isfile(candidate):
             return candidate
     raise FileNotFoundError('no model-index.yml found: set $CMKD_MODEL_INDEX to one')
