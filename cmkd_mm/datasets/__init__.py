@@ -1,5 +1,6 @@
 from .mavoc import MAVOC_CLASSES, MAVOCDataset
 from .mfnet import MFNetDataset
+from .multimodal_seg import MultiModalSegDataset
 from .pst900 import PST900Dataset
 from .samplers import ClassBalancedSampler
 from .stf import STF_MODALITY_DIRS, STFDataset
@@ -10,5 +11,5 @@ from .xview2_labels import DAMAGE_VALUES, parse_xview2_label, rasterize_polygons
 __all__ = [
     'ClassBalancedSampler', 'MAVOCDataset', 'MAVOC_CLASSES', 'MFNetDataset', 'PST900Dataset',
     'STFDataset', 'STF_MODALITY_DIRS', 'XVIEW2_SPLITS', 'XView2Dataset', 'DAMAGE_VALUES',
-    'parse_xview2_label', 'rasterize_polygons'
+    'parse_xview2_label', 'rasterize_polygons', 'MultiModalSegDataset'
 ]
