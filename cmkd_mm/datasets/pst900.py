@@ -1,17 +1,14 @@
 """PST900 RGB-thermal subterranean segmentation (Shivakumar et al., ICRA 2020)."""
-import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .mfnet import read_subsets
-from .sample_lists import read_name_list, require_samples
+from .multimodal_seg import MissingFile, MultiModalSegDataset
 
 
 @DATASETS.register_module()
-class PST900Dataset(BaseSegDataset):
+class PST900Dataset(MultiModalSegDataset):
     """PST900 in its released layout::
 
         data_root/{train,test}/rgb/<name>.png       # 1280x720x3 uint8
@@ -28,6 +25,8 @@ class PST900Dataset(BaseSegDataset):
     With ``subsets``, each sample listed by a subset file gets ``subset=<name>``, which
     ``SegIoUMetric`` reports separately (a missing file is skipped; a name in two files raises).
 
+    A preset of :class:`MultiModalSegDataset` whose folders lie in the split folder.
+
     Args:
         split (str): Split folder, ``'train'`` or ``'test'``.
         ann_file (str): Optional split file (relative to ``data_root``) listing the names.
@@ -35,9 +34,11 @@ class PST900Dataset(BaseSegDataset):
         label_dir (str): Label folder inside the split folder.
         modalities (dict, optional): ``name -> folder`` inside the split folder. Default
             ``dict(rgb='rgb', thermal='thermal')``.
+        modality_dirs (dict, optional): The same as ``modalities``, under the name the generic
+            datasets use; give one of the two.
         subsets (dict, optional): ``subset name -> split file`` (relative to ``data_root``)
             listing sample names. Default None: no subsets.
-        **kwargs: ``BaseSegDataset`` arguments.
+        **kwargs: ``BaseSegDataset`` arguments (``data_root``, ``metainfo``, ``pipeline``...).
     """
 
     METAINFO = dict(
@@ -50,64 +51,45 @@ class PST900Dataset(BaseSegDataset):
                  label_dir: str = 'labels',
                  modalities: Optional[Dict[str, str]] = None,
                  subsets: Optional[Dict[str, str]] = None,
+                 modality_dirs: Optional[Dict[str, str]] = None,
                  **kwargs) -> None:
+        if modalities and modality_dirs:
+            raise TypeError('give modalities or modality_dirs (the same: name -> folder inside '
+                            'the split folder), not both')
         self.split = split
-        self.subsets = dict(subsets or {})
         self.label_dir = label_dir
-        self.modality_dirs = dict(modalities or dict(rgb='rgb', thermal='thermal'))
+        dirs = dict(modalities or modality_dirs or dict(rgb='rgb', thermal='thermal'))
         super().__init__(
+            modality_dirs={
+                m: osp.join(split, d)
+                for m, d in dirs.items()
+            },
+            seg_map_dir=osp.join(split, label_dir),
             ann_file=ann_file,
-            img_suffix='.png',
+            suffix='.png',
             seg_map_suffix='.png',
             reduce_zero_label=False,
+            subsets=subsets,
             **kwargs)
 
-    def _names(self, split_dir: str) -> List[str]:
+    def _sample_names(self) -> List[str]:
         if self.ann_file:
             if not osp.isfile(self.ann_file):
                 raise FileNotFoundError(f'{self.ann_file}: split file not found. Give an '
                                         f'existing ann_file or ann_file="" to list the folder.')
-            return read_name_list(self.ann_file)
-        first = next(iter(self.modality_dirs.values()))
-        folder = osp.join(split_dir, first)
+            return super()._sample_names()
+        folder = self.files.folder(self.files.modalities[0])
         if not osp.isdir(folder):
             raise FileNotFoundError(f'{folder}: folder not found; PST900 expects '
                                     f'<data_root>/{self.split}/{{rgb,thermal,labels}}/. Check '
                                     f'data_root and split.')
-        names = sorted(f[:-len(self.img_suffix)] for f in os.listdir(folder)
-                       if f.endswith(self.img_suffix))
-        return list(require_samples(names, folder, f'put the {self.split} images there'))
+        return super()._sample_names()
 
-    def load_data_list(self) -> List[dict]:
-        split_dir = osp.join(self.data_root or '', self.split)
-        names = [
-            n[:-len(self.img_suffix)] if n.endswith(self.img_suffix) else n
-            for n in self._names(split_dir)
-        ]
-        subset_of = read_subsets(self.data_root or '', self.subsets, self.img_suffix)
-        data_list, missing = [], []
-        for name in names:
-            paths = {
-                m: osp.join(split_dir, d, name + self.img_suffix)
-                for m, d in self.modality_dirs.items()
-            }
-            seg = osp.join(split_dir, self.label_dir, name + self.seg_map_suffix)
-            missing += [p for p in list(paths.values()) + [seg] if not osp.isfile(p)]
-            info = dict(
-                img_path=paths[next(iter(paths))],
-                seg_map_path=seg,
-                modality_paths=paths,
-                label_map=self.label_map,
-                reduce_zero_label=False,
-                seg_fields=[],
-                sample_name=name)
-            if name in subset_of:
-                info['subset'] = subset_of[name]
-            data_list.append(info)
-        if not data_list:
-            raise ValueError(f'{split_dir}: no samples found for split "{self.split}".')
-        if missing:
-            raise FileNotFoundError(
-                f'PST900 split "{self.split}": {len(missing)} file(s) are missing, e.g. '
-                f'{missing[:3]}. Fix data_root/split or remove those samples.')
-        return data_list
+    def _empty_folder_hint(self) -> str:
+        return f'put the {self.split} images there'
+
+    def _missing_files_error(self, missing: Sequence[MissingFile]) -> Exception:
+        paths = [path for _, path, _, _ in missing]
+        return FileNotFoundError(
+            f'PST900 split "{self.split}": {len(paths)} file(s) are missing, e.g. '
+            f'{paths[:3]}. Fix data_root/split or remove those samples.')

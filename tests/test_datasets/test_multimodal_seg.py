@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from cmkd_mm.datasets import MultiModalSegDataset  # noqa: F401
+from cmkd_mm.datasets import MFNetDataset, MultiModalSegDataset, PST900Dataset
+from cmkd_mm.demo import make_mfnet_demo, make_pst900_demo
 
 pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
@@ -191,3 +192,16 @@ def test_empty_or_missing_folder_and_bad_arguments(tmp_path):
         build(root, modality_dirs={})
     with pytest.raises(TypeError, match='not img_suffix'):
         build(root, img_suffix='.jpg')
+
+
+def test_presets_take_modality_dirs(tmp_path):
+    mfnet = make_mfnet_demo(str(tmp_path / 'mfnet'), splits=dict(train=1), size=(8, 6))
+    pst900 = make_pst900_demo(str(tmp_path / 'pst900'), splits=dict(train=1), size=(8, 6))
+    ds = MFNetDataset(data_root=mfnet, modality_dirs=dict(thermal='images'))
+    assert list(ds.get_data_info(0)['modality_paths']) == ['thermal']
+    ds = PST900Dataset(data_root=pst900, modality_dirs=dict(thermal='thermal'))
+    assert ds.get_data_info(0)['modality_paths']['thermal'].startswith(
+        osp.join(pst900, 'train', 'thermal'))
+    assert isinstance(ds, MultiModalSegDataset)
+    with pytest.raises(TypeError, match='not both'):
+        MFNetDataset(data_root=mfnet, modalities=dict(a='images'), modality_dirs=dict(a='images'))
