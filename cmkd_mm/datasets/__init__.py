@@ -1,6 +1,8 @@
 from .mavoc import MAVOC_CLASSES, MAVOCDataset
 from .mfnet import MFNetDataset
+from .multimodal_coco import MultiModalCocoDataset
 from .multimodal_seg import MultiModalSegDataset
+from .multimodal_voc import MultiModalVOCDataset
 from .pst900 import PST900Dataset
 from .samplers import ClassBalancedSampler
 from .stf import STF_MODALITY_DIRS, STFDataset
@@ -11,5 +13,6 @@ from .xview2_labels import DAMAGE_VALUES, parse_xview2_label, rasterize_polygons
 __all__ = [
     'ClassBalancedSampler', 'MAVOCDataset', 'MAVOC_CLASSES', 'MFNetDataset', 'PST900Dataset',
     'STFDataset', 'STF_MODALITY_DIRS', 'XVIEW2_SPLITS', 'XView2Dataset', 'DAMAGE_VALUES',
-    'parse_xview2_label', 'rasterize_polygons', 'MultiModalSegDataset'
+    'parse_xview2_label', 'rasterize_polygons', 'MultiModalSegDataset', 'MultiModalCocoDataset',
+    'MultiModalVOCDataset'
 ]
