@@ -36,7 +36,8 @@ class MultiModalCocoDataset(CocoDataset):
     category order (mmdet numbers the labels, and ``CocoMetric`` maps them back, in that order); a
     class the json lacks, or an order that differs, is an error showing the json's categories.
     Without classes in ``metainfo`` every category of the json is a class, in the json's order
-    (the id order for jsons that list categories by id, as converters write them).
+    (the id order for jsons that list categories by id, as converters write them); with
+    ``lazy_init=True`` name them in ``metainfo``, since the json is read only on first use.
 
     Every modality file of every sample is checked when the dataset is built (``check_files``): a
     missing file is reported with the partner that exists, at once and by name.
