@@ -10,7 +10,7 @@ folder can be listed and its files paired by id.
 import os
 import os.path as osp
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 NameRule = Union[str, Dict[str, str]]
 
@@ -95,10 +95,19 @@ class ModalityFiles:
         match = self._regex[modality].match(file_name)
         return match.group(1) if match else None
 
-    def scan(self, modality: str, sub: str = '') -> Dict[str, str]:
-        """``sample id -> path`` of every file of ``modality`` in its folder (sorted by name).
+    def list_files(
+            self,
+            modality: str,
+            sub: str = '',
+            read_id: Optional[Callable[[str], Optional[str]]] = None) -> List[Tuple[str, str]]:
+        """``(sample id, path)`` of every file of ``modality`` in its folder, in name order.
 
-        Files that do not follow the modality's name rule are not samples and are left out.
+        Args:
+            modality (str): The modality.
+            sub (str): Sub-folder of the modality folder to list (a class folder).
+            read_id (callable, optional): ``path -> sample id or None`` used instead of the
+                modality's name rule, for a dataset whose names follow a looser rule. Default:
+                :meth:`sample_id` of each file (not folder) in it.
 
         Raises:
             FileNotFoundError: The folder does not exist.
@@ -107,12 +116,26 @@ class ModalityFiles:
         if not osp.isdir(folder):
             raise FileNotFoundError(f'{folder}: folder of modality "{modality}" not found. Check '
                                     f'data_root and modality_dirs ({self.dirs}).')
-        found = {}
+        found = []
         for name in sorted(os.listdir(folder)):
-            sample_id = self.sample_id(modality, name)
-            if sample_id is not None and osp.isfile(osp.join(folder, name)):
-                found[sample_id] = osp.join(folder, name)
+            path = osp.join(folder, name)
+            if read_id is not None:
+                sample_id = read_id(path)
+            else:
+                sample_id = self.sample_id(modality, name) if osp.isfile(path) else None
+            if sample_id is not None:
+                found.append((sample_id, path))
         return found
+
+    def scan(self, modality: str, sub: str = '') -> Dict[str, str]:
+        """``sample id -> path`` of every file of ``modality`` in its folder (sorted by name).
+
+        Files that do not follow the modality's name rule are not samples and are left out.
+
+        Raises:
+            FileNotFoundError: The folder does not exist.
+        """
+        return dict(self.list_files(modality, sub))
 
     def pair(self, sub: str = '') -> Tuple[List[str], List[Tuple[str, str]]]:
         """List every modality's folder and pair the files by id.
