@@ -110,6 +110,8 @@ def build_cfg(args):
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    from cmkd_mm.utils.modality_pair import resolve_pair
+    resolve_pair(cfg)  # every 'pair:<name>' reference, after --cfg-options
 
     # work_dir is determined in this priority: CLI > segment in file > filename
     if args.work_dir is not None:

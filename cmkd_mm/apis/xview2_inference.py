@@ -35,6 +35,7 @@ from ..evaluation.functional.xview2 import (SPLITS, accumulate, tile_counts,
                                             write_xview2_submission, xview2_scores)
 from ..evaluation.functional.xview2_postprocess import (SUBMISSION_THRESHOLDS, ensemble_average,
                                                         flip_tta_average, submission_maps)
+from ..utils.config import load_config
 from ..utils.deprecation import deprecated_alias
 
 ModelSpec = Tuple[Union[str, Config], str]
@@ -55,7 +56,7 @@ def build_model(config: Union[str, Config],
         device (str): Torch device. Defaults to ``'cpu'``.
     """
     from mmseg.registry import MODELS
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    cfg = load_config(config) if isinstance(config, str) else config
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:

@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 import torch
 from mmengine.config import Config
 
-from ..utils.config import student_config
+from ..utils.config import load_config, student_config
 
 PREFIX = 'architecture.'
 
@@ -72,5 +72,5 @@ def extract_student(config: str,
     cfg_path = None
     if write_config:
         cfg_path = osp.splitext(out)[0] + '.py'
-        measured_stats(student_config(Config.fromfile(config)), state).dump(cfg_path)
+        measured_stats(student_config(load_config(config)), state).dump(cfg_path)
     return out, cfg_path

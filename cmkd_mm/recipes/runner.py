@@ -33,6 +33,7 @@ from mmengine.logging import print_log
 from ..tracking.mlflow_backend import import_mlflow, track_options
 from ..tracking.recipe_tracking import RecipeTracking
 from ..utils.config_paths import resolve_config_path
+from ..utils.modality_pair import resolve_pair
 from .registry import RECIPE_STEPS
 from .report import write_results
 from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
@@ -89,7 +90,8 @@ class RecipeContext:
     def stage_config(self, config: str, work_dir: str, stage_options: Optional[dict],
                      name: str) -> Config:
         """Load a stage config and apply, in order: the data root, the recipe's options, the
-        stage's options, the user's ``--cfg-options``, ``--from-scratch``, the optional-val
+        stage's options, the user's ``--cfg-options``, the sensor pair's references,
+        ``--from-scratch``, the optional-val
         check, the random seed and the work dir. Hand-overs come after, in the step."""
         cfg = Config.fromfile(self.config_path(config))
         if self.data_root:
@@ -97,6 +99,7 @@ class RecipeContext:
         merge_options(cfg, self.recipe.get('cfg_options'), name)
         merge_options(cfg, stage_options, name)
         merge_options(cfg, self.cfg_options, name)
+        resolve_pair(cfg)
         if self.from_scratch:
             set_from_scratch(cfg)
         if self.recipe.get('optional_val'):

@@ -6,6 +6,8 @@ from typing import Dict, Optional, Union
 
 from mmengine.config import Config
 
+from .modality_pair import resolve_pair
+
 ConfigLike = Union[str, Config]
 
 DISTILL_LOOPS = ('CrossModalDistillValLoop', 'SingleTeacherDistillValLoop')
@@ -14,7 +16,10 @@ PREPROCESSOR = 'MultiModalDataPreprocessor'
 
 def load_config(config: ConfigLike, cfg_options: Optional[dict] = None) -> Config:
     """A config (a file, or a copy of a loaded ``Config``) with ``cfg_options`` merged, as
-    mmdet's tools do with ``--cfg-options``.
+    mmdet's tools do with ``--cfg-options``, and its sensor pair resolved
+    (:func:`~cmkd_mm.utils.modality_pair.resolve_pair`: every ``'pair:<name>'`` reference
+    replaced by its value, after the options, so that ``--cfg-options student_modalities=...``
+    changes every field derived from it).
 
     Args:
         config (str | Config): A config file or a loaded config (copied, never changed).
@@ -23,7 +28,7 @@ def load_config(config: ConfigLike, cfg_options: Optional[dict] = None) -> Confi
     cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    return cfg
+    return resolve_pair(cfg)
 
 
 def config_name(config: ConfigLike) -> str:

@@ -13,6 +13,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
+from ...utils.modality_pair import is_pair_reference, unresolved_pair_error
+
 _DEPTHS = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16}
 
 
@@ -100,6 +102,8 @@ class LoadModalities(BaseTransform):
                  ref_modality: Optional[str] = None,
                  same_size: Union[bool, Sequence[Sequence[str]]] = False,
                  backend_args: Optional[dict] = None) -> None:
+        if is_pair_reference(modalities):
+            raise unresolved_pair_error('LoadModalities modalities', modalities)
         if not modalities:
             raise ValueError('LoadModalities needs at least one modality')
         self.modalities = {k: dict(v or {}) for k, v in modalities.items()}

@@ -2,11 +2,11 @@
 import copy
 from typing import Dict, Optional, Union
 
-from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import load_checkpoint
 from mmrazor.registry import MODELS
 
+from ...utils.config import load_config
 from ...utils.config_paths import resolve_config_path
 
 
@@ -78,7 +78,7 @@ class TeacherGroup(BaseModel):
             path = resolve_config_path(spec['config'])
         except FileNotFoundError as err:
             raise FileNotFoundError(f'teacher "{name}": {err}') from None
-        cfg = Config.fromfile(path)
+        cfg = load_config(path)
         model = copy.deepcopy(cfg.model)
         model.pop('data_preprocessor', None)
         scope = cfg.get('default_scope')

@@ -7,6 +7,7 @@ from mmengine.model import BaseDataPreprocessor
 from mmengine.model.utils import stack_batch
 from mmengine.registry import MODELS
 
+from ...utils.modality_pair import is_pair_reference, unresolved_pair_error
 from .modality_failure import ModalityFailure
 
 AUTO = 'auto'
@@ -69,6 +70,10 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
         super().__init__(non_blocking=non_blocking)
         if not views:
             raise ValueError('MultiModalDataPreprocessor needs at least one view')
+        named = dict(modalities=modalities, **{f'views.{k}': v for k, v in views.items()})
+        for where, value in named.items():
+            if is_pair_reference(value):
+                raise unresolved_pair_error(f'MultiModalDataPreprocessor {where}', value)
         self.modality_names = list(modalities)
         self.auto_modalities = [n for n, cfg in modalities.items() if cfg == AUTO]
         for name in self.auto_modalities:  # measured later, saved in every checkpoint

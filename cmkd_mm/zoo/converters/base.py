@@ -117,11 +117,10 @@ def target_model(config: str, part: str = 'student') -> nn.Module:
         config (str): A model or distillation config.
         part (str): Which model of a distillation config. Defaults to ``'student'``.
     """
-    from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
 
-    from ...utils.config import is_distillation, student_config, teacher_configs
-    cfg = Config.fromfile(config)
+    from ...utils.config import is_distillation, load_config, student_config, teacher_configs
+    cfg = load_config(config)
     model_cfg = cfg.model
     if is_distillation(cfg):
         if part == 'teacher':
