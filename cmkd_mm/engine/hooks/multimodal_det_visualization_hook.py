@@ -8,7 +8,7 @@ from mmengine.registry import HOOKS
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 from cmkd_mm.datasets.transforms.registration import warp_window
-from .runner_visualizer_mixin import RunnerVisualizerMixin
+from .runner_visualizer_mixin import RunnerVisualizerMixin, loaded_specs, predicted_modalities
 
 
 def to_display(img: np.ndarray,
@@ -41,23 +41,40 @@ class MultiModalDetVisualizationHook(RunnerVisualizerMixin, DetVisualizationHook
     ``modalities`` is read again from ``modality_paths``, made 8-bit RGB, registered onto that
     frame with the windows ``RegisterModalities`` recorded, and drawn with boxes. With
     ``--show-dir DIR`` (``tools/test.py``) the pictures go to
-    ``work_dir/<timestamp>/DIR/<sample>_<modality>.png``. A student config draws on the sensor the
-    student sees; a teacher config also on a gated slice.
+    ``work_dir/<timestamp>/DIR/<sample>_<modality>.png``. By default it draws on the modalities
+    the model predicts from (a student: the sensor it sees; a teacher: each of its sensors),
+    with the bit depth the test pipeline's ``LoadModalities`` gives each.
 
     Args:
-        modalities (list[str] | dict): Modalities to draw on, or ``name -> dict(bit_depth=...,
-            channels=[...])`` display options.
+        modalities (list[str] | dict, optional): Modalities to draw on, or ``name ->
+            dict(bit_depth=..., channels=[...])`` display options. Default None: those of the
+            model's predicting view (``MultiModalDataPreprocessor``), else ``['rgb']``.
         **kwargs: ``DetVisualizationHook`` arguments (``draw``, ``interval``, ``score_thr``,
             ``show``, ``wait_time``, ``test_out_dir``, ``backend_args``).
     """
 
-    def __init__(self, modalities: Union[Sequence[str], Dict[str, dict]] = ('rgb', ), **kwargs):
+    def __init__(self, modalities: Union[Sequence[str], Dict[str, dict], None] = None, **kwargs):
         super().__init__(**kwargs)
         self._out_dir_ready = False  # test_out_dir joined with work_dir/timestamp once
-        if isinstance(modalities, dict):
+        if modalities is None:
+            self.modalities = None  # the model's, in before_run
+        elif isinstance(modalities, dict):
             self.modalities = {k: dict(v or {}) for k, v in modalities.items()}
         else:
             self.modalities = {k: {} for k in modalities}
+
+    def before_run(self, runner) -> None:
+        super().before_run(runner)
+        if self.modalities is None:
+            specs = loaded_specs(runner)
+            names = predicted_modalities(runner.model) or ['rgb']
+            self.modalities = {
+                m: {
+                    k: specs[m][k]
+                    for k in ('bit_depth', ) if k in specs.get(m, {})
+                }
+                for m in names
+            }
 
     def _images(self, data_sample):
         """Yield ``(modality, picture)`` for the sample, registered to its label frame."""

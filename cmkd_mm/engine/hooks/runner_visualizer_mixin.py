@@ -1,7 +1,34 @@
 """What the multi-modal visualisation hooks share on top of their mmdet/mmseg parents."""
 import os.path as osp
+from typing import Dict, List, Optional
 
 from mmengine.utils import mkdir_or_exist
+
+
+def predicted_modalities(model) -> Optional[List[str]]:
+    """The modalities of the view a model predicts from: the student's view of a distillation
+    algorithm, the view of a plain model; None when it has no ``MultiModalDataPreprocessor``.
+
+    Args:
+        model (nn.Module): The runner's model (a DDP wrapper is looked through).
+    """
+    model = getattr(model, 'module', model)
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    views = getattr(preprocessor, 'views', None)
+    if not views:
+        return None
+    view = getattr(model, 'student_view', None) or preprocessor.meta_view
+    return list(views[view])
+
+
+def loaded_specs(runner) -> Dict[str, dict]:
+    """``name -> LoadModalities spec`` of the test (else val) pipeline, ``{}`` without one."""
+    for key in ('test_dataloader', 'val_dataloader'):
+        loader = runner.cfg.get(key) or {}
+        for step in (loader.get('dataset') or {}).get('pipeline') or []:
+            if str(step.get('type', '')).split('.')[-1] == 'LoadModalities':
+                return {k: dict(v or {}) for k, v in step['modalities'].items()}
+    return {}
 
 
 class RunnerVisualizerMixin:
