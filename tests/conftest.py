@@ -122,8 +122,8 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
     Detection configs (epoch-based, COCO evaluation) get an iteration-based loop, their
     evaluators' ``ann_file`` moved to ``data_root`` and no early stopping.
     """
-    from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, config))
+    from cmkd_mm.utils.config import load_config
+    cfg = load_config(osp.join(ROOT, config))
     for split in ('train', 'val', 'test'):
         key = f'{split}_dataloader'
         if cfg.get(key):

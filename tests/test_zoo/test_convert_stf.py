@@ -9,11 +9,10 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.registry import MODELS, TASK_UTILS, DefaultScope
 from torch import nn
 
-from cmkd_mm.utils.config import student_config
+from cmkd_mm.utils.config import load_config, student_config
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.stf import convert_stf
 from ..conftest import load_tool
@@ -216,7 +215,7 @@ def original_rgb():
 
 def _ours(config):
     """Our model of ``config`` (a distillation config: its student), no pretrained init."""
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     if 'architecture' in cfg.model:
         cfg = student_config(cfg)
     cfg.model.init_cfg = None
@@ -314,7 +313,7 @@ def test_anchor_order_matches():
     """Per location, anchor ``a`` has the same shape in both (up to torchvision's rounding) and
     both flatten the RPN maps the same way: the RPN channels need no permutation."""
     with DefaultScope.overwrite_default_scope('mmdet'):
-        generator = TASK_UTILS.build(Config.fromfile(BASELINE).model.rpn_head.anchor_generator)
+        generator = TASK_UTILS.build(load_config(BASELINE).model.rpn_head.anchor_generator)
     for level, size in enumerate((32, 64, 128, 256, 512)):
         ours, theirs = generator.base_anchors[level].double(), tv_generate_anchors(size)
         assert (ours - theirs).abs().max() <= 0.5

@@ -89,3 +89,4 @@ modality_stats = dict(
     gated2=dict(mean=[415.3], std=[230.2]))
 teacher_modalities = ['rgb', 'gated0', 'gated1', 'gated2']  # the original channel order
 student_modalities = ['rgb']
+classes = ('pedestrian', )  # STFDataset's classes

@@ -11,11 +11,12 @@ param_scheduler = [
     dict(type='StepLR', step_size=5, gamma=0.1, by_epoch=True, begin=0, end=100)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# (val_cfg and test_cfg come with the method: configs/_base_/methods/.)
 # check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
+# visualization: --show-dir draws on the modalities the model predicts from.
 default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),
+    visualization=dict(type='MultiModalDetVisualizationHook'),
     checkpoint=dict(
         type='CheckpointHook',
         interval=1,
