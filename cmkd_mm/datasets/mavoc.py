@@ -2,15 +2,14 @@
 import csv
 import io
 import logging
-import os
 import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
-from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from .paired_image_folder import PairedImageFolder
 from .sample_lists import read_text, require_samples
 
 # Official class ids 0-9 (names as in the challenge descriptions).
@@ -40,7 +39,6 @@ MAVOC_SPLIT_DIRS = {
 # 2021 file names: ``SAR_<id>.png`` / ``EO_<id>.png``.
 FILE_PREFIX = dict(sar='SAR_', eo='EO_')
 _ID_RE = re.compile(r'^(?:SAR_|EO_|Gotcha)?(.+?)(?:\.png)?$', re.IGNORECASE)
-_2021_NAME = {m: re.compile(rf'^{p}(\d+)\.png$') for m, p in FILE_PREFIX.items()}
 # CSV columns read, in order of preference.
 ID_COLUMNS = ('img_name', 'image_id')
 LABEL_COLUMNS = ('class_id', 'class')
@@ -86,7 +84,7 @@ def _sort_key(image_id: str) -> Tuple:
 
 
 @DATASETS.register_module()
-class MAVOCDataset(BaseDataset):
+class MAVOCDataset(PairedImageFolder):
     """Multi-modal Aerial View Object Classification chips (UNICORN data, 10 vehicle classes).
 
     Layout ``'2021'`` (NTIRE 2021, PBVS 2022/2023)::
@@ -120,6 +118,12 @@ class MAVOCDataset(BaseDataset):
     folder of the layout); a folder of chips is read flat (unlabeled unless ``label_file``
     labels it). Chips pair on their image id (``SAR_<id>`` / ``EO_<id>``; in the 2024 trees the
     file name), and both chips of a pair must lie in the same class folder.
+
+    This is a preset of :class:`~cmkd_mm.datasets.PairedImageFolder`, which lists the folders
+    (class tree or flat folder, the official class folder -> id map as fixed ``class_folders``)
+    and pairs the chips; the MAVOC specifics stay here: the file names (2021: an integer id only;
+    2024: any ``.png`` name, ``SAR_``/``EO_``/``Gotcha`` prefixes dropped), image ids unique over
+    a tree, the numeric id order, the CSV lists and label files with their OOD flags.
 
     Each data info holds ``modality_paths`` (``{modality: path}``), ``img_path`` (the first
     modality's file), ``image_id`` (str: the integer id of ``SAR_<id>.png`` / ``EO_<id>.png`` /
@@ -200,12 +204,10 @@ class MAVOCDataset(BaseDataset):
             raise ValueError(f'no folder for modality {missing} in the {layout} {split} split '
                              f'(it has {sorted(dirs)}); pass modalities={tuple(dirs)} or set '
                              f'modality_dirs')
-        self.modality_dirs = {m: dirs[m] for m in self.modalities}
         self.label_file = label_file
         self.default_label_file = (
             layout == '2024' and split == 'valid' and label_file is None and not modality_dirs
             and not data_prefix)
-        self.on_missing = on_missing
         metainfo = dict(metainfo or {})
         if 'classes' not in kwargs:
             metainfo.setdefault('classes', MAVOC_CLASSES[layout])
@@ -213,7 +215,19 @@ class MAVOCDataset(BaseDataset):
         self.folder_to_id = {f: i for i, f in enumerate(folders)}
         self.name_to_id = {_norm_name(n): i for i, n in enumerate(MAVOC_CLASSES[layout])}
         self.name_to_id.update({_norm_name(f): i for i, f in enumerate(folders)})
-        super().__init__(ann_file=ann_file, metainfo=metainfo, **kwargs)
+        # 2021: SAR_<id>.png / EO_<id>.png; 2024: the same name in both trees (see file_id).
+        names = {}
+        if layout == '2021':
+            names['pattern'] = {m: f'{FILE_PREFIX[m]}{{}}.png' for m in self.modalities}
+        super().__init__(
+            modality_dirs={m: dirs[m]
+                           for m in self.modalities},
+            ann_file=ann_file,
+            class_folders=self.folder_to_id,
+            on_missing=on_missing,
+            metainfo=metainfo,
+            **names,
+            **kwargs)
 
     def extra_repr(self) -> List[str]:
         return [
@@ -228,7 +242,7 @@ class MAVOCDataset(BaseDataset):
     def _file_name(self, modality: str, image_id: str, like: str) -> str:
         """File name of ``modality``'s chip for ``image_id`` (``like``: a partner's name)."""
         if self.layout == '2021':
-            return f'{FILE_PREFIX[modality]}{image_id}.png'
+            return self.files.file_name(modality, image_id)
         if not like.lower().endswith('.png'):
             like += '.png'
         for prefix in FILE_PREFIX.values():
@@ -246,6 +260,25 @@ class MAVOCDataset(BaseDataset):
             return -1
         raise ValueError(f'{where}: class {value!r} is neither an id 0-9 nor a class of the '
                          f'{self.layout} layout {list(self.folder_to_id)}. Fix or remove the line.')
+
+    # ------------------------------------------------------------- folder reading (the layouts)
+    def file_id(self, modality: str, path: str) -> Optional[str]:
+        """The image id of a chip: 2021 ``SAR_<integer>.png`` / ``EO_<integer>.png``; 2024 any
+        ``.png`` name, read by :func:`parse_image_id` (so ``<id>.png`` pairs across the trees)."""
+        name = osp.basename(path)
+        if self.layout == '2021':
+            image_id = self.files.sample_id(modality, name)
+            return image_id if image_id is not None and re.fullmatch(r'\d+', image_id) else None
+        return parse_image_id(name) if name.lower().endswith('.png') else None
+
+    def missing_folder_error(self, modality: str, folder: str) -> Exception:
+        return FileNotFoundError(f'{folder}: folder of modality "{modality}" not found; check '
+                                 f'data_root, layout ({self.layout}) and split/modality_dirs')
+
+    def unknown_folder_error(self, folder: str, name: str, known: Sequence[str]) -> Exception:
+        return ValueError(f'{osp.join(folder, name)}: class folder {name!r} is not one of the '
+                          f'{self.layout} classes {list(known)}. Rename or move it out of '
+                          f'{folder}, or check the layout argument.')
 
     def read_table(self, path: str) -> List[dict]:
         """Read a CSV list of chips.
@@ -291,49 +324,6 @@ class MAVOCDataset(BaseDataset):
                     item['gt_label'] = self._parse_label(row[label_col], item.get('ood'), where)
                 rows.append(item)
         return list(require_samples(rows, path, 'check that it is the chip list you meant'))
-
-    def scan(self, modality: str) -> Dict[str, Tuple[str, Optional[int]]]:
-        """Find ``modality``'s chips in its folder.
-
-        Args:
-            modality (str): ``'sar'`` or ``'eo'``.
-
-        Returns:
-            dict[str, tuple]: ``image_id -> (path, class id or None)``.
-        """
-        folder = self._root_path(self.modality_dirs[modality])
-        if not osp.isdir(folder):
-            raise FileNotFoundError(f'{folder}: folder of modality "{modality}" not found; check '
-                                    f'data_root, layout ({self.layout}) and split/modality_dirs')
-        entries = sorted(os.listdir(folder))
-        subdirs = [e for e in entries if osp.isdir(osp.join(folder, e))]
-        groups = [(folder, None)]
-        if subdirs:
-            unknown = [d for d in subdirs if d not in self.folder_to_id]
-            if unknown:
-                raise ValueError(
-                    f'{osp.join(folder, unknown[0])}: class folder {unknown[0]!r} is not one of '
-                    f'the {self.layout} classes {list(self.folder_to_id)}. Rename or move it out '
-                    f'of {folder}, or check the layout argument.')
-            groups = [(osp.join(folder, d), self.folder_to_id[d]) for d in subdirs]
-        found: Dict[str, Tuple[str, Optional[int]]] = {}
-        for path, label in groups:
-            for name in sorted(os.listdir(path)):
-                if self.layout == '2021':
-                    match = _2021_NAME[modality].match(name)
-                    if not match:
-                        continue
-                    image_id = match.group(1)
-                elif name.lower().endswith('.png'):
-                    image_id = parse_image_id(name)
-                else:
-                    continue
-                file = osp.join(path, name)
-                if image_id in found:
-                    raise ValueError(f'{file}: image id {image_id} of modality "{modality}" also '
-                                     f'belongs to {found[image_id][0]}. Remove one of the two.')
-                found[image_id] = (file, label)
-        return found
 
     def _label_file_path(self) -> Optional[str]:
         if self.default_label_file:
@@ -382,8 +372,8 @@ class MAVOCDataset(BaseDataset):
         items, problems = [], []
         for row in self.read_table(self.ann_file):
             paths = {
-                m: osp.join(self._root_path(d), self._file_name(m, row['image_id'], row['name']))
-                for m, d in self.modality_dirs.items()
+                m: osp.join(self.files.folder(m), self._file_name(m, row['image_id'], row['name']))
+                for m in self.modalities
             }
             absent = [p for p in paths.values() if not osp.isfile(p)]
             if absent:
@@ -394,39 +384,45 @@ class MAVOCDataset(BaseDataset):
         return items
 
     def _items_from_folders(self) -> List[dict]:
-        found = {m: self.scan(m) for m in self.modalities}
+        found = {}
+        for m in self.modalities:
+            _, found[m] = self.scan_tree(m, list(self.folder_to_id))
+            # image ids are unique over a MAVOC tree: a pair is found across class folders
+            self.check_unique(m, found[m], key=lambda entry: entry[1])
         label_file = self._label_file_path()
         labels = None
         if label_file:
-            if any(label is not None for f in found.values() for _, label in f.values()):
+            if any(folder is not None for entries in found.values() for folder, _, _ in entries):
                 raise ValueError(f'{label_file}: a label file labels flat folders of chips, but '
                                  f'{self.modality_dirs} hold class folders. Leave it out.')
             labels = {row['image_id']: row for row in self.read_table(label_file)}
-        ids = sorted(set().union(*found.values()), key=_sort_key)
+        complete, split, unpaired = self.pair_files(found)
+        complete = {image_id: (folder, paths) for folder, image_id, paths in complete}
+        split = dict(split)
+        unpaired = {image_id: have for _, image_id, have in unpaired}
+        ids = sorted(
+            set().union(*(dict.fromkeys(i for _, i, _ in found[m]) for m in self.modalities)),
+            key=_sort_key)
         items, problems = [], []
         for image_id in ids:
-            have = {m: found[m][image_id] for m in self.modalities if image_id in found[m]}
-            if len(have) < len(self.modalities):
-                path = next(iter(have.values()))[0]
-                lost = [m for m in self.modalities if m not in have]
+            if image_id in unpaired:
+                path = next(iter(unpaired[image_id].values()))
+                lost = [m for m in self.modalities if m not in unpaired[image_id]]
                 partner = osp.join(
-                    self._root_path(self.modality_dirs[lost[0]]),
+                    self.files.folder(lost[0]),
                     self._file_name(lost[0], image_id, osp.basename(path)))
                 problems.append(f'{path} has no "{lost[0]}" partner (looked for {partner} or '
                                 f'that name in a class folder)')
                 continue
-            classes = {label for _, label in have.values()}
-            if len(classes) > 1:
-                raise ValueError(f'{[p for p, _ in have.values()]}: the chips of image '
+            if image_id in split:
+                raise ValueError(f'{list(split[image_id].values())}: the chips of image '
                                  f'{image_id} lie in different class folders. Move them into '
                                  f'one.')
+            folder, paths = complete[image_id]
             item = dict(
                 image_id=image_id,
-                paths={
-                    m: p
-                    for m, (p, _) in have.items()
-                },
-                gt_label=classes.pop())
+                paths=paths,
+                gt_label=None if folder is None else self.folder_to_id[folder])
             if labels is not None:
                 row = labels.get(image_id)
                 if row is None:
