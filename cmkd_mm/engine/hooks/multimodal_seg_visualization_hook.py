@@ -1,6 +1,6 @@
 """Draw a modality, the prediction and the ground truth of a segmentation sample side by side."""
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -10,7 +10,12 @@ from mmseg.structures import SegDataSample
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 from .multimodal_det_visualization_hook import to_display
-from .runner_visualizer_mixin import RunnerVisualizerMixin
+from .runner_visualizer_mixin import RunnerVisualizerMixin, loaded_specs, predicted_modalities
+
+# Drawn when the hook is given no modality and the model has no MultiModalDataPreprocessor: the
+# thermal channel of an MFNet RGBA file.
+DEFAULT_MODALITY = 'thermal'
+DEFAULT_MODALITY_CFG = dict(channels=[3], bit_depth=8)
 
 
 def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
@@ -27,26 +32,50 @@ def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
     return out
 
 
+def display_options(spec: Optional[dict]) -> dict:
+    """``to_display`` options (``channels``, ``bit_depth``) of a modality from its
+    ``LoadModalities`` spec: the channels the model reads of the file, at the file's bit depth.
+
+    A spec reading 1 or 3 channels shows them; another count shows the first (a picture has 1
+    or 3). Without a spec, the file is shown as it is (8-bit, or 16-bit when not uint8).
+
+    Args:
+        spec (dict, optional): The modality's ``LoadModalities`` spec.
+    """
+    spec = spec or {}
+    opts = {k: spec[k] for k in ('channels', 'bit_depth') if spec.get(k) is not None}
+    channels = opts.get('channels')
+    if channels is not None:
+        channels = list(channels)
+        opts['channels'] = channels if len(channels) in (1, 3) else channels[:1]
+    return opts
+
+
 @HOOKS.register_module()
 class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook):
     """mmseg's ``SegVisualizationHook`` drawing named modalities, the prediction and the GT.
 
-    Each picture has panels side by side: the ``modality`` image(s) of the sample (read again
-    from ``modality_paths``, or ``img_path`` when the sample has none, and made 8-bit RGB with
-    ``modality_cfg``; e.g. ``modality=['pre', 'post']`` gives pre | post | prediction | ground
-    truth), the prediction and the ground truth, both coloured with the dataset palette
-    (ids outside the palette, e.g. ignored pixels 255, black). A sample without ground truth gets
-    two panels. With ``--show-dir DIR`` (``tools/test.py``) every test sample is written to
-    ``work_dir/<timestamp>/DIR/<name>.png``, ``<name>`` being the modality file's name without
-    extension; without it, the pictures go to the visualizer's backends. In validation, every
-    ``interval``-th batch is drawn to the visualizer's backends.
+    Each picture has panels side by side: the image(s) of the drawn modalities (read again from
+    the sample's ``modality_paths``, or ``img_path`` when the sample has none, and made 8-bit
+    RGB; e.g. ``modality=['pre', 'post']`` gives pre | post | prediction | ground truth), the
+    prediction and the ground truth, both coloured with the dataset palette (ids outside the
+    palette, e.g. ignored pixels 255, black). A sample without ground truth has no ground-truth
+    panel. By default the drawn modalities are those the model predicts from (a student: the
+    sensor it sees; a teacher: each of its sensors), each shown as the test pipeline's
+    ``LoadModalities`` reads it (its ``channels`` and ``bit_depth``). With ``--show-dir DIR``
+    (``tools/test.py``) every test sample is written to ``work_dir/<timestamp>/DIR/<name>.png``,
+    ``<name>`` being the first drawn file's name without extension; without it, the pictures go
+    to the visualizer's backends. In validation, every ``interval``-th batch is drawn to the
+    visualizer's backends.
 
     Args:
-        modality (str | list[str]): Modality (or modalities, one panel each) drawn first.
-            Defaults to ``'thermal'``.
-        modality_cfg (dict, optional): ``to_display`` options of those modalities
-            (``channels``, ``bit_depth``). Defaults to ``dict(channels=[3], bit_depth=8)``: the
-            thermal channel of an MFNet RGBA file.
+        modality (str | list[str], optional): Modality (or modalities, one panel each) drawn
+            first. Default None: those of the model's predicting view
+            (``MultiModalDataPreprocessor``), else ``'thermal'``.
+        modality_cfg (dict, optional): ``to_display`` options (``channels``, ``bit_depth``) of
+            every drawn modality. Default None: with ``modality`` given,
+            ``dict(channels=[3], bit_depth=8)`` (the thermal channel of an MFNet RGBA file);
+            without it, each modality's options from the test pipeline's ``LoadModalities``.
         test_out_dir (str, optional): Folder (relative to ``work_dir/<timestamp>``) of the test
             pictures. Defaults to None.
         **kwargs: ``SegVisualizationHook`` arguments (``draw``, ``interval``, ``show``,
@@ -54,30 +83,54 @@ class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook
     """
 
     def __init__(self,
-                 modality: Union[str, Sequence[str]] = 'thermal',
+                 modality: Union[str, Sequence[str], None] = None,
                  modality_cfg: Optional[dict] = None,
                  test_out_dir: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.modalities = [modality] if isinstance(modality, str) else list(modality)
-        self.modality_cfg = dict(
-            modality_cfg if modality_cfg is not None else dict(channels=[3], bit_depth=8))
+        self.modality_cfg = None if modality_cfg is None else dict(modality_cfg)
+        self.modalities: Optional[Dict[str, dict]] = None  # the model's, in before_run
+        if modality is not None:
+            names = [modality] if isinstance(modality, str) else list(modality)
+            opts = self.modality_cfg if self.modality_cfg is not None else DEFAULT_MODALITY_CFG
+            self.modalities = {m: dict(opts) for m in names}
         self.test_out_dir = test_out_dir
         self._out_dir_ready = False  # test_out_dir joined with work_dir/timestamp once
         self._test_index = 0
 
-    def _image_paths(self, data_sample: SegDataSample) -> List[str]:
+    def before_run(self, runner) -> None:
+        super().before_run(runner)
+        if self.modalities is not None:
+            return
+        names = predicted_modalities(runner.model)
+        if names is None:
+            self.modalities = self._default_modalities()
+            return
+        specs = loaded_specs(runner)
+        if self.modality_cfg is not None:
+            self.modalities = {m: dict(self.modality_cfg) for m in names}
+        else:
+            self.modalities = {m: display_options(specs.get(m)) for m in names}
+
+    def _default_modalities(self) -> Dict[str, dict]:
+        opts = self.modality_cfg if self.modality_cfg is not None else DEFAULT_MODALITY_CFG
+        return {DEFAULT_MODALITY: dict(opts)}
+
+    def _images(self, data_sample: SegDataSample) -> List[Tuple[str, dict]]:
+        """``(file, display options)`` of each drawn modality of the sample."""
+        if self.modalities is None:  # drawn without a run (before_run not called)
+            self.modalities = self._default_modalities()
         paths = data_sample.get('modality_paths')
         if not paths:
-            return [data_sample.img_path]
+            return [(data_sample.img_path, next(iter(self.modalities.values())))]
         missing = [m for m in self.modalities if m not in paths]
         if missing:
             raise KeyError(f'{self.__class__.__name__}: no modality {missing} in the sample '
                            f'(it has {sorted(paths)}); fix "modality" of the hook')
-        return [paths[m] for m in self.modalities]
+        return [(paths[m], opts) for m, opts in self.modalities.items()]
 
     def _image_path(self, data_sample: SegDataSample) -> str:
-        return self._image_paths(data_sample)[0]
+        return self._images(data_sample)[0][0]
 
     def _palette(self, runner, mode: str) -> list:
         """The palette of the dataset being evaluated, else of the visualizer's dataset_meta."""
@@ -102,14 +155,14 @@ class MultiModalSegVisualizationHook(RunnerVisualizerMixin, SegVisualizationHook
             palette (list): RGB colour of each class.
         """
         panels = []
-        for path in self._image_paths(data_sample):
+        for path, opts in self._images(data_sample):
             img = decode_image(path, self.backend_args)
-            channels = self.modality_cfg.get('channels')
+            channels = opts.get('channels')
             if channels is not None and max(channels) >= img.shape[2]:
                 raise ValueError(f'{path}: has {img.shape[2]} channel(s), the hook shows '
                                  f'channels {list(channels)}; fix modality_cfg of '
                                  f'{self.__class__.__name__}.')
-            panels.append(to_display(img, **self.modality_cfg))
+            panels.append(to_display(img, **opts))
         for field in ('pred_sem_seg', 'gt_sem_seg'):
             if field not in data_sample:
                 continue

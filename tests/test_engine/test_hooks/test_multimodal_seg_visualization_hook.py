@@ -1,5 +1,7 @@
-"""MultiModalSegVisualizationHook: thermal | prediction | ground truth pictures of test samples."""
+"""MultiModalSegVisualizationHook: modality | prediction | ground truth pictures of test samples
+(by default the modalities the model predicts from, as the test pipeline loads them)."""
 import os.path as osp
+from types import SimpleNamespace
 from unittest.mock import MagicMock
 
 import cv2
@@ -142,3 +144,88 @@ def test_val_interval_show_and_draw_off(mfnet_demo_root, tmp_path):
 def test_show_dir_goes_to_the_hooks_test_out_dir():
     accepted = visualization_hook_args('MultiModalSegVisualizationHook', 'mmseg')
     assert {'draw', 'show', 'wait_time', 'test_out_dir'} <= accepted
+
+
+def model(views, student_view=None):
+    """A model whose MultiModalDataPreprocessor has ``views`` (the first is its meta view)."""
+    preprocessor = SimpleNamespace(views=views, meta_view=next(iter(views)))
+    return SimpleNamespace(data_preprocessor=preprocessor, student_view=student_view)
+
+
+def run_with(tmp_path, net, specs):
+    """A runner of ``net`` whose test pipeline loads ``specs`` (LoadModalities)."""
+    fake = runner(tmp_path)
+    fake.model = net
+    fake.cfg = dict(
+        test_dataloader=dict(
+            dataset=dict(pipeline=[dict(type='LoadModalities', modalities=specs)])))
+    return fake
+
+
+MFNET_SPECS = dict(
+    rgb=dict(channels=[0, 1, 2], bit_depth=8), thermal=dict(channels=[3], bit_depth=8))
+
+
+def test_default_draws_the_predicting_view_as_the_pipeline_loads_it(mfnet_demo_root, tmp_path):
+    pred, gt = labels()
+    bgra = cv2.imread(osp.join(mfnet_demo_root, 'images', '00006D.png'), cv2.IMREAD_UNCHANGED)
+    distill = model(dict(student=['thermal'], teacher=['rgb', 'thermal']), student_view='student')
+
+    # a student: its sensor, as the pipeline reads it (the thermal channel of the RGBA file):
+    # the picture the MFNet configs drew before, with the thermal default
+    hook = MultiModalSegVisualizationHook(draw=True, test_out_dir='student')
+    fake = run_with(tmp_path, distill, MFNET_SPECS)
+    hook.before_run(fake)
+    assert hook.modalities == dict(thermal=dict(channels=[3], bit_depth=8))
+    hook.after_test_iter(fake, 0, {}, [data_sample(mfnet_demo_root, pred, gt)])
+    student = read_rgb(osp.join(str(tmp_path), 't', 'student', '00006D.png'))
+    default = MultiModalSegVisualizationHook(draw=True).draw_sample(
+        data_sample(mfnet_demo_root, pred, gt), PALETTE)
+    assert (student == default).all()
+
+    # a teacher: each of its sensors, one panel each
+    hook = MultiModalSegVisualizationHook(draw=True, test_out_dir='teacher')
+    fake = run_with(tmp_path, model(dict(teacher=['rgb', 'thermal'])), MFNET_SPECS)
+    hook.before_run(fake)
+    hook.after_test_iter(fake, 0, {}, [data_sample(mfnet_demo_root, pred, gt)])
+    picture = read_rgb(osp.join(str(tmp_path), 't', 'teacher', '00006D.png'))
+    assert picture.shape == (H, 4 * W, 3)
+    assert (picture[:, :W] == bgra[..., [2, 1, 0]]).all()
+    assert (picture[:, W:2 * W] == bgra[..., 3:]).all()
+    assert (picture[:, 2 * W:3 * W] == PALETTE[pred]).all()
+
+    # an explicit modality (and its options) is drawn whatever the model
+    hook = MultiModalSegVisualizationHook(draw=True, modality='thermal')
+    hook.before_run(fake)
+    assert hook.modalities == dict(thermal=dict(channels=[3], bit_depth=8))
+    hook = MultiModalSegVisualizationHook(draw=True, modality_cfg=dict(channels=[0]))
+    hook.before_run(fake)
+    assert hook.modalities == dict(rgb=dict(channels=[0]), thermal=dict(channels=[0]))
+
+    # a model without a MultiModalDataPreprocessor: the thermal channel of an MFNet file
+    hook = MultiModalSegVisualizationHook(draw=True)
+    hook.before_run(run_with(tmp_path, SimpleNamespace(), MFNET_SPECS))
+    assert hook.modalities == dict(thermal=dict(channels=[3], bit_depth=8))
+
+
+def test_default_shows_a_16_bit_modality_at_its_bit_depth(tmp_path):
+    depth = np.zeros((H, W), np.uint16)
+    depth[:, W // 2:] = 65535
+    depth[:H // 2, :W // 2] = 65535 // 3
+    path = str(tmp_path / 'depth.png')
+    cv2.imwrite(path, depth)
+    pred, gt = labels()
+    sample = SegDataSample(
+        metainfo=dict(img_path=path, ori_shape=(H, W), modality_paths=dict(depth=path)))
+    sample.pred_sem_seg = PixelData(data=torch.from_numpy(pred)[None])
+    sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
+
+    hook = MultiModalSegVisualizationHook(draw=True)
+    hook.before_run(
+        run_with(tmp_path, model(dict(student=['depth'])),
+                 dict(depth=dict(num_channels=1, bit_depth=16))))
+    assert hook.modalities == dict(depth=dict(bit_depth=16))
+    picture = hook.draw_sample(sample, PALETTE)
+    assert picture.shape == (H, 3 * W, 3)
+    assert (picture[:, W // 2:W] == 255).all()
+    assert (picture[:H // 2, :W // 2] == 85).all() and (picture[H // 2:, :W // 2] == 0).all()
