@@ -91,13 +91,17 @@ class Train(BaseStep):
 
     def __init__(self,
                  name: str,
-                 config: str,
+                 config: Optional[str] = None,
                  inputs: Optional[Dict[str, str]] = None,
                  cfg_options: Optional[dict] = None,
                  extract_student: bool = False,
                  evaluate: Sequence[str] = (),
                  profile: Optional[dict] = None) -> None:
         super().__init__(name, inputs)
+        if not config:
+            raise ValueError(f'stage {name!r} names no config: a recipe inheriting a generic one '
+                             f"(configs/recipes/pair_*.py) names each stage's config, e.g. "
+                             f"stages = dict({name}=dict(config='configs/my_pair/{name}.py'))")
         self.config = config
         self.cfg_options = dict(cfg_options or {})
         self.extract_student = extract_student
