@@ -1,6 +1,7 @@
 """The demo generators register themselves under the names recipes give ``DemoData``."""
-from cmkd_mm.demo import (DEMO_DATASETS, make_mavoc2021_demo, make_mavoc2024_demo, make_mfnet_demo,
-                          make_pst900_demo, make_xview2_demo, mavoc_demo, prepare_stf_demo)
+from cmkd_mm.demo import (DEMO_DATASETS, make_llvip_demo, make_mavoc2021_demo, make_mavoc2024_demo,
+                          make_mfnet_demo, make_pst900_demo, make_xview2_demo, mavoc_demo,
+                          prepare_stf_demo)
 
 
 def test_every_demo_is_registered_under_its_recipe_name():
@@ -11,7 +12,8 @@ def test_every_demo_is_registered_under_its_recipe_name():
         pst900=make_pst900_demo,
         mavoc2021=make_mavoc2021_demo,
         mavoc2024=make_mavoc2024_demo,
-        xview2=make_xview2_demo)
+        xview2=make_xview2_demo,
+        llvip=make_llvip_demo)
 
 
 def test_the_mavoc_demos_choose_their_layout(monkeypatch):

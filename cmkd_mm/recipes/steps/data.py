@@ -14,7 +14,7 @@ from .base import BaseStep
 class DemoData(BaseStep):
     """Write a procedural demo dataset to the data root; a complete one is kept.
 
-    ``kind`` names a generator of ``DEMO_DATASETS`` (``stf``, ``mfnet``, ``pst900``,
+    ``kind`` names a generator of ``DEMO_DATASETS`` (``stf``, ``mfnet``, ``pst900``, ``llvip``,
     ``mavoc2021``, ``mavoc2024``, ``xview2``); ``stf`` also converts its splits to COCO json.
 
     Args:
