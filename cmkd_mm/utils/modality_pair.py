@@ -15,19 +15,21 @@ reference by its value when the config is loaded (``load_config``, ``tools/train
 ``tools/test.py``, the recipes); the config a run dumps in its work dir holds the values, so the
 downstream libraries' own tools read it as any config. The references:
 
-=========================== =============================================================
-``pair:teacher_modalities`` ``teacher_modalities``
-``pair:student_modalities`` ``student_modalities``
-``pair:modalities``         ``LoadModalities`` specs of the teacher's and the student's
-                            modalities (teacher order, then the student's others)
-``pair:modality_stats``     the statistics of those modalities (``'auto'`` for each when
-                            ``modality_stats='auto'``: measured on the training set)
-``pair:teacher_channels``   input channels of the teacher (sum of its modalities' channels)
-``pair:student_channels``   input channels of the student
-``pair:classes``            ``classes`` (optional declaration: the class names, in label
-                            order, which the data base also gives its datasets)
-``pair:num_classes``        the number of ``classes``
-=========================== =============================================================
+=============================== =============================================================
+``pair:teacher_modalities``     ``teacher_modalities``
+``pair:student_modalities``     ``student_modalities``
+``pair:modalities``             ``LoadModalities`` specs of the teacher's and the student's
+                                modalities (teacher order, then the student's others)
+``pair:modality_stats``         the statistics of those modalities (``'auto'`` for each when
+                                ``modality_stats='auto'``: measured on the training set)
+``pair:teacher_channels``       input channels of the teacher (sum of its modalities' channels)
+``pair:student_channels``       input channels of the student
+``pair:teacher_split_channels`` input channels of each teacher modality, in teacher order (the
+                                split of a backbone with one stream per modality)
+``pair:classes``                ``classes`` (optional declaration: the class names, in label
+                                order, which the data base also gives its datasets)
+``pair:num_classes``            the number of ``classes``
+=============================== =============================================================
 
 Swapping a pair is then a change of those four names; nothing inherited needs ``_delete_``.
 Only the declared modalities are used, so names a base declares but the pair does not use
@@ -115,6 +117,7 @@ def pair_values(cfg: Config) -> Dict[str, Any]:
         modalities=specs,
         modality_stats=stats,
         teacher_channels=sum(_channels(specs[m], m) for m in teacher),
+        teacher_split_channels=[_channels(specs[m], m) for m in teacher],
         student_channels=sum(_channels(specs[m], m) for m in student))
     classes = cfg.get('classes')
     if classes is not None:

@@ -19,7 +19,8 @@ def _pair(**extra):
         modality_stats='auto',
         classes=('person', 'car'),
         model=dict(
-            backbone=dict(in_channels='pair:teacher_channels'),
+            backbone=dict(
+                in_channels='pair:teacher_channels', split_channels='pair:teacher_split_channels'),
             head=dict(num_classes='pair:num_classes'),
             student=dict(in_channels='pair:student_channels'),
             data_preprocessor=dict(
@@ -34,6 +35,7 @@ def test_every_reference_takes_the_declared_value():
     cfg = resolve_pair(_pair())
     assert pair_references(cfg) == []
     assert cfg.model.backbone.in_channels == 4  # rgb 3 + ir 1 (from its channels list)
+    assert cfg.model.backbone.split_channels == [3, 1]
     assert cfg.model.student.in_channels == 1
     assert cfg.model.head.num_classes == 2
     assert cfg.model.data_preprocessor.views.to_dict() == dict(
@@ -56,6 +58,7 @@ def test_swapping_the_pair_changes_every_derived_field():
                 gated=dict(mean=[5], std=[2]),
                 other=dict(mean=[1], std=[1]))))
     assert cfg.model.backbone.in_channels == 4
+    assert cfg.model.backbone.split_channels == [1, 3]
     assert cfg.model.student.in_channels == 3
     assert list(cfg.model.data_preprocessor.modalities) == ['gated', 'rgb']
     assert list(cfg.pipeline[0].modalities) == ['gated', 'rgb']
