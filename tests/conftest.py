@@ -6,8 +6,8 @@ import torch
 from mmengine.registry import DefaultScope
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
-from cmkd_mm.demo import (make_mavoc_demo, make_mfnet_demo, make_pst900_demo, make_xview2_demo,
-                          prepare_stf_demo)
+from cmkd_mm.demo import (make_llvip_demo, make_mavoc_demo, make_mfnet_demo, make_pst900_demo,
+                          make_xview2_demo, prepare_stf_demo)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -69,6 +69,13 @@ def xview2_demo_root(tmp_path_factory):
     """A tiny xBD dataset (64x64 pre/post tiles, WKT label JSONs) with every split folder."""
     root = tmp_path_factory.mktemp('xview2_demo')
     return make_xview2_demo(str(root), splits=dict(train=3, tier3=2, hold=1, test=1), size=64)
+
+
+@pytest.fixture(scope='session')
+def llvip_demo_root(tmp_path_factory):
+    """A tiny dataset in the LLVIP layout (visible/infrared JPEG pairs, VOC XML)."""
+    root = tmp_path_factory.mktemp('llvip_demo')
+    return make_llvip_demo(str(root), splits=dict(train=4, test=2), size=(64, 48))
 
 
 @pytest.fixture(scope='session')

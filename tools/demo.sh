@@ -7,6 +7,8 @@
 #   cekd           configs/recipes/cekd_mfnet_demo.py        CEKD on MFNet, mIoU
 #   mavoc          configs/recipes/ntire2021_mavoc2021_demo.py, then njust-kmg_mavoc2024_demo.py
 #   xview2         configs/recipes/xview2_demo.py            xView2 building damage, xView2 score
+#   pair           configs/recipes/cmkd_llvip_demo.py        your own pair: the LLVIP example of
+#                                                            docs/custom_pairs.md, COCO mAP
 # Extra arguments go to tools/run_recipe.py (e.g. --work-dir, --cfg-options, --seeds 0 1 2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,7 +20,8 @@ case "$TASK" in
     cekd) RECIPES=(cekd_mfnet_demo) ;;
     mavoc) RECIPES=(ntire2021_mavoc2021_demo njust-kmg_mavoc2024_demo) ;;
     xview2) RECIPES=(xview2_demo) ;;
-    *) echo "usage: bash tools/demo.sh [det|seg|cekd|mavoc|xview2] [run_recipe.py options]" >&2; exit 2 ;;
+    pair) RECIPES=(cmkd_llvip_demo) ;;
+    *) echo "usage: bash tools/demo.sh [det|seg|cekd|mavoc|xview2|pair] [run_recipe.py options]" >&2; exit 2 ;;
 esac
 bash "$ROOT/tools/setup_env.sh"
 cd "$ROOT"

@@ -25,6 +25,8 @@ def test_configs_found():
 def test_config_trains_one_iteration(config, request, tmp_path):
     if config.startswith('configs/detection'):
         root = request.getfixturevalue('stf_demo_root')
+    elif config.startswith('configs/pairs/llvip'):
+        root = request.getfixturevalue('llvip_demo_root')
     elif 'mavoc2024' in config:
         root = request.getfixturevalue('mavoc2024_demo_root')
     elif 'mavoc' in config:

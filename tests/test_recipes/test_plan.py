@@ -10,7 +10,11 @@ from cmkd_mm.recipes import RecipeRunner
 from cmkd_mm.recipes.report import report_table
 from ..conftest import ROOT
 
-RECIPES = sorted(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py')))
+# The generic recipes (pair_<task>.py) leave the configs to the pair's recipe that inherits them.
+GENERIC = sorted(glob.glob(osp.join(ROOT, 'configs', 'recipes', 'pair_*.py')))
+RECIPES = sorted(set(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py'))) -
+                 set(GENERIC)) + sorted(
+                     glob.glob(osp.join(ROOT, 'configs', 'pairs', '*', 'recipe.py')))
 TEACHER_DEMO = 'configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py'
 STUDENT_DEMO = 'configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'
 
@@ -31,6 +35,12 @@ def test_every_recipe_plans_and_its_configs_exist(path):
             assert osp.isfile(osp.join(ROOT, step.config)), step.config
     for name in (runner.recipe.get('report') or {}).get('rows', {}):
         assert name in {s.name for s in runner.steps}, f'report row {name!r} is no stage'
+
+
+@pytest.mark.parametrize('path', GENERIC, ids=lambda p: osp.basename(p))
+def test_a_generic_recipe_asks_for_the_configs_of_its_stages(path):
+    with pytest.raises(ValueError, match="stage 'teacher' names no config"):
+        RecipeRunner(path)
 
 
 def _recipe(**stages):

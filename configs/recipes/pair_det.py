@@ -1,0 +1,27 @@
+# Any sensor pair, detection: check every split the stages read, then the teacher (every sensor),
+# the baseline (the student's sensor only) and a distilled student taught by the teacher's best
+# checkpoint. Each model is tested with its best val checkpoint (COCO mAP); the student is also
+# written as a plain mmdet detector (student/student.pth and .py). A pair's recipe names the
+# configs (docs/custom_pairs.md):
+#   _base_ = ['cmkd_mm::recipes/pair_det.py']   # in this repository: '../../recipes/pair_det.py'
+#   stages = dict(teacher=dict(config=...), baseline=dict(config=...), student=dict(config=...))
+# More students are more stages of the same form as `student`.
+prepare = dict(check=dict(type='CheckDataset'))
+_evaluate = ['val', 'test']
+stages = dict(
+    teacher=dict(type='Train', evaluate=_evaluate),
+    baseline=dict(type='Train', evaluate=_evaluate),
+    student=dict(
+        type='Train',
+        inputs={'model.teacher_ckpt': 'teacher.best'},
+        extract_student=True,
+        evaluate=_evaluate))
+report = dict(
+    title='COCO bbox mAP (%)',
+    rows=dict(teacher='Teacher', baseline='Baseline', student='Distilled student'),
+    columns=[
+        dict(label='val mAP', split='val', metric='coco/bbox_mAP', scale=100),
+        dict(label='test mAP', split='test', metric='coco/bbox_mAP', scale=100),
+        dict(label='test AP50', split='test', metric='coco/bbox_mAP_50', scale=100),
+    ],
+    time=True)
