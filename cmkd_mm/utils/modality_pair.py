@@ -33,13 +33,17 @@ downstream libraries' own tools read it as any config. The references:
 
 Swapping a pair is then a change of those four names; nothing inherited needs ``_delete_``.
 Only the declared modalities are used, so names a base declares but the pair does not use
-(e.g. after inheriting another pair's statistics) are left out.
+(e.g. after inheriting another pair's statistics) are left out. When the statistics are
+``'auto'``, ``ModalityStatsFromDataHook`` (which measures them before training) is added to
+``custom_hooks`` unless the config has it.
 """
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from mmengine.config import Config, ConfigDict
 
 PREFIX = 'pair:'
+#: Measures the ``'auto'`` statistics on the training set; added when a pair needs it.
+STATS_HOOK = 'ModalityStatsFromDataHook'
 DECLARED = ('modalities', 'teacher_modalities', 'student_modalities', 'modality_stats', 'classes')
 
 
@@ -128,9 +132,9 @@ def pair_values(cfg: Config) -> Dict[str, Any]:
     return values
 
 
-def _find(value: Any, path: str, found: List[str]) -> None:
+def _find(value: Any, path: str, found: List[Tuple[str, str]]) -> None:
     if is_pair_reference(value):
-        found.append(path)
+        found.append((path, value))
     elif isinstance(value, dict):
         for key, item in value.items():
             _find(item, f'{path}.{key}' if path else str(key), found)
@@ -141,9 +145,18 @@ def _find(value: Any, path: str, found: List[str]) -> None:
 
 def pair_references(cfg: Config) -> List[str]:
     """The key paths (``'model.backbone.in_channels'``) that hold a ``'pair:<name>'`` reference."""
-    found: List[str] = []
+    found: List[Tuple[str, str]] = []
     _find(cfg.to_dict() if isinstance(cfg, Config) else dict(cfg), '', found)
-    return found
+    return [path for path, _ in found]
+
+
+def _measures_statistics(cfg: Config) -> bool:
+    """Whether a ``'pair:modality_stats'`` reference will hold an ``'auto'`` modality."""
+    found: List[Tuple[str, str]] = []
+    _find(cfg.to_dict(), '', found)
+    stats = cfg.get('modality_stats', 'auto')
+    auto = stats == 'auto' or (isinstance(stats, dict) and 'auto' in stats.values())
+    return auto and any(value == PREFIX + 'modality_stats' for _, value in found)
 
 
 def _substitute(value: Any, values: Dict[str, Any], path: str) -> Any:
@@ -184,10 +197,14 @@ def resolve_pair(cfg: Config) -> Config:
     if not pair_references(cfg):
         return cfg
     values = pair_values(cfg)
+    measure = _measures_statistics(cfg)
     for key in list(cfg.keys()):
         if key in DECLARED:
             continue
         cfg[key] = _substitute(cfg[key], values, key)
+    hooks = list(cfg.get('custom_hooks') or [])
+    if measure and not any(str(h.get('type', '')).split('.')[-1] == STATS_HOOK for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type=STATS_HOOK)]
     return cfg
 
 

@@ -3,7 +3,7 @@
 # checked, then the example's own configs (configs/pairs/llvip/) with the demo-size detector of
 # the Seeing Through Fog demo (narrow ResNet-18, random init), 160x128 input and a short schedule.
 # Seed 0 in every stage.
-_base_ = ['../pairs/llvip/recipe.py', '../_base_/stf_demo.py']
+_base_ = ['./cmkd_llvip.py', '../_base_/stf_demo.py']
 data_root = 'data/demo/llvip'
 seed = 0
 prepare = dict(

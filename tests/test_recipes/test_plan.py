@@ -12,9 +12,7 @@ from ..conftest import ROOT
 
 # The generic recipes (pair_<task>.py) leave the configs to the pair's recipe that inherits them.
 GENERIC = sorted(glob.glob(osp.join(ROOT, 'configs', 'recipes', 'pair_*.py')))
-RECIPES = sorted(set(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py'))) -
-                 set(GENERIC)) + sorted(
-                     glob.glob(osp.join(ROOT, 'configs', 'pairs', '*', 'recipe.py')))
+RECIPES = sorted(set(glob.glob(osp.join(ROOT, 'configs', 'recipes', '*.py'))) - set(GENERIC))
 TEACHER_DEMO = 'configs/detection/teacher_faster-rcnn-r18-fpn_rgb-gated_stf_demo.py'
 STUDENT_DEMO = 'configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py'
 

@@ -94,3 +94,13 @@ def test_unresolved_reference_is_refused_by_the_preprocessor():
     with pytest.raises(ValueError, match='never resolved'):
         MultiModalDataPreprocessor(
             modalities='pair:modality_stats', views=dict(student='pair:student_modalities'))
+
+
+def test_auto_statistics_bring_the_hook_that_measures_them():
+    cfg = resolve_pair(_pair(custom_hooks=[dict(type='EarlyStoppingHook', monitor='x')]))
+    assert [h['type']
+            for h in cfg.custom_hooks] == ['EarlyStoppingHook', 'ModalityStatsFromDataHook']
+    assert len(resolve_pair(cfg).custom_hooks) == 2
+    given = resolve_pair(
+        _pair(modality_stats=dict(rgb=dict(mean=[0] * 3, std=[1] * 3), ir=dict(mean=[0], std=[1]))))
+    assert not given.get('custom_hooks')

@@ -1,7 +1,7 @@
 # LLVIP: check the data, then teacher (visible + infrared), baseline (infrared) and the CMKD-Adv
 # infrared student taught by the teacher's best checkpoint.
-#   python tools/run_recipe.py configs/pairs/llvip/recipe.py --data-root data/llvip
-_base_ = ['../../recipes/pair_det.py']
+#   python tools/run_recipe.py configs/recipes/cmkd_llvip.py --data-root data/llvip
+_base_ = ['./pair_det.py']
 data_root = 'data/llvip'
 stages = dict(
     teacher=dict(config='configs/pairs/llvip/teacher_faster-rcnn-r50-fpn_rgb-ir_llvip.py'),
