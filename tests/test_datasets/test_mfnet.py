@@ -6,15 +6,15 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from mmengine.config import Config
 
 from cmkd_mm.datasets import MFNetDataset
 from cmkd_mm.demo import make_mfnet_demo
+from cmkd_mm.utils.config import load_config
 
 pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CFG = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/mfnet.py'))
+CFG = load_config(osp.join(ROOT, 'configs/_base_/datasets/mfnet.py'))
 
 
 def pipeline(*extra):

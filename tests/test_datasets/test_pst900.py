@@ -4,16 +4,16 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from mmengine.config import Config
 from mmseg.registry import DATASETS
 
 from cmkd_mm.datasets import PST900Dataset
 from cmkd_mm.demo import make_pst900_demo
+from cmkd_mm.utils.config import load_config
 
 pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CFG = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/pst900.py'))
+CFG = load_config(osp.join(ROOT, 'configs/_base_/datasets/pst900.py'))
 
 
 @pytest.fixture

@@ -1,20 +1,27 @@
 # MFNet RGB-thermal segmentation: images/*.png are RGBA (R, G, B, thermal), labels/*.png ids 0-8.
+# It declares the pair (modalities, teacher_modalities, student_modalities, modality_stats,
+# classes) that the method bases' 'pair:<name>' fields and this pipeline's are filled from
+# (cmkd_mm/utils/modality_pair.py).
 dataset_type = 'MFNetDataset'
 data_root = 'data/MFNet/'
 crop_size = (480, 640)  # (h, w) of the padded batch
 modalities = dict(
     rgb=dict(channels=[0, 1, 2], bit_depth=8), thermal=dict(channels=[3], bit_depth=8))
+teacher_modalities = ['rgb', 'thermal']  # the teacher's input, in channel order
+student_modalities = ['thermal']
+classes = ('unlabeled', 'car', 'person', 'bike', 'curve', 'car_stop', 'guardrail', 'color_cone',
+           'bump')  # MFNetDataset's classes, in label order
 train_pipeline = [
-    dict(type='LoadModalities', modalities=modalities, same_size=True),
+    dict(type='LoadModalities', modalities='pair:modalities', same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
-    dict(type='CheckSegLabels', num_classes=9),  # ids 0-8, label and image sizes agree
+    dict(type='CheckSegLabels', num_classes='pair:num_classes'),  # ids, label/image sizes agree
     dict(type='MultiModalRandomFlip', prob=0.5),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 test_pipeline = [
-    dict(type='LoadModalities', modalities=modalities, same_size=True),
+    dict(type='LoadModalities', modalities='pair:modalities', same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
-    dict(type='CheckSegLabels', num_classes=9),  # ids 0-8, label and image sizes agree
+    dict(type='CheckSegLabels', num_classes='pair:num_classes'),  # ids, label/image sizes agree
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 train_dataloader = dict(

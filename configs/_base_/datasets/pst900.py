@@ -1,21 +1,26 @@
 # PST900 RGB-thermal segmentation: <split>/{rgb,thermal,labels}/*.png, labels ids 0-4.
-# No validation split exists; val and test both use test/.
+# No validation split exists; val and test both use test/. It declares the pair (modalities,
+# teacher_modalities, student_modalities, modality_stats, classes) that the method bases'
+# 'pair:<name>' fields and this pipeline's are filled from (cmkd_mm/utils/modality_pair.py).
 dataset_type = 'PST900Dataset'
 data_root = 'data/PST900/'
 crop_size = (720, 1280)  # (h, w) of the padded batch
-num_classes = 5
 modalities = dict(rgb=dict(num_channels=3, bit_depth=8), thermal=dict(num_channels=1, bit_depth=8))
+teacher_modalities = ['rgb', 'thermal']  # the teacher's input, in channel order
+student_modalities = ['thermal']
+classes = ('background', 'fire_extinguisher', 'backpack', 'hand_drill', 'survivor'
+           )  # PST900Dataset's classes, in label order
 train_pipeline = [
-    dict(type='LoadModalities', modalities=modalities, same_size=True),
+    dict(type='LoadModalities', modalities='pair:modalities', same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
-    dict(type='CheckSegLabels', num_classes=num_classes),
+    dict(type='CheckSegLabels', num_classes='pair:num_classes'),
     dict(type='MultiModalRandomFlip', prob=0.5),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 test_pipeline = [
-    dict(type='LoadModalities', modalities=modalities, same_size=True),
+    dict(type='LoadModalities', modalities='pair:modalities', same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
-    dict(type='CheckSegLabels', num_classes=num_classes),
+    dict(type='CheckSegLabels', num_classes='pair:num_classes'),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
 train_dataloader = dict(

@@ -4,9 +4,9 @@ _base_ = ['./pst900.py']
 modality_stats = dict(
     rgb=dict(mean=[0., 0., 0.], std=[255., 255., 255.]), thermal=dict(mean=[0.], std=[255.]))
 train_pipeline = [
-    dict(type='LoadModalities', modalities=_base_.modalities, same_size=True),
+    dict(type='LoadModalities', modalities='pair:modalities', same_size=True),
     dict(type='LoadSegLabels'),  # the shared decoder: names the file on failure
-    dict(type='CheckSegLabels', num_classes=_base_.num_classes),
+    dict(type='CheckSegLabels', num_classes='pair:num_classes'),
     dict(type='GenerateEdgeLabels', radius=2, scale=0.25),
     dict(type='PackMultiModalInputs', packer=dict(type='mmseg.PackSegInputs')),
 ]
