@@ -1,25 +1,7 @@
 # Adversarial cross-modal KD: a discriminator behind a gradient-reversal layer tells teacher
-# from student features of the last backbone stage; it trains jointly with the student.
-_base_ = ['./cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py']
-
-model = dict(
-    distiller=dict(
-        _delete_=True,
-        type='ConfigurableDistiller',
-        student_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.layer4')),
-        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='backbone.layer4')),
-        distill_losses=dict(
-            loss_adv=dict(
-                type='AdversarialFeatureLoss',
-                grl_lambda=0.3,
-                loss_weight=1.0,
-                discriminator=dict(
-                    type='FeatureDiscriminator',
-                    in_channels=128,
-                    channels=64,
-                    pool_size=(4, 4),
-                    fc_channels=32))),
-        loss_forward_mappings=dict(
-            loss_adv=dict(
-                preds_S=dict(from_student=True, recorder='feat'),
-                preds_T=dict(from_student=False, recorder='feat')))))
+# from student features of the last backbone stage; it trains jointly with the student
+# (configs/_base_/methods/cmkd-adv_fcn-r18.py).
+_base_ = [
+    '../_base_/methods/cmkd-adv_fcn-r18.py', '../_base_/datasets/mfnet_demo.py',
+    '../_base_/schedules/demo_400it.py'
+]

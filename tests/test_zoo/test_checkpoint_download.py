@@ -189,14 +189,14 @@ def test_unknown_and_unreleased_names(tmp_path, monkeypatch):
 def test_teacher_ckpt_by_name_trains_one_iteration(server, cache, tmp_path, monkeypatch,
                                                    mfnet_demo_root):
     """A CMKD demo config with teacher_ckpt='cmkd://…' loads the teacher over HTTP."""
-    from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
     from mmengine.runner import Runner
 
+    from cmkd_mm.utils.config import load_config
     from ..conftest import ROOT, tiny_cfg
     config = osp.join(ROOT, 'configs', 'demo',
                       'cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py')
-    teacher_cfg = Config.fromfile(config).model.teacher
+    teacher_cfg = load_config(config).model.teacher
     init_default_scope('mmseg')
     torch.manual_seed(3)
     teacher = MODELS.build(teacher_cfg)

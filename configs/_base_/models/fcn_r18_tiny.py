@@ -1,5 +1,7 @@
-# A narrow ResNet-18 FCN (output stride 8) small enough to train on CPU. Set
-# backbone.in_channels to the channel count of the view the model reads.
+# A narrow ResNet-18 FCN (output stride 8) small enough to train on CPU. The method bases
+# (configs/_base_/methods/*_fcn-r18.py) set backbone.in_channels to the channel count of the view
+# the model reads; the class count comes from the pairing config's `classes` ('pair:num_classes',
+# utils/modality_pair.py).
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     _scope_='mmseg',
@@ -26,7 +28,7 @@ model = dict(
         num_convs=1,
         concat_input=False,
         dropout_ratio=0.1,
-        num_classes=9,
+        num_classes='pair:num_classes',
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),

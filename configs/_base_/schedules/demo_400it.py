@@ -1,4 +1,5 @@
-# Short iteration-based schedule for the CPU demo.
+# Short iteration-based schedule for the CPU demo, with mmseg's default runtime.
+_base_ = ['mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-4),
@@ -8,8 +9,7 @@ param_scheduler = [
     dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=40, end=400, by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=400)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# (val_cfg and test_cfg come with the method: configs/_base_/methods/.)
 # check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 # check_pipeline: refuse a val/test pipeline that resizes the labels, before training starts.
 default_hooks = dict(
