@@ -10,7 +10,6 @@ branch, thermal enhancement) must give our blocks' outputs after conversion.
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.registry import MODELS
 from torch import nn
 
@@ -18,6 +17,7 @@ from cmkd_mm.models.decode_heads.rtf_decoder import make_trans_layer
 from cmkd_mm.models.decode_heads.thermal_enhancement import ThermalEnhancementModule
 from cmkd_mm.models.layers import make_bot_stack
 from cmkd_mm.models.layers.edge_module import EdgeModule
+from cmkd_mm.utils.config import load_config
 from cmkd_mm.zoo.converters.base import check_complete
 from cmkd_mm.zoo.converters.cekd import convert_cekd, detect_original_model
 from ..conftest import load_tool
@@ -282,7 +282,7 @@ def original_student_state():
 
 def build(config, distill=None):
     """Our model of ``config`` (``distill``: 'teacher' / 'architecture'), no init_cfg."""
-    model = Config.fromfile(config).model
+    model = load_config(config).model
     if distill:
         model = model[distill]
     backbone = model.backbone

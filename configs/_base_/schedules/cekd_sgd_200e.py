@@ -6,11 +6,12 @@ optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [dict(type='ExponentialLR', gamma=0.95, by_epoch=True, begin=0, end=200)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# (val_cfg and test_cfg come with the method: configs/_base_/methods/.)
 log_processor = dict(by_epoch=True)
 # check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 # check_pipeline: refuse a val/test pipeline that resizes the labels, before training starts.
+# visualization: --show-dir draws the modalities the model predicts from, then the prediction and
+# the ground truth.
 default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),
     check_pipeline=dict(type='CheckEvalPipelineHook'),
@@ -22,7 +23,4 @@ default_hooks = dict(
         max_keep_ckpts=2,
         save_best='mIoU',
         rule='greater'),
-    visualization=dict(
-        type='MultiModalSegVisualizationHook',
-        modality='thermal',
-        modality_cfg=dict(channels=[3], bit_depth=8)))
+    visualization=dict(type='MultiModalSegVisualizationHook'))

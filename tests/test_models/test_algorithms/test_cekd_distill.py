@@ -4,12 +4,12 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmrazor.registry import MODELS
 from mmseg.structures import SegDataSample
 
+from cmkd_mm.utils.config import load_config
 from ...conftest import ROOT
 
 CONFIG = 'configs/segmentation/cekd_cenet-to-eknet-r18_rgb-thermal-to-thermal_mfnet_demo.py'
@@ -19,7 +19,7 @@ H, W = 64, 96  # multiples of 32: no padding
 @pytest.fixture(scope='module')
 def algorithm():
     torch.manual_seed(0)
-    cfg = Config.fromfile(osp.join(ROOT, CONFIG))
+    cfg = load_config(osp.join(ROOT, CONFIG))
     cfg.model.architecture.backbone.bot_cfg.fmap_size = (4, 6)
     cfg.model.teacher.backbone.main.bot_cfg.fmap_size = (4, 6)
     cfg.model.teacher.backbone.aux.bot_cfg.fmap_size = (4, 6)
