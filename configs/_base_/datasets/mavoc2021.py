@@ -7,9 +7,19 @@
 #   modality_dirs=dict(sar='kd_train_SAR', eo='kd_train_EO')).
 dataset_type = 'MAVOCDataset'
 data_root = 'data/mavoc2021/'
-# Both modalities as 1-channel 8-bit luminance (the NTIRE 2021 code's Grayscale(1)), whatever the
-# PNG holds.
-load_modalities = dict(sar=dict(to_gray=True, bit_depth=8), eo=dict(to_gray=True, bit_depth=8))
+# The sensor pair (cmkd_mm.utils.modality_pair; the method bases in configs/_base_/methods/ derive
+# their input channels, views and statistics from these names). Both modalities as 1-channel 8-bit
+# luminance (the NTIRE 2021 code's Grayscale(1)), whatever the PNG holds; both are loaded for every
+# config, whichever of them its models read. The SAR model teaches the EO one; a config of the
+# other direction swaps teacher_modalities and student_modalities.
+modalities = dict(sar=dict(to_gray=True, bit_depth=8), eo=dict(to_gray=True, bit_depth=8))
+teacher_modalities = ['sar']
+student_modalities = ['eo']
+# The 10 MAVOC 2021 classes, in class-id order (MAVOCDataset's; the folders are named 0-9).
+classes = ('sedan', 'SUV', 'pickup truck', 'van', 'box truck', 'motorcycle', 'flatbed truck', 'bus',
+           'pickup truck w/ trailer', 'flatbed truck w/ trailer')
+# Earlier name of modalities, kept for configs that use it.
+load_modalities = modalities
 # image_id: the submission's id; ood: the OOD flag when a label file has one.
 meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction', 'image_id', 'ood')
@@ -22,7 +32,7 @@ pack = dict(
 # are left out here (add them to the EO transforms if needed).
 # Resizing uses cv2 bilinear (the NTIRE 2021 code: PIL bilinear).
 train_pipeline = [
-    dict(type='LoadModalities', modalities=load_modalities),
+    dict(type='LoadModalities', modalities=modalities),
     dict(
         type='ApplyToModalities',
         modalities=['sar'],
@@ -51,7 +61,7 @@ train_pipeline = [
 # The NTIRE 2021 code's test: SAR Resize(48) straight from the native chip, EO Resize(30) (shorter
 # side; the chips are square, a fixed size also keeps odd chips stackable).
 test_pipeline = [
-    dict(type='LoadModalities', modalities=load_modalities),
+    dict(type='LoadModalities', modalities=modalities),
     dict(
         type='ApplyToModalities',
         modalities=['sar'],
@@ -113,12 +123,12 @@ test_evaluator = dict(type='MAVOCMetric', submission_file=None, with_score=False
 
 # Single-channel normalisation measured on the training set this config is given: 'auto' is
 # filled in before training by ModalityStatsFromDataHook (the model configs add it), which logs
-# the mean and std and saves them in every checkpoint.
+# the mean and std and saves them in every checkpoint. The method bases give every model the
+# statistics of the whole pair (pair:modality_stats: teacher and student modalities).
 modality_stats = dict(sar='auto', eo='auto')
 # The NTIRE 2021 code's constants, in 8-bit units (mean * 255, std * 255 of its [0, 1] values:
 # EO 0.2913437 / 0.12694514, SAR 0.4062625 / 0.12694514): right only for that code's training
-# set. To use them: data_preprocessor.modalities=_base_.original_modality_stats in a config of
-# yours.
+# set. To use them: modality_stats = _base_.original_modality_stats in a config of yours.
 original_modality_stats = dict(
     sar=dict(mean=[103.5969375], std=[32.3710107]), eo=dict(mean=[74.2926435], std=[32.3710107]))
 # Deprecated name of original_modality_stats, kept for configs that use it.

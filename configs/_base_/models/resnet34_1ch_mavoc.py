@@ -2,7 +2,8 @@
 # and SAR alike. The NTIRE 2021 code starts from torchvision's ImageNet ResNet-34 and replaces conv1
 # by a random 1-channel conv: InflatedPretrained(inflate='random') does the same ('mean' would start
 # conv1 from the mean RGB filter instead). Offline, point the checkpoint at a local file or set
-# init_cfg=None.
+# init_cfg=None. The method bases (configs/_base_/methods/*_resnet34.py) build teacher, baseline
+# and student from it with the input channels and the class count of the pair they are given.
 imagenet_r34 = 'torchvision://resnet34'
 # Class-weighted CE: w_c = (1/p_c) / sum_j (1/p_j), the NTIRE 2021 code's rule, on the class
 # counts of the training set this config is given: class_weight='auto' is filled in before

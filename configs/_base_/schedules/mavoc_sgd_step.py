@@ -5,9 +5,9 @@ _base_ = ['mmpretrain::_base_/default_runtime.py']
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.))
 param_scheduler = [dict(type='StepLR', step_size=20, gamma=0.5, by_epoch=True)]
+# val_cfg / test_cfg come with the method (configs/_base_/methods/): a distillation validates with
+# mmrazor.CrossModalDistillValLoop.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=120, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 # check_loss: stop at the first NaN/inf loss term, naming it (CheckFiniteLossHook).
 default_hooks = dict(
     check_loss=dict(type='CheckFiniteLossHook'),

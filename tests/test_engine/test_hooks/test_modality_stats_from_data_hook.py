@@ -7,11 +7,11 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.registry import DATASETS, DefaultScope
 
 from cmkd_mm.engine.hooks import ModalityStatsFromDataHook
 from cmkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
+from cmkd_mm.utils.config import load_config
 from ...conftest import ROOT
 
 CONFIG = osp.join(ROOT, 'configs', 'classification', 'ntire2021',
@@ -30,7 +30,7 @@ def _runner(cfg, model):
 
 
 def test_auto_stats_are_those_of_the_training_chips(mavoc_demo_root):
-    cfg = Config.fromfile(CONFIG)
+    cfg = load_config(CONFIG)
     assert cfg.model.data_preprocessor.modalities == dict(sar='auto', eo='auto')
     assert dict(type='ModalityStatsFromDataHook') in cfg.custom_hooks
     cfg.train_dataloader.dataset.data_root = mavoc_demo_root
@@ -50,7 +50,7 @@ def test_auto_stats_are_those_of_the_training_chips(mavoc_demo_root):
 
 
 def test_max_samples_are_evenly_spaced(mavoc_demo_root):
-    cfg = Config.fromfile(CONFIG)
+    cfg = load_config(CONFIG)
     cfg.train_dataloader.dataset.data_root = mavoc_demo_root
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         stats, used, total = ModalityStatsFromDataHook(max_samples=3).measure(
