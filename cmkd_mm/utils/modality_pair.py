@@ -19,8 +19,10 @@ downstream libraries' own tools read it as any config. The references:
 ``pair:teacher_modalities``     ``teacher_modalities``
 ``pair:student_modalities``     ``student_modalities``
 ``pair:modalities``             ``LoadModalities`` specs of the teacher's and the student's
-                                modalities (teacher order, then the student's others)
-``pair:modality_stats``         the statistics of those modalities (``'auto'`` for each when
+                                modalities, in the order ``modalities`` declares them
+                                (the first is the reference modality)
+``pair:modality_stats``         the statistics of those modalities, in the order
+                                ``modality_stats`` gives them (``'auto'`` for each when
                                 ``modality_stats='auto'``: measured on the training set)
 ``pair:teacher_channels``       input channels of the teacher (sum of its modalities' channels)
 ``pair:student_channels``       input channels of the student
@@ -100,17 +102,18 @@ def pair_values(cfg: Config) -> Dict[str, Any]:
         raise ValueError(f'teacher_modalities/student_modalities name {undeclared}, which '
                          f'modalities does not declare (it has {list(specs)}). Add them to '
                          f'modalities or fix the names.')
-    specs = {m: dict(specs[m] or {}) for m in used}
+    # Declaration order (the first LoadModalities entry is the reference modality).
+    specs = {m: dict(specs[m] or {}) for m in specs if m in used}
     stats = cfg.get('modality_stats', 'auto')
     if stats == 'auto':
-        stats = {m: 'auto' for m in used}
+        stats = {m: 'auto' for m in specs}
     elif isinstance(stats, dict):
         lacking = [m for m in used if m not in stats]
         if lacking:
             raise ValueError(f'modality_stats has no statistics for {lacking}: give them '
                              f"(dict(mean=[...], std=[...]) or 'auto') or set "
                              f"modality_stats='auto' to measure every modality.")
-        stats = {m: stats[m] for m in used}
+        stats = {m: stats[m] for m in stats if m in used}
     else:
         raise ValueError(f"modality_stats must be 'auto' or name -> dict(mean, std), got "
                          f'{stats!r}')

@@ -3,7 +3,7 @@
 # checkpoint. Each model is tested with its best val checkpoint (COCO mAP); the student is also
 # written as a plain mmdet detector (student/student.pth and .py). A pair's recipe names the
 # configs (docs/custom_pairs.md):
-#   _base_ = ['cmkd_mm::recipes/pair_det.py']   # in configs/recipes/: './pair_det.py'
+#   _base_ = ['./pair_det.py']   # a recipe in configs/recipes/; elsewhere, this file's path
 #   stages = dict(teacher=dict(config=...), baseline=dict(config=...), student=dict(config=...))
 # More students are more stages of the same form as `student`.
 prepare = dict(check=dict(type='CheckDataset'))

@@ -60,8 +60,9 @@ def test_swapping_the_pair_changes_every_derived_field():
     assert cfg.model.backbone.in_channels == 4
     assert cfg.model.backbone.split_channels == [1, 3]
     assert cfg.model.student.in_channels == 3
-    assert list(cfg.model.data_preprocessor.modalities) == ['gated', 'rgb']
-    assert list(cfg.pipeline[0].modalities) == ['gated', 'rgb']
+    # declaration order: statistics as modality_stats lists them, loading as modalities does
+    assert list(cfg.model.data_preprocessor.modalities) == ['rgb', 'gated']
+    assert list(cfg.pipeline[0].modalities) == ['rgb', 'gated']
 
 
 def test_options_apply_before_resolving(tmp_path):

@@ -20,11 +20,14 @@ train_pipeline = [
     dict(type='MultiModalRandomFlip', prob=0.5),
     dict(type='PackMultiModalInputs', packer=dict(type='mmdet.PackDetInputs')),
 ]
+# The test samples carry their boxes (instances) to the COCO metric, which then needs no json.
+meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
+             'flip_direction', 'instances')
 test_pipeline = [
     dict(type='LoadModalities', modalities='pair:modalities', same_size=True),
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='MultiModalResize', scale=(640, 512), keep_ratio=True),
-    dict(type='PackMultiModalInputs', packer=dict(type='mmdet.PackDetInputs')),
+    dict(type='PackMultiModalInputs', packer=dict(type='mmdet.PackDetInputs', meta_keys=meta_keys)),
 ]
 
 train_dataloader = dict(
@@ -42,7 +45,7 @@ train_dataloader = dict(
         metainfo=dict(classes=classes),
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
-# LLVIP has no validation split: validate on test, as its paper's numbers are.
+# LLVIP has no validation split: validate on test, the split its benchmark reports.
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -59,7 +62,7 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-# COCO bbox AP / AP50 from the XML boxes (no json needed: the metric reads the ground truth of
-# each sample; difficult objects are ignore regions).
+# COCO bbox AP / AP50 from the XML boxes (no json: the metric reads each sample's instances;
+# difficult objects are ignore regions).
 val_evaluator = dict(type='mmdet.CocoMetric', metric='bbox')
 test_evaluator = val_evaluator
