@@ -1,7 +1,7 @@
 """The demo generators register themselves under the names recipes give ``DemoData``."""
 from cmkd_mm.demo import (DEMO_DATASETS, make_llvip_demo, make_mavoc2021_demo, make_mavoc2024_demo,
-                          make_mfnet_demo, make_pst900_demo, make_xview2_demo, mavoc_demo,
-                          prepare_stf_demo)
+                          make_mfnet_demo, make_pst900_demo, make_rgbd_demo, make_ships_demo,
+                          make_xview2_demo, mavoc_demo, prepare_stf_demo)
 
 
 def test_every_demo_is_registered_under_its_recipe_name():
@@ -13,7 +13,9 @@ def test_every_demo_is_registered_under_its_recipe_name():
         mavoc2021=make_mavoc2021_demo,
         mavoc2024=make_mavoc2024_demo,
         xview2=make_xview2_demo,
-        llvip=make_llvip_demo)
+        llvip=make_llvip_demo,
+        rgbd=make_rgbd_demo,
+        ships=make_ships_demo)
 
 
 def test_the_mavoc_demos_choose_their_layout(monkeypatch):

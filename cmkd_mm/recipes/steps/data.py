@@ -15,7 +15,8 @@ class DemoData(BaseStep):
     """Write a procedural demo dataset to the data root; a complete one is kept.
 
     ``kind`` names a generator of ``DEMO_DATASETS`` (``stf``, ``mfnet``, ``pst900``, ``llvip``,
-    ``mavoc2021``, ``mavoc2024``, ``xview2``); ``stf`` also converts its splits to COCO json.
+    ``rgbd``, ``ships``, ``mavoc2021``, ``mavoc2024``, ``xview2``); ``stf`` also converts its
+    splits to COCO json.
 
     Args:
         name (str): Stage name.
