@@ -236,8 +236,9 @@ def test_chips_in_class_folders(tmp_path, single_thread):
     assert tuple(sample['inputs']['sar'].shape) == (1, 16, 16)
     assert tuple(sample['inputs']['eo'].shape) == (3, 12, 12)
     recipe = Config.fromfile(osp.join(str(tmp_path / 'configs'), 'recipe.py'))
-    assert list(recipe.stages) == ['teacher', 'baseline', 'kd1']
-    assert recipe.stages.kd1.inputs == {'model.teacher_ckpt': 'teacher.best'}
+    # configs/recipes/pair_cls.py exists: the recipe inherits it, the KD1 student is its `student`
+    assert list(recipe.stages) == ['teacher', 'baseline', 'student']
+    assert recipe.stages.student.inputs == {'model.teacher_ckpt': 'teacher.best'}
 
 
 def test_refusals(tmp_path):
