@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ..utils.config_paths import package_roots
 from .method_table import Method, MethodFamily
-from .pair_inspection import PairData
+from .pair_reader import PairData
 
 TASK_WORDS = dict(det='detection', seg='segmentation', cls='classification')
 ROLES = dict(teacher='Teacher', baseline='Baseline', student='Distilled student')

@@ -10,7 +10,8 @@ from .config_text import (config_reference, configs_dir, cwd_path, data_config_t
                           leaf_text, modalities_field, recipe_text, stage_names)
 from .errors import ScaffoldError
 from .method_table import MethodFamily, method_family
-from .pair_inspection import PairData, PairOptions, inspect_pair
+from .pair_inspection import inspect_pair
+from .pair_reader import PairData, PairOptions
 
 _NAME = re.compile(r'^[a-z0-9][a-z0-9-]*$')
 
