@@ -7,7 +7,7 @@ from mmengine.registry import DefaultScope
 
 import cmkd_mm  # noqa: F401  (patches + registration before any test imports mmrazor)
 from cmkd_mm.demo import (make_llvip_demo, make_mavoc_demo, make_mfnet_demo, make_pst900_demo,
-                          make_xview2_demo, prepare_stf_demo)
+                          make_rgbd_demo, make_ships_demo, make_xview2_demo, prepare_stf_demo)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
@@ -76,6 +76,20 @@ def llvip_demo_root(tmp_path_factory):
     """A tiny dataset in the LLVIP layout (visible/infrared JPEG pairs, VOC XML)."""
     root = tmp_path_factory.mktemp('llvip_demo')
     return make_llvip_demo(str(root), splits=dict(train=4, test=2), size=(64, 48))
+
+
+@pytest.fixture(scope='session')
+def rgbd_demo_root(tmp_path_factory):
+    """A tiny RGB + 16-bit depth dataset in plain folders (rgb/, depth/, labels/, split files)."""
+    root = tmp_path_factory.mktemp('rgbd_demo')
+    return make_rgbd_demo(str(root), splits=dict(train=4, val=2, test=2), size=(64, 48))
+
+
+@pytest.fixture(scope='session')
+def ships_demo_root(tmp_path_factory):
+    """Tiny SAR + EO ship chips, <split>/<modality>/<class>/<id>.png, two per training class."""
+    root = tmp_path_factory.mktemp('ships_demo')
+    return make_ships_demo(str(root), splits=dict(train=2, val=1, test=1))
 
 
 @pytest.fixture(scope='session')

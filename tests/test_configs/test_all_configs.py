@@ -27,6 +27,10 @@ def test_config_trains_one_iteration(config, request, tmp_path):
         root = request.getfixturevalue('stf_demo_root')
     elif config.startswith('configs/pairs/llvip'):
         root = request.getfixturevalue('llvip_demo_root')
+    elif config.startswith('configs/pairs/rgbd'):
+        root = request.getfixturevalue('rgbd_demo_root')
+    elif config.startswith('configs/pairs/ships'):
+        root = request.getfixturevalue('ships_demo_root')
     elif 'mavoc2024' in config:
         root = request.getfixturevalue('mavoc2024_demo_root')
     elif 'mavoc' in config:
