@@ -170,8 +170,10 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, by_epoch=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     _offline_tiny_model(cfg.model)
-    if _is_detection(cfg):
-        cfg.custom_hooks = []
+    if _is_detection(cfg):  # no early stopping without val; 'auto' statistics still measured
+        cfg.custom_hooks = [
+            h for h in cfg.get('custom_hooks') or [] if h['type'] == 'ModalityStatsFromDataHook'
+        ]
         cfg.train_dataloader.pop('batch_sampler', None)
         cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
     elif cfg.get('default_scope') == 'mmseg':

@@ -105,9 +105,10 @@ def test_metainfo_fixes_class_order(trees):
 
 
 def test_one_tree_with_name_patterns_matches_walk(one_tree):
+    # by its registered name, in mmpretrain's scope whatever scope an earlier test left current
     ds = DATASETS.build(
         dict(
-            type='PairedImageFolder',
+            type='mmpretrain.PairedImageFolder',
             data_root=one_tree,
             modality_dirs=dict(sar='', eo=''),
             pattern=dict(sar='SAR_{}.png', eo='EO_{}.png')))
