@@ -7,4 +7,9 @@ stages = dict(
     teacher=dict(config='configs/pairs/llvip/teacher_faster-rcnn-r50-fpn_rgb-ir_llvip.py'),
     baseline=dict(config='configs/pairs/llvip/baseline_faster-rcnn-r50-fpn_ir_llvip.py'),
     student=dict(config='configs/pairs/llvip/cmkd-adv_faster-rcnn-r50-fpn_rgb-ir-to-ir_llvip.py'))
-report = dict(title='LLVIP pedestrians, COCO bbox mAP (%)')
+report = dict(
+    title='LLVIP pedestrians, COCO bbox mAP (%)',
+    rows=dict(
+        teacher='Teacher (visible + infrared)',
+        baseline='Baseline (infrared)',
+        student='CMKD-Adv (infrared)'))
