@@ -8,7 +8,8 @@ from mmengine.registry import HOOKS
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 from cmkd_mm.datasets.transforms.registration import warp_window
-from .runner_visualizer_mixin import RunnerVisualizerMixin, loaded_specs, predicted_modalities
+from .runner_visualizer_mixin import (RunnerVisualizerMixin, display_options, loaded_specs,
+                                      predicted_modalities)
 
 
 def to_display(img: np.ndarray,
@@ -43,7 +44,7 @@ class MultiModalDetVisualizationHook(RunnerVisualizerMixin, DetVisualizationHook
     ``--show-dir DIR`` (``tools/test.py``) the pictures go to
     ``work_dir/<timestamp>/DIR/<sample>_<modality>.png``. By default it draws on the modalities
     the model predicts from (a student: the sensor it sees; a teacher: each of its sensors),
-    with the bit depth the test pipeline's ``LoadModalities`` gives each.
+    each shown as the test pipeline's ``LoadModalities`` reads it (``display_options``).
 
     Args:
         modalities (list[str] | dict, optional): Modalities to draw on, or ``name ->
@@ -68,13 +69,7 @@ class MultiModalDetVisualizationHook(RunnerVisualizerMixin, DetVisualizationHook
         if self.modalities is None:
             specs = loaded_specs(runner)
             names = predicted_modalities(runner.model) or ['rgb']
-            self.modalities = {
-                m: {
-                    k: specs[m][k]
-                    for k in ('bit_depth', ) if k in specs.get(m, {})
-                }
-                for m in names
-            }
+            self.modalities = {m: display_options(specs.get(m)) for m in names}
 
     def _images(self, data_sample):
         """Yield ``(modality, picture)`` for the sample, registered to its label frame."""

@@ -10,7 +10,8 @@ from mmseg.structures import SegDataSample
 
 from cmkd_mm.datasets.transforms.loading import decode_image
 from .multimodal_det_visualization_hook import to_display
-from .runner_visualizer_mixin import RunnerVisualizerMixin, loaded_specs, predicted_modalities
+from .runner_visualizer_mixin import (RunnerVisualizerMixin, display_options, loaded_specs,
+                                      predicted_modalities)
 
 # Drawn when the hook is given no modality and the model has no MultiModalDataPreprocessor: the
 # thermal channel of an MFNet RGBA file.
@@ -30,25 +31,6 @@ def colorize(label: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
     known = (label >= 0) & (label < len(colours))
     out[known] = colours[label[known]]
     return out
-
-
-def display_options(spec: Optional[dict]) -> dict:
-    """``to_display`` options (``channels``, ``bit_depth``) of a modality from its
-    ``LoadModalities`` spec: the channels the model reads of the file, at the file's bit depth.
-
-    A spec reading 1 or 3 channels shows them; another count shows the first (a picture has 1
-    or 3). Without a spec, the file is shown as it is (8-bit, or 16-bit when not uint8).
-
-    Args:
-        spec (dict, optional): The modality's ``LoadModalities`` spec.
-    """
-    spec = spec or {}
-    opts = {k: spec[k] for k in ('channels', 'bit_depth') if spec.get(k) is not None}
-    channels = opts.get('channels')
-    if channels is not None:
-        channels = list(channels)
-        opts['channels'] = channels if len(channels) in (1, 3) else channels[:1]
-    return opts
 
 
 @HOOKS.register_module()

@@ -31,6 +31,25 @@ def loaded_specs(runner) -> Dict[str, dict]:
     return {}
 
 
+def display_options(spec: Optional[dict]) -> dict:
+    """``to_display`` options (``channels``, ``bit_depth``) of a modality from its
+    ``LoadModalities`` spec: the channels the model reads of the file, at the file's bit depth.
+
+    A spec reading 1 or 3 channels shows them; another count shows the first (a picture has 1
+    or 3). Without a spec, the file is shown as it is (8-bit, or 16-bit when not uint8).
+
+    Args:
+        spec (dict, optional): The modality's ``LoadModalities`` spec.
+    """
+    spec = spec or {}
+    opts = {k: spec[k] for k in ('channels', 'bit_depth') if spec.get(k) is not None}
+    channels = opts.get('channels')
+    if channels is not None:
+        channels = list(channels)
+        opts['channels'] = channels if len(channels) in (1, 3) else channels[:1]
+    return opts
+
+
 class RunnerVisualizerMixin:
     """Draw with the runner's own visualizer, and put test pictures under the run's folder.
 
