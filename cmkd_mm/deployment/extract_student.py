@@ -1,21 +1,29 @@
 """Turn a distillation checkpoint into a plain downstream (mmdet / mmseg / mmpretrain) model.
 
 :func:`extract_student` writes a checkpoint holding only the student's weights (``architecture.``
-prefix removed, no teacher, no distiller, no optimizer) and, optionally, the student's config
-(:func:`~cmkd_mm.utils.config.student_config`: the distillation config with ``model``
-replaced by the student and its input view), which
-``mmseg.apis.init_model`` / ``mmdet.apis.init_detector`` / ``mmpretrain.apis.get_model`` and
-``tools/test.py`` load like any other model.
+prefix removed, no teacher, no distiller, no optimizer) and, optionally, two configs:
+
+* ``<out>.py``: the student's cmkd_mm config (:func:`~cmkd_mm.utils.config.student_config`: the
+  distillation config with ``model`` replaced by the student and its input view, measured
+  statistics written in), for cmkd_mm's ``tools/test.py`` on the dataset, fine-tuning, and
+  ``MultiModalInferencer``;
+* ``<out>_<library>.py`` (e.g. ``student_mmdet.py``), where the student's input allows it: the
+  same model with the downstream library's loader and data preprocessor only
+  (:func:`~cmkd_mm.deployment.plain_config.plain_config`), which ``DetInferencer`` /
+  ``MMSegInferencer`` / ``ImageClassificationInferencer`` run without cmkd_mm. Where it does not,
+  the result says why.
 """
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional
 
 import torch
 from mmengine.config import Config
 
 from ..utils.config import load_config, student_config
+from .plain_config import (LIBRARIES, NotPlainError, config_dataset_meta, plain_config,
+                           student_modality)
 
 PREFIX = 'architecture.'
 
@@ -47,20 +55,74 @@ def measured_stats(cfg: Config, state_dict: dict) -> Config:
     return cfg
 
 
+class StudentFiles(NamedTuple):
+    """What :func:`extract_student` wrote."""
+    checkpoint: str
+    config: Optional[str] = None
+    plain_config: Optional[str] = None
+    why_not_plain: Optional[str] = None
+
+    def describe(self) -> str:
+        """What was written and how to run it, for the tools to print."""
+        lines = [f'student checkpoint: {self.checkpoint}']
+        if self.config:
+            lines.append(f'student config:     {self.config} (cmkd_mm: tools/test.py, '
+                         'MultiModalInferencer, tools/inference.py)')
+        if self.plain_config:
+            library = osp.splitext(self.plain_config)[0].rsplit('_', 1)[-1]
+            lines.append(f'plain config:       {self.plain_config} (runs without cmkd_mm in '
+                         f'{LIBRARIES[library]["inferencer"]})')
+        elif self.why_not_plain:
+            lines.append(f'no plain config: {self.why_not_plain}; run the student with '
+                         'cmkd_mm.apis.MultiModalInferencer (tools/inference.py)')
+        return '\n'.join(lines)
+
+
+def write_student_configs(cfg: Config, out_stem: str,
+                          dataset_meta: Optional[dict] = None) -> StudentFiles:
+    """Write a student's cmkd_mm config and, where its input allows, its plain config.
+
+    Args:
+        cfg (Config): The student's config, measured statistics written in.
+        out_stem (str): Path without suffix: writes ``<out_stem>.py`` and
+            ``<out_stem>_<library>.py``.
+        dataset_meta (dict, optional): Classes and palette (the checkpoint's).
+
+    Returns:
+        StudentFiles: without the checkpoint (``''``).
+    """
+    cfg = Config(cfg.to_dict(), filename=cfg.filename)
+    try:
+        name, spec = student_modality(cfg)
+        cfg.student_inputs = {name: spec}
+    except NotPlainError:
+        pass
+    cfg_path = out_stem + '.py'
+    cfg.dump(cfg_path)
+    try:
+        plain = plain_config(cfg, dataset_meta)
+    except NotPlainError as error:
+        return StudentFiles('', cfg_path, None, str(error))
+    plain_path = f'{out_stem}_{cfg.default_scope}.py'
+    plain.dump(plain_path)
+    return StudentFiles('', cfg_path, plain_path, None)
+
+
 def extract_student(config: str,
                     checkpoint: str,
                     out: str,
-                    write_config: bool = True) -> Tuple[str, Optional[str]]:
-    """Write the plain student checkpoint (and config).
+                    write_config: bool = True) -> StudentFiles:
+    """Write the plain student checkpoint (and its configs).
 
     Args:
         config (str): Distillation config.
         checkpoint (str): Distillation checkpoint (Runner-saved).
         out (str): Output checkpoint path.
-        write_config (bool): Also write ``<out without suffix>.py``.
+        write_config (bool): Also write ``<out without suffix>.py`` and, where the student's
+            input allows, ``<out without suffix>_<library>.py``.
 
     Returns:
-        tuple: paths of the checkpoint and of the config (or None).
+        StudentFiles: the paths written, and why no plain config was written (or None).
     """
     ckpt = torch.load(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
@@ -68,9 +130,17 @@ def extract_student(config: str,
     meta.pop('message_hub', None)
     meta['distilled_from'] = osp.basename(checkpoint)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    torch.save(dict(state_dict=student_state_dict(state), meta=meta), out)
-    cfg_path = None
-    if write_config:
-        cfg_path = osp.splitext(out)[0] + '.py'
-        measured_stats(student_config(load_config(config)), state).dump(cfg_path)
-    return out, cfg_path
+    cfg = measured_stats(student_config(load_config(config)), state)
+    if not meta.get('dataset_meta'):  # the inferencers name the classes from the checkpoint
+        meta.pop('dataset_meta', None)
+        if config_dataset_meta(cfg):
+            meta['dataset_meta'] = config_dataset_meta(cfg)
+    weights = student_state_dict(state)
+    if write_config:  # the configs hold the statistics (measured ones written in)
+        weights = OrderedDict(
+            (k, v) for k, v in weights.items() if not k.startswith('data_preprocessor.'))
+    torch.save(dict(state_dict=weights, meta=meta), out)
+    if not write_config:
+        return StudentFiles(out)
+    written = write_student_configs(cfg, osp.splitext(out)[0], meta.get('dataset_meta'))
+    return written._replace(checkpoint=out)

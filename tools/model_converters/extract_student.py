@@ -1,10 +1,15 @@
 """Turn a distillation checkpoint into a plain downstream (mmdet / mmseg / mmpretrain) model.
 
 Writes ``OUT`` (a checkpoint holding only the student's weights, ``architecture.`` prefix
-removed, no teacher, no distiller, no optimizer) and, unless ``--no-config``, ``OUT`` with the
-suffix ``.py``: the student's config (the distillation config with ``model`` replaced by the
-student and its input view), which ``mmseg.apis.init_model`` / ``mmdet.apis.init_detector`` /
-``mmpretrain.apis.get_model`` and ``tools/test.py`` load like any other model.
+removed, no teacher, no distiller, no optimizer) and, unless ``--no-config``:
+
+* ``OUT`` with the suffix ``.py``: the student's cmkd_mm config (the distillation config with
+  ``model`` replaced by the student and its input view), for ``tools/test.py`` on the dataset and
+  ``tools/inference.py`` / ``MultiModalInferencer``;
+* where the student reads one image file that a standard loader reads exactly, ``OUT`` with the
+  suffix ``_mmdet.py`` / ``_mmseg.py`` / ``_mmpretrain.py``: a plain config that the downstream
+  inferencers (``DetInferencer``, ``MMSegInferencer``, ``ImageClassificationInferencer``) run
+  without cmkd_mm. Otherwise it prints why not.
 
 Example::
 
@@ -28,10 +33,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    ckpt, cfg = extract_student(args.config, args.checkpoint, args.out, not args.no_config)
-    print(f'student checkpoint: {ckpt}')
-    if cfg:
-        print(f'student config:     {cfg}')
+    written = extract_student(args.config, args.checkpoint, args.out, not args.no_config)
+    print(written.describe())
+    return written
 
 
 if __name__ == '__main__':

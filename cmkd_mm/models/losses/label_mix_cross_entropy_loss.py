@@ -60,6 +60,9 @@ class LabelMixCrossEntropyLoss(nn.Module):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
+    #: The library loss a plain (inference) config of the model uses in its place.
+    plain_counterpart = 'CrossEntropyLoss'
+
     def __init__(self,
                  class_weight: Optional[Sequence[float]] = None,
                  mix_labels: bool = True,

@@ -133,8 +133,9 @@ class Train(BaseStep):
         outputs = dict(
             best=best_checkpoint(work_dir), last=last_checkpoint(work_dir), config=config_file)
         if self.extract_student:
-            outputs['student'], outputs['student_config'] = extract(
-                config_file, outputs['best'], osp.join(work_dir, 'student.pth'))
+            written = extract(config_file, outputs['best'], osp.join(work_dir, 'student.pth'))
+            outputs['student'], outputs['student_config'] = written.checkpoint, written.config
+            print_log(f'{self.name}: {written.describe()}', logger='current')
         metrics = evaluate_checkpoint(cfg, outputs['best'], self.evaluate) \
             if self.evaluate else {}
         if self.profile:
