@@ -41,7 +41,10 @@ demo_pipeline = [
         same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     # camera_window of the intrinsics scaled by 1/4 (the official window / 4).
-    dict(type='RegisterModalities', windows=dict(rgb=(77.695, 60.79, 402.285, 243.3725))),
+    dict(
+        type='RegisterModalities',
+        windows=dict(rgb=(77.695, 60.79, 402.285, 243.3725)),
+        ref_size=(320, 180)),  # the gated frame
     dict(type='MultiModalResize', scale=(320, 180), keep_ratio=False),  # the gated frame as is
     dict(type='PackMultiModalInputs', packer=dict(type='mmdet.PackDetInputs')),
 ]

@@ -77,16 +77,27 @@ class RegisterModalities(BaseTransform):
 
     ``results['registration']`` records the windows for visualisation.
 
+    ``ref_size`` declares the size of the reference frame (a camera property, like the
+    windows): a reference image of another size is then an error that names the file. It also
+    lets a student be deployed without the reference camera (STF's RGB student, given only RGB
+    images): when the inference pipeline makes the student's own modality the reference
+    (``LoadModalities(ref_modality='rgb')``), that modality may keep its window, is resampled
+    onto ``ref_size`` through it, and ``ori_shape`` / ``img_shape`` become ``ref_size``, so that
+    predictions come out in the label frame exactly as with the reference image.
+
     Args:
         windows (dict, optional): ``modality -> (x0, y0, x1, y1)`` or ``None``.
         interpolation (str): Interpolation for images.
         pad_val (float): Value outside a modality's image.
+        ref_size (tuple[int, int], optional): ``(w, h)`` of the reference frame. Default None:
+            the reference image's size (the reference modality must be loaded).
     """
 
     def __init__(self,
                  windows: Optional[Dict[str, Optional[Sequence[float]]]] = None,
                  interpolation: str = 'bilinear',
-                 pad_val: float = 0) -> None:
+                 pad_val: float = 0,
+                 ref_size: Optional[Sequence[int]] = None) -> None:
         self.windows = {
             k: (tuple(float(x) for x in v) if v is not None else None)
             for k, v in (windows or {}).items()
@@ -99,29 +110,47 @@ class RegisterModalities(BaseTransform):
             raise ValueError(f'interpolation must be one of {sorted(_INTERP)}')
         self.interpolation = interpolation
         self.pad_val = pad_val
+        if ref_size is not None and (len(ref_size) != 2 or min(ref_size) <= 0):
+            raise ValueError(f'ref_size must be (w, h) of positive ints, got {ref_size}')
+        self.ref_size = tuple(int(v) for v in ref_size) if ref_size is not None else None
 
     def transform(self, results: dict) -> dict:
         ref = results['ref_modality']
         names = modality_names(results)
+        deployed = ref in self.windows  # the reference camera is not loaded
+        if deployed and self.ref_size is None:
+            raise ValueError(f'"{ref}" is the reference modality (the label frame); it cannot '
+                             'have a window. Give windows to the other modalities (or declare '
+                             'the frame as ref_size=(w, h) to register it onto that frame).')
         unknown = set(self.windows) - set(names)
-        if unknown:
+        if unknown and not deployed:
             raise KeyError(f'RegisterModalities has windows for {sorted(unknown)}, which are not '
                            f'loaded (modalities: {names})')
-        if ref in self.windows:
-            raise ValueError(f'"{ref}" is the reference modality (the label frame); it cannot '
-                             'have a window. Give windows to the other modalities.')
-        ref_h, ref_w = results[ref].shape[:2]
+        if deployed:
+            ref_w, ref_h = self.ref_size
+        else:
+            ref_h, ref_w = results[ref].shape[:2]
+            if self.ref_size is not None and (ref_w, ref_h) != self.ref_size:
+                path = (results.get('modality_paths') or {}).get(ref, ref)
+                raise ValueError(
+                    f'{path}: the reference modality "{ref}" is {ref_w}x{ref_h} (w x h) but '
+                    f'RegisterModalities declares the frame {self.ref_size[0]}x'
+                    f'{self.ref_size[1]} (ref_size), for which the windows are given. Check the '
+                    f'images, or set ref_size to their size.')
         for name in names:
-            if name == ref:
+            if name == ref and not deployed:
                 continue
             win = self.windows.get(name)
             if win is None and results[name].shape[:2] == (ref_h, ref_w):
                 continue
             results[name] = warp_window(results[name], win, (ref_w, ref_h), self.interpolation,
                                         self.pad_val)
+        if deployed:
+            results['ori_shape'] = results['img_shape'] = (ref_h, ref_w)
         results['registration'] = dict(ref=ref, windows=dict(self.windows))
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(windows={self.windows}, '
-                f'interpolation={self.interpolation!r}, pad_val={self.pad_val})')
+                f'interpolation={self.interpolation!r}, pad_val={self.pad_val}, '
+                f'ref_size={self.ref_size})')

@@ -17,6 +17,7 @@ modalities = dict(
 # (cmkd_mm.datasets.stf_format.camera_window(CAMERAS['cam_stereo_left'], CAMERAS['gated']);
 # far-field approximation: stereo baseline and small rotations ignored).
 registration_windows = dict(rgb=(310.78, 243.16, 1609.14, 973.49))
+gated_size = (1280, 720)  # (w, h) of the label frame: a gated image of another size is an error
 # The original CMKD detector code's network input: 1280x768 images resized to a 500-pixel short side
 # = 833x500.
 input_size = (833, 500)
@@ -30,7 +31,7 @@ train_pipeline = [
         ref_modality='gated0',
         same_size=[['gated0', 'gated1', 'gated2']]),  # one camera: one size
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
-    dict(type='RegisterModalities', windows=registration_windows),
+    dict(type='RegisterModalities', windows=registration_windows, ref_size=gated_size),
     dict(type='MultiModalResize', scale=input_size, keep_ratio=False),
     dict(type='PackMultiModalInputs', packer=dict(type='mmdet.PackDetInputs', meta_keys=meta_keys)),
 ]

@@ -74,3 +74,29 @@ def test_stf_window_aligns_a_far_point_seen_by_both_cameras():
     out = warp_window(img, win, (gated['width'], gated['height']), interpolation='bilinear')
     v, u = np.unravel_index(np.argmax(out), out.shape)
     assert abs(u - u_g) <= 1.5 and abs(v - v_g) <= 1.5
+
+
+def test_ref_size_checks_the_reference_image():
+    results = _results(gated=np.zeros((18, 32, 1), np.uint16), rgb=np.zeros((40, 60, 3), np.uint8))
+    results['modality_paths'] = dict(gated='g/0001.png', rgb='r/0001.png')
+    register = RegisterModalities(windows=dict(rgb=(20, 10, 40, 30)), ref_size=(32, 18))
+    assert register(dict(results))['rgb'].shape == (18, 32, 3)
+    with pytest.raises(ValueError, match=r'g/0001.png: .*"gated" is 32x18 .* 30x18 \(ref_size\)'):
+        RegisterModalities(windows=dict(rgb=(20, 10, 40, 30)), ref_size=(30, 18))(results)
+
+
+def test_ref_size_registers_a_student_without_the_reference_camera():
+    """STF's RGB student given only RGB: the same pixels and frame as with the gated image."""
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (40, 60, 3)).astype(np.uint8)
+    window = (12.5, 7.25, 47.75, 31.5)
+    with_ref = RegisterModalities(windows=dict(rgb=window), ref_size=(32, 18))(
+        _results(gated=np.zeros((18, 32, 1), np.uint16), rgb=rgb.copy()))
+    alone = dict(rgb=rgb.copy(), modalities=['rgb'], ref_modality='rgb', ori_shape=(40, 60),
+                 img_shape=(40, 60))
+    alone = RegisterModalities(windows=dict(rgb=window), ref_size=(32, 18))(alone)
+    np.testing.assert_array_equal(alone['rgb'], with_ref['rgb'])
+    assert alone['ori_shape'] == alone['img_shape'] == (18, 32)
+    with pytest.raises(ValueError, match='reference modality .* declare the frame as ref_size'):
+        RegisterModalities(windows=dict(rgb=window))(
+            dict(rgb=rgb, modalities=['rgb'], ref_modality='rgb'))
