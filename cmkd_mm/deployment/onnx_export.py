@@ -13,7 +13,9 @@ images, 0-65535 for 16-bit ones), normalises each modality with the preprocessor
   model), so that ``argmax`` / ``sigmoid`` of the output is the prediction at full resolution;
 * classification: the head's class scores ``(N, num_classes)`` before softmax.
 
-Detectors need the rewrites of NMS and RoI ops that mmdeploy provides and are refused.
+Two-stage detectors (Faster R-CNN) export with :class:`NormalizedDetector`
+(``detector_onnx.py``): one graph from the raw image to boxes, scores and labels, mmdet's
+proposals, RoIAlign and NMS included.
 
 :func:`export_onnx` traces the wrapper (the TorchScript-based exporter, ``dynamo=False``: the
 ``torch.export`` exporter needs ``onnxscript`` and does not trace these models' data-dependent
@@ -71,16 +73,19 @@ def load_deployable(config: Union[str, Config],
 
 
 def model_task(model: nn.Module) -> str:
-    """``'segmentation'`` or ``'classification'``; detectors and others are refused."""
+    """``'segmentation'``, ``'classification'`` or ``'detection'`` (two-stage); others refused."""
+    from mmdet.models.detectors import TwoStageDetector
     from mmpretrain.models import BaseClassifier
     from mmseg.models.segmentors import BaseSegmentor
     if isinstance(model, BaseSegmentor):
         return 'segmentation'
     if isinstance(model, BaseClassifier):
         return 'classification'
+    if isinstance(model, TwoStageDetector):
+        return 'detection'
     raise NotImplementedError(
-        f'{type(model).__name__}: only mmseg segmentors and mmpretrain classifiers export to '
-        'ONNX here; detectors need mmdeploy (NMS and RoI-op rewrites)')
+        f'{type(model).__name__}: only mmseg segmentors, mmpretrain classifiers and mmdet '
+        'two-stage detectors (Faster R-CNN) export to ONNX here')
 
 
 def view_layout(
@@ -127,14 +132,23 @@ class NormalizedModel(nn.Module):
     """Raw view in, logits out: the model with its data preprocessor's normalisation folded in.
 
     Args:
-        model (nn.Module): An mmseg segmentor or mmpretrain classifier in eval mode.
+        model (nn.Module): An mmseg segmentor or mmpretrain classifier in eval mode (a detector:
+            :class:`NormalizedDetector`).
         channels (dict, optional): See :func:`view_layout`.
     """
+
+    tasks = ('segmentation', 'classification')
+    output_names = ('output', )
+    min_opset = 1  # no operator of a newer opset needed
 
     def __init__(self, model: nn.Module, channels: Optional[Dict[str, int]] = None) -> None:
         super().__init__()
         self.model = model
         self.task = model_task(model)
+        if self.task not in self.tasks:
+            wrapper = 'NormalizedDetector' if self.task == 'detection' else 'NormalizedModel'
+            raise TypeError(f'{type(model).__name__} is a {self.task} model: wrap it with '
+                            f'cmkd_mm.deployment.{wrapper}')
         self.layout = view_layout(model, channels)
         self.register_buffer('mean', torch.cat([m for _, _, m, _ in self.layout])[None])
         self.register_buffer('std', torch.cat([s for _, _, _, s in self.layout])[None])
@@ -151,6 +165,13 @@ class NormalizedModel(nn.Module):
     def modalities(self) -> List[Tuple[str, int]]:
         """``[(modality, channels), ...]`` in input order."""
         return [(name, num) for name, num, _, _ in self.layout]
+
+    def onnx_axes(self, dynamic_shape: bool = False) -> dict:
+        """Dynamic axes of ``torch.onnx.export``: the batch, height and width of segmentation
+        with ``dynamic_shape``."""
+        spatial = {2: 'height', 3: 'width'} if dynamic_shape and self.task == 'segmentation' \
+            else {}
+        return dict(input={0: 'batch', **spatial}, output={0: 'batch', **spatial})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = (x - self.mean) / self.std
@@ -180,20 +201,21 @@ def export_onnx(model: NormalizedModel,
     """Trace ``model`` on a ``1 x C x H x W`` input and write ``out_file``.
 
     Args:
-        model (NormalizedModel): The wrapped model.
+        model (NormalizedModel): The wrapped model (or :class:`NormalizedDetector`).
         out_file (str): The ``.onnx`` file.
         shape (Sequence[int]): ``(H, W)`` of the traced input. Segmentation inputs should be
             multiples of the model's stride (32 for the UNets and ResNets here).
         opset (int): ONNX opset. Defaults to 17.
         dynamic_shape (bool): Height and width as dynamic axes too (segmentation; the batch is
-            always dynamic). Models whose graph depends on the input size (adaptive pooling,
-            attention with position encodings) only export with a fixed size. Defaults to False.
+            dynamic except for detectors, which take one image). Models whose graph depends on
+            the input size (adaptive pooling, attention with position encodings, detectors) only
+            export with a fixed size. Defaults to False.
         check (bool): Run ``onnx.checker.check_model`` on the file. Defaults to True.
     """
+    if opset < model.min_opset:
+        raise ValueError(f'opset {opset}: a {model.task} model needs opset >= {model.min_opset}')
     dummy = random_view(model, shape)
-    spatial = {2: 'height', 3: 'width'} if dynamic_shape and model.task == 'segmentation' \
-        else {}
-    axes = dict(input={0: 'batch', **spatial}, output={0: 'batch', **spatial})
+    axes = model.onnx_axes(dynamic_shape)
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the tracer's notes on shape arithmetic
@@ -201,7 +223,7 @@ def export_onnx(model: NormalizedModel,
             model, (dummy, ),
             out_file,
             input_names=['input'],
-            output_names=['output'],
+            output_names=list(model.output_names),
             dynamic_axes=axes,
             opset_version=opset,
             do_constant_folding=True,

@@ -91,10 +91,10 @@ def test_eknet_exports_at_a_fixed_size(tmp_path):
     assert diff < TOL
 
 
-def test_detectors_are_refused():
+def test_detectors_need_their_own_wrapper():
     model, _ = load_deployable(
         osp.join(CFG, 'detection', 'baseline_faster-rcnn-r18-fpn_rgb_stf_demo.py'))
-    with pytest.raises(NotImplementedError, match='mmdeploy'):
+    with pytest.raises(TypeError, match='NormalizedDetector'):
         NormalizedModel(model)
 
 
