@@ -20,16 +20,23 @@ Everything mmdet's ``predict`` does runs inside the graph, on standard ONNX oper
 4. RoI features: each proposal's FPN level (mmdet's ``map_roi_levels``), ``RoiAlign`` of opset
    16 with ``half_pixel`` coordinates (mmcv's ``aligned=True``; the adaptive
    ``sampling_ratio=0`` of the config is ONNX's too) of every proposal on every level, and the
-   level's result kept: four times the pooling work of mmdet, but no scatter;
+   proposal's level kept: the pooling work of mmdet times the number of levels, but no
+   scatter;
 5. box head, softmax, ``delta2bbox`` per class, ``rcnn.score_thr``, class-wise NMS (offset by
    label, as mmcv), the first ``rcnn.max_per_img``.
 
 The test-time settings are read from the model's ``test_cfg`` when the wrapper is built, so
 ``--cfg-options model.test_cfg.rcnn.score_thr=...`` changes the exported graph. In PyTorch the
-same wrapper runs mmcv's ``nms`` and ``roi_align``, which is what the graph is traced from. One
-graph was chosen over a backbone graph plus proposals in numpy plus an RoI-head graph: ONNX has
-both operators with mmcv's arithmetic (RoiAlign reproduces mmcv to the last bit), so splitting
-would add a second file and numpy code without gaining exactness.
+same wrapper runs mmcv's ``nms`` and ``roi_align``, which is what the graph is traced from; no
+step branches on what the traced image finds (a trained detector finds nothing on the random
+image :func:`export_onnx` traces), so the graph holds for any image. One graph was chosen over a
+backbone graph plus proposals in numpy plus an RoI-head graph: ONNX has both operators with
+mmcv's arithmetic (onnxruntime's RoiAlign matches mmcv's to float rounding), so splitting would
+add a second file and numpy code without gaining exactness.
+
+:func:`mmdet_detections` runs mmdet's own ``predict`` (the model's data preprocessor included)
+on the same raw image, :func:`match_detections` pairs two sets of detections and
+:func:`onnx_detection_diff` does both against onnxruntime, as ``pytorch2onnx.py`` checks.
 
 :func:`postprocess_detections` (numpy) takes onnxruntime's outputs back to the original image
 frame, multiplying by ``1 / scale_factor`` as mmdet's ``rescale=True``. mmdet rescales before
@@ -37,9 +44,11 @@ its last NMS, the graph after it: the two agree except for a pair of boxes whose
 float rounding of the threshold. The image must have the traced size (the size after the test
 pipeline's resize): the graph is not dynamic in height and width, and takes one image per run.
 
-mmdeploy 1.3.1 was not used: on torch 2.13 its ``torch2onnx`` needs two patches of torch
-(``dynamo=False`` and the removed ``symbolic_opset9._cast_Long``), and its graph clips boxes to
-the padded input instead of the image and replaces mmdet's post-processing with its own.
+mmdeploy 1.3.1 is not used: on torch 2.13 its ``torch2onnx`` runs only with two patches of
+torch (``torch.onnx.export`` defaults to the ``dynamo`` exporter, which needs ``onnxscript``;
+its RoIAlign rewrite imports ``symbolic_opset9._cast_Long``, removed from torch), its pipeline
+builder cannot load named modalities, and its graph clips boxes to the padded input instead of
+the image and replaces mmdet's post-processing (score threshold, NMS, top-k) with its own.
 """
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -83,6 +92,8 @@ class _NMS(torch.autograd.Function):
     @staticmethod
     def forward(ctx, boxes, scores, iou_threshold, max_num):
         from mmcv.ops import nms
+        if boxes.shape[0] == 0:  # not traced: the graph is the symbolic below
+            return boxes.new_zeros(0, dtype=torch.long)
         _, keep = nms(boxes, scores, iou_threshold)
         return keep[:max_num]
 
@@ -106,12 +117,12 @@ def _batched_nms(boxes: torch.Tensor, scores: torch.Tensor, groups: torch.Tensor
     if kind != 'nms' or set(nms_cfg) - {'iou_threshold', 'class_agnostic', 'split_thr'}:
         raise NotImplementedError(f'test_cfg.{where}.nms = {dict(nms_cfg, type=kind)}: only '
                                   "dict(type='nms', iou_threshold=...) exports to ONNX here")
-    if boxes.shape[0] == 0:  # PyTorch only: the traced graph's ReduceMax gives -inf on none
-        return groups.new_zeros(0)
     if nms_cfg.get('class_agnostic', False):
         shifted = boxes
-    else:  # the groups moved apart by mmcv's offsets; its loop above split_thr uses them too
-        shifted = boxes + (groups.to(boxes) * (boxes.max() + 1))[:, None]
+    else:  # the groups moved apart by mmcv's offsets; its loop above split_thr uses them too.
+        # No branch on the box count: the trace must not depend on what the traced input finds.
+        top = F.pad(boxes.flatten(), (0, 1), value=float('-inf')).max()  # -inf without boxes
+        shifted = boxes + (groups.to(boxes) * (top + 1))[:, None]
     max_num = max_num if max_num > 0 else 2**31 - 1
     return _NMS.apply(shifted, scores, float(nms_cfg['iou_threshold']), int(max_num))
 
@@ -131,12 +142,18 @@ class NormalizedDetector(NormalizedModel):
 
     def __init__(self, model: nn.Module, channels: Optional[Dict[str, int]] = None) -> None:
         super().__init__(model, channels)
+        from mmdet.models.dense_heads import RPNHead
+        from mmdet.models.roi_heads import BBoxHead, SingleRoIExtractor, StandardRoIHead
         from mmdet.models.task_modules.coders import DeltaXYWHBBoxCoder
-        rpn, roi = model.rpn_head, model.roi_head
-        if getattr(roi, 'with_mask', False) or getattr(roi, 'with_shared_head', False) \
-                or not hasattr(roi, 'bbox_roi_extractor'):
-            raise NotImplementedError(f'{type(roi).__name__}: only box-only StandardRoIHeads '
-                                      '(Faster R-CNN) export here; masks and shared heads do not')
+        rpn, roi = getattr(model, 'rpn_head', None), model.roi_head
+        parts = (type(rpn) is RPNHead, type(roi) is StandardRoIHead, not roi.with_mask,
+                 not roi.with_shared_head, type(roi.bbox_roi_extractor) is SingleRoIExtractor,
+                 type(roi.bbox_head)._predict_by_feat_single is BBoxHead._predict_by_feat_single)
+        if not all(parts):
+            raise NotImplementedError(
+                f'{type(model).__name__} with {type(rpn).__name__} and {type(roi).__name__}: '
+                'only Faster R-CNN (RPNHead, a box-only StandardRoIHead with SingleRoIExtractor '
+                'and a BBoxHead) exports here')
         for name, coder in (('rpn_head', rpn.bbox_coder), ('bbox_head', roi.bbox_head.bbox_coder)):
             if type(coder) is not DeltaXYWHBBoxCoder:
                 raise NotImplementedError(f'model.{name}.bbox_coder {type(coder).__name__}: '
@@ -198,7 +215,7 @@ class NormalizedDetector(NormalizedModel):
     def _roi_features(self, feats, proposals: torch.Tensor) -> torch.Tensor:
         """Pooled features ``(P, C, h, w)``, each proposal from its FPN level."""
         extractor = self.model.roi_head.bbox_roi_extractor
-        rois = torch.cat([proposals.new_zeros(proposals.shape[0], 1), proposals], 1)
+        rois = torch.cat([torch.zeros_like(proposals[:, :1]), proposals], 1)
         levels = extractor.map_roi_levels(rois, extractor.num_inputs)
         batch_inds = torch.zeros_like(levels)
         pooled = None
@@ -299,7 +316,7 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def match_detections(reference: Dict[str, np.ndarray],
                      other: Dict[str, np.ndarray],
                      iou_thr: float = 0.99) -> dict:
-    """Pair each reference detection with an unpaired one of the same label, best IoU first.
+    """Pair each reference detection, best first, with the unpaired one of its label of best IoU.
 
     Args:
         reference (dict): ``bboxes``, ``scores``, ``labels`` (e.g. mmdet's), best first.

@@ -197,7 +197,8 @@ def export_onnx(model: NormalizedModel,
                 shape: Sequence[int],
                 opset: int = 17,
                 dynamic_shape: bool = False,
-                check: bool = True) -> str:
+                check: bool = True,
+                sample: Optional[torch.Tensor] = None) -> str:
     """Trace ``model`` on a ``1 x C x H x W`` input and write ``out_file``.
 
     Args:
@@ -211,10 +212,15 @@ def export_onnx(model: NormalizedModel,
             the input size (adaptive pooling, attention with position encodings, detectors) only
             export with a fixed size. Defaults to False.
         check (bool): Run ``onnx.checker.check_model`` on the file. Defaults to True.
+        sample (torch.Tensor, optional): The traced input ``(1, C, H, W)``. Defaults to
+            :func:`random_view` of ``shape`` (seed 0).
     """
     if opset < model.min_opset:
         raise ValueError(f'opset {opset}: a {model.task} model needs opset >= {model.min_opset}')
-    dummy = random_view(model, shape)
+    dummy = random_view(model, shape) if sample is None else sample
+    if tuple(dummy.shape) != (1, model.in_channels) + tuple(shape):
+        raise ValueError(f'sample of shape {tuple(dummy.shape)}: trace one image '
+                         f'(1, {model.in_channels}, {shape[0]}, {shape[1]})')
     axes = model.onnx_axes(dynamic_shape)
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():

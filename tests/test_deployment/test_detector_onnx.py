@@ -110,6 +110,30 @@ def test_random_images_and_no_detection(tmp_path):
     assert boxes.shape == (0, 4) and scores.shape == (0, ) and labels.shape == (0, )
 
 
+def test_traced_on_an_image_without_detections(tmp_path):
+    """The graph does not keep what the traced image found: traced on a flat image whose boxes
+    all score below the threshold, it still detects on other images (a trained detector finds
+    nothing on the random image that ``export_onnx`` traces by default)."""
+    torch.manual_seed(1)
+    model, _ = load_deployable(BASELINE)
+    model.roi_head.test_cfg.score_thr = 0.
+    wrapped = NormalizedDetector(model)
+    flat = wrapped.mean.expand(1, 3, 100, 150).clone()
+    image = random_view(wrapped, (100, 150), seed=0)
+    from cmkd_mm.deployment import mmdet_detections
+    threshold = float(mmdet_detections(wrapped, flat)['scores'].max()) + 1e-3
+    model.roi_head.test_cfg.score_thr = threshold
+    wrapped = NormalizedDetector(model)
+    assert len(mmdet_detections(wrapped, flat)['scores']) == 0
+    reference = mmdet_detections(wrapped, image)
+    assert len(reference['scores']) >= 20
+    path = export_onnx(wrapped, str(tmp_path / 'det.onnx'), (100, 150), sample=flat)
+    session = onnx_session(path)
+    assert len(session.run(None, {'input': flat.numpy()})[1]) == 0
+    got = postprocess_detections(session.run(None, {'input': image.numpy()}))
+    _assert_same_detections(reference, got, threshold)
+
+
 @pytest.mark.parametrize('sampling_ratio', [0, 2])
 def test_roi_align_matches_mmcv(tmp_path, sampling_ratio):
     """ONNX RoiAlign (opset 16, half_pixel) == mmcv's aligned RoIAlign, tiny and outside RoIs
@@ -154,6 +178,9 @@ def test_what_is_refused(tmp_path):
     model.roi_head.test_cfg.nms = dict(type='soft_nms', iou_threshold=0.5)
     with pytest.raises(NotImplementedError, match='test_cfg.rcnn.nms'):
         NormalizedDetector(model)(random_view(wrapped, (64, 64)))
+    model.roi_head.mask_head = torch.nn.Identity()  # a Mask R-CNN: its masks are not exported
+    with pytest.raises(NotImplementedError, match='only Faster R-CNN'):
+        NormalizedDetector(model)
 
 
 def test_command_line_on_a_pair_config(tmp_path, capsys):
@@ -177,3 +204,10 @@ def test_command_line_on_a_pair_config(tmp_path, capsys):
     assert 'detections paired' in printed
     assert result['matched'] == result['num_reference'] == result['num_other'] > 20
     assert result['max_score_diff'] <= 1e-4 and result['min_iou'] >= 0.99
+    # nothing above the threshold on the random image: a copy with score_thr 0 is compared
+    result = tool.main([
+        str(config), ckpt, '--output-file', out, '--shape', '128', '160', '--cfg-options',
+        'model.test_cfg.rcnn.score_thr=0.999'
+    ])
+    assert 'none above score_thr 0.999: a copy of the graph' in capsys.readouterr().out
+    assert result['matched'] == result['num_reference'] == result['num_other'] > 20
