@@ -34,7 +34,7 @@ Examples::
         work_dirs/kd1/best.pth --output-file sar_student.onnx --shape 52 52
     python tools/deployment/pytorch2onnx.py \\
         configs/detection/cmkd-adv_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py \\
-        work_dirs/cmkd_adv/epoch_8.pth --output-file rgb_student.onnx --shape 180 320
+        work_dirs/cmkd_stf_demo/cmkd_adv/epoch_8.pth --output-file rgb_student.onnx --shape 180 320
 """
 import argparse
 import os.path as osp
