@@ -78,7 +78,8 @@ class StudentFiles(NamedTuple):
         return '\n'.join(lines)
 
 
-def write_student_configs(cfg: Config, out_stem: str,
+def write_student_configs(cfg: Config,
+                          out_stem: str,
                           dataset_meta: Optional[dict] = None) -> StudentFiles:
     """Write a student's cmkd_mm config and, where its input allows, its plain config.
 

@@ -4,8 +4,8 @@ A student trained by cmkd_mm reads its sensor through ``LoadModalities`` and
 ``MultiModalDataPreprocessor``. When it reads *one image file per sample in a form a standard
 loader reproduces exactly*, :func:`plain_config` rewrites its config with the downstream
 library's own parts only, so that ``mmdet.apis.DetInferencer`` / ``init_detector``,
-``mmseg.apis.MMSegInferencer`` / ``init_model`` and ``mmpretrain.apis.ImageClassificationInferencer``
-run it in a process without cmkd_mm:
+``mmseg.apis.MMSegInferencer`` / ``init_model`` and
+``mmpretrain.apis.ImageClassificationInferencer`` run it in a process without cmkd_mm:
 
 * loading: mmcv's ``LoadImageFromFile`` with ``color_type='unchanged'`` (the file's channels
   and bit depth, as ``LoadModalities`` reads them; 3 channels arrive in BGR order and the data
@@ -232,17 +232,20 @@ def loading_steps(name: str, spec: dict, channels: Optional[int],
         return load, channels == 3
     if picked is not None:  # colour channels of an 8-bit file (alpha dropped)
         if depth is None or depth > 8:
-            raise NotPlainError(f'"{name}" keeps channels 0-2 of files of '
-                                f'{"undeclared" if depth is None else f"{depth}-bit"} depth; '
-                                f"mmcv's colour loader reads 8-bit files only (declare bit_depth=8)")
+            raise NotPlainError(
+                f'"{name}" keeps channels 0-2 of files of '
+                f'{"undeclared" if depth is None else f"{depth}-bit"} depth; '
+                f"mmcv's colour loader reads 8-bit files only (declare bit_depth=8)")
         return [dict(type='LoadImageFromFile', color_type='color')], True
     return [dict(type='LoadImageFromFile', color_type='unchanged')], channels == 3
 
 
 def _resize(step: dict, name: str) -> dict:
     scale = (step.get('modality_scales') or {}).get(name, step.get('scale'))
-    out = dict(type='Resize', keep_ratio=bool(step.get('keep_ratio', False)),
-               interpolation=step.get('interpolation', 'bilinear'))
+    out = dict(
+        type='Resize',
+        keep_ratio=bool(step.get('keep_ratio', False)),
+        interpolation=step.get('interpolation', 'bilinear'))
     if scale is not None:
         out['scale'] = tuple(scale)
     else:
@@ -258,6 +261,12 @@ def pipeline_steps(cfg: Config, name: str, spec: dict, library: str) -> Tuple[Li
     """
     out, bgr = [], False
     for step in test_pipeline_of(cfg):
+        window = (step.get('windows') or {}).get(name)
+        if transform_name(step) == 'RegisterModalities' and window is not None:
+            raise NotPlainError(
+                f'"{name}" is resampled onto the label frame of another camera '
+                f'(RegisterModalities window {tuple(window)}), which no {library} transform does')
+    for step in test_pipeline_of(cfg):
         kind = transform_name(step)
         if kind == 'LoadModalities':
             ref = step.get('ref_modality') or next(iter(step['modalities']))
@@ -271,12 +280,7 @@ def pipeline_steps(cfg: Config, name: str, spec: dict, library: str) -> Tuple[Li
             steps, bgr = loading_steps(name, spec, channel_count(cfg, name, spec), library)
             out += steps
         elif kind == 'RegisterModalities':
-            windows = step.get('windows') or {}
-            if windows.get(name) is not None:
-                raise NotPlainError(
-                    f'"{name}" is resampled onto the label frame of another camera '
-                    f'(RegisterModalities window {tuple(windows[name])}), which no {library} '
-                    f'transform does')
+            continue  # no window for the student's modality (refused above): nothing to do
         elif kind == 'MultiModalResize':
             out.append(_resize(step, name))
         elif kind == 'ApplyToModalities':
@@ -340,7 +344,8 @@ def inference_model(model: dict, library: str) -> dict:
                         cls = registry.get(value['type'])
                     counterpart = getattr(cls, 'plain_counterpart', None)
                     if counterpart:
-                        node[key] = dict(type=counterpart, loss_weight=value.get('loss_weight', 1.0))
+                        node[key] = dict(
+                            type=counterpart, loss_weight=value.get('loss_weight', 1.0))
                 walk(node[key])
         elif isinstance(node, (list, tuple)):
             for value in node:
@@ -372,15 +377,15 @@ def plain_config(cfg: Config, dataset_meta: Optional[Dict] = None) -> Config:
     if not is_multimodal_preprocessor(cfg.model.get('data_preprocessor')):
         raise NotPlainError('the model has no MultiModalDataPreprocessor: its config is not '
                             "a cmkd_mm student's")
+    names = cmkd_mm_type_names()
+    model = inference_model(cfg.model, library)
+    ours = cmkd_mm_types(dict(model, data_preprocessor=None), names)
+    if ours:
+        raise NotPlainError(f'the student model uses cmkd_mm\'s {", ".join(ours)}')
     name, spec = student_modality(cfg)
     channels = channel_count(cfg, name, spec)
     pipeline, bgr = pipeline_steps(cfg, name, spec, library)
-    model = inference_model(cfg.model, library)
     model['data_preprocessor'] = data_preprocessor(cfg, name, channels, bgr, library)
-    names = cmkd_mm_type_names()
-    ours = cmkd_mm_types(model, names)
-    if ours:
-        raise NotPlainError(f'the student model uses cmkd_mm\'s {", ".join(ours)}')
     parts = LIBRARIES[library]
     metainfo = {
         k: v

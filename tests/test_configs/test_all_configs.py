@@ -68,7 +68,13 @@ def test_config_trains_one_iteration(config, request, tmp_path):
 def _half_input_size(cfg):
     """Full-size STF detectors at half their input size (833x500 -> 416x250): every module still
     runs, in a quarter of the time. A discriminator that flattens a fixed-size map (the original
-    code's head, ``pool_size=None``) keeps the size it was built for."""
+    code's head, ``pool_size=None``) keeps the size it was built for. The demo images have 1/4 of
+    the real cameras' resolutions: the RGB image is registered with the demo's window and frame."""
+    demo = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'stf_demo.py'))
+    demo_register = next(t for t in demo.demo_pipeline if t['type'] == 'RegisterModalities')
+    for transform in cfg.train_dataloader.dataset.pipeline:
+        if transform.get('type') == 'RegisterModalities':
+            transform.update(demo_register)
     if 'flatten_dim' in str(cfg.model.get('distiller', '')):
         return
     for transform in cfg.train_dataloader.dataset.pipeline:

@@ -90,10 +90,15 @@ def test_ref_size_registers_a_student_without_the_reference_camera():
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 255, (40, 60, 3)).astype(np.uint8)
     window = (12.5, 7.25, 47.75, 31.5)
-    with_ref = RegisterModalities(windows=dict(rgb=window), ref_size=(32, 18))(
-        _results(gated=np.zeros((18, 32, 1), np.uint16), rgb=rgb.copy()))
-    alone = dict(rgb=rgb.copy(), modalities=['rgb'], ref_modality='rgb', ori_shape=(40, 60),
-                 img_shape=(40, 60))
+    with_ref = RegisterModalities(
+        windows=dict(rgb=window), ref_size=(32, 18))(
+            _results(gated=np.zeros((18, 32, 1), np.uint16), rgb=rgb.copy()))
+    alone = dict(
+        rgb=rgb.copy(),
+        modalities=['rgb'],
+        ref_modality='rgb',
+        ori_shape=(40, 60),
+        img_shape=(40, 60))
     alone = RegisterModalities(windows=dict(rgb=window), ref_size=(32, 18))(alone)
     np.testing.assert_array_equal(alone['rgb'], with_ref['rgb'])
     assert alone['ori_shape'] == alone['img_shape'] == (18, 32)
