@@ -86,15 +86,21 @@ def distilled_student(config, data_root, work_dir, options=None, stats_seed=0):
             cfg[f'{split}_dataloader'].num_workers = 0
             cfg[f'{split}_dataloader'].persistent_workers = False
             cfg[f'{split}_dataloader'].batch_size = 1
+            if cfg[f'{split}_dataloader'].dataset.get('expect_size'):  # xView2's 1024 px tiles
+                cfg[f'{split}_dataloader'].dataset.expect_size = None
     cfg.model.teacher_ckpt = None
     _offline_tiny_model(cfg.model)
     init_default_scope(cfg.default_scope)
     torch.manual_seed(stats_seed)
     student = MODELS.build(student_config(cfg).model)
     state = {f'architecture.{k}': v for k, v in student.state_dict().items()}
+    specs = cfg.test_dataloader.dataset.pipeline[0]['modalities']
     for name, stats in cfg.model.data_preprocessor.modalities.items():
         if stats == 'auto':
-            channels = 3 if name in ('rgb', 'eo') else 1
+            spec = specs[name]
+            gray = spec.get('to_gray')
+            channels = spec.get('num_channels') or (1 if gray is True else gray) or len(
+                spec.get('channels') or [0, 1, 2])
             state[f'data_preprocessor.{name}_mean'] = torch.rand(channels, 1, 1) * 100
             state[f'data_preprocessor.{name}_std'] = torch.rand(channels, 1, 1) * 30 + 20
     cfg_file, ckpt = osp.join(work_dir, 'distill.py'), osp.join(work_dir, 'distill.pth')
