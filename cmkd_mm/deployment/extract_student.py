@@ -21,7 +21,7 @@ from typing import NamedTuple, Optional
 import torch
 from mmengine.config import Config
 
-from ..utils.config import load_config, student_config
+from ..utils.config import is_distillation, load_config, student_config
 from .plain_config import (LIBRARIES, NotPlainError, config_dataset_meta, plain_config,
                            student_modality)
 
@@ -35,6 +35,18 @@ def student_state_dict(state_dict: dict) -> OrderedDict:
         raise KeyError('no "architecture.*" weights in the checkpoint: is it a distillation '
                        'checkpoint (CrossModalDistill / SingleTeacherDistill)?')
     return out
+
+
+def deployable_config(config: str, state_dict: dict) -> Config:
+    """The config of the model a checkpoint deploys: a distillation config's student (else the
+    config's own model), with the statistics the run measured written in.
+
+    Args:
+        config (str): The config the checkpoint was trained with.
+        state_dict (dict): The checkpoint's state dict.
+    """
+    cfg = load_config(config)
+    return measured_stats(student_config(cfg) if is_distillation(cfg) else cfg, state_dict)
 
 
 def measured_stats(cfg: Config, state_dict: dict) -> Config:
@@ -131,7 +143,7 @@ def extract_student(config: str,
     meta.pop('message_hub', None)
     meta['distilled_from'] = osp.basename(checkpoint)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    cfg = measured_stats(student_config(load_config(config)), state)
+    cfg = deployable_config(config, state)
     if not meta.get('dataset_meta'):  # the inferencers name the classes from the checkpoint
         meta.pop('dataset_meta', None)
         if config_dataset_meta(cfg):

@@ -93,7 +93,7 @@ def test_mim_download_a_released_model(tmp_path, file_server):
     from cmkd_mm.zoo.publish import publish_checkpoint
     raw = tmp_path / 'raw.pth'
     torch.save(dict(meta=dict(), state_dict=dict(w=torch.arange(4.))), raw)
-    ckpt, _ = publish_checkpoint(str(raw), str(served / f'{MODEL}_20261201.pth'))
+    ckpt = publish_checkpoint(str(raw), str(served / f'{MODEL}_20261201.pth')).path
     name = osp.basename(ckpt)
 
     site = tmp_path / 'site'

@@ -24,7 +24,8 @@ def _ckpt(tmp_path):
 
 
 def test_publish_strips_and_names_by_hash(tmp_path):
-    out, digest = publish_checkpoint(_ckpt(tmp_path), str(tmp_path / 'model_20261201.pth'))
+    out, digest, configs = publish_checkpoint(_ckpt(tmp_path), str(tmp_path / 'model_20261201.pth'))
+    assert configs is None
     assert osp.basename(out) == f'model_20261201-{digest[:8]}.pth'
     assert hashlib.sha256(open(out, 'rb').read()).hexdigest() == digest
     assert expected_hash(out) == digest[:8]
@@ -39,3 +40,23 @@ def test_tool_keeps_the_teacher_on_request(tmp_path, capsys):
     out = tool.main([_ckpt(tmp_path), str(tmp_path / 'algo'), '--keep-teacher'])
     assert len(torch.load(out, weights_only=False)['state_dict']) == 3
     assert 'sha256' in capsys.readouterr().out
+
+
+def test_publish_writes_the_released_configs(tmp_path, rgbd_demo_root, capsys):
+    """With the training config, the released student gets its configs, named like it: the
+    statistics are in them (not in the checkpoint), and the plain one names no cmkd_mm part."""
+    from mmengine.config import Config
+
+    from ..test_deployment.test_plain_config import RGBD, distilled_student
+    _, ckpt = distilled_student(RGBD, rgbd_demo_root, str(tmp_path))
+    tool = load_tool('model_converters/publish_model.py')
+    out = tool.main(
+        [ckpt, str(tmp_path / 'rgbd_student'), '--config',
+         str(tmp_path / 'distill.py')])
+    stem = out[:-4]
+    assert not any(k.startswith('data_preprocessor.') for k in torch.load(out)['state_dict'])
+    plain = Config.fromfile(stem + '_mmseg.py')
+    assert plain.model.data_preprocessor.type == 'SegDataPreProcessor'
+    assert plain.model.data_preprocessor.mean == Config.fromfile(
+        stem + '.py').model.data_preprocessor.modalities.depth.mean
+    assert 'MMSegInferencer' in capsys.readouterr().out

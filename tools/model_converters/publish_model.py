@@ -3,7 +3,10 @@
 Keeps ``meta`` and ``state_dict``; drops the optimizer, schedulers and message hub. A
 distillation checkpoint keeps only its student (the teacher and distiller are not released
 with it; ``--keep-teacher`` keeps the whole algorithm). The sha256 prefix in the name is what
-``cmkd://`` and URL downloads verify.
+``cmkd://`` and URL downloads verify. ``--config`` (the training config) also writes the released
+model's configs next to it: ``NAME.py`` (cmkd_mm) and, where the student's input allows,
+``NAME_mmdet.py`` / ``_mmseg.py`` / ``_mmpretrain.py``, which the downstream inferencer runs without
+cmkd_mm.
 
 Example::
 
@@ -24,15 +27,20 @@ def parse_args(argv=None):
         '--keep-teacher',
         action='store_true',
         help='keep the whole distillation algorithm, not only the student')
+    parser.add_argument(
+        '--config',
+        help='the config the checkpoint was trained with: also write the released configs')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    path, digest = publish_checkpoint(
-        args.in_file, args.out_file, student_only=not args.keep_teacher)
-    print(f'{path} (sha256 {digest})')
-    return path
+    published = publish_checkpoint(
+        args.in_file, args.out_file, student_only=not args.keep_teacher, config=args.config)
+    print(f'{published.path} (sha256 {published.digest})')
+    if published.configs:
+        print(published.configs.describe())
+    return published.path
 
 
 if __name__ == '__main__':
