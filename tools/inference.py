@@ -49,6 +49,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--no-save-pred', action='store_true', help='write no prediction')
     parser.add_argument('--print-result', action='store_true', help='print the predictions')
     parser.add_argument(
+        '--pred-score-thr', type=float, default=0.3, help='lowest score of a drawn box (detection)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -87,7 +89,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         show=args.show,
         no_save_vis=args.no_save_vis,
         no_save_pred=args.no_save_pred,
-        print_result=args.print_result)
+        print_result=args.print_result,
+        pred_score_thr=args.pred_score_thr)
     if args.out_dir and not (args.no_save_vis and args.no_save_pred):
         print(f'results written to {args.out_dir}')
     return result

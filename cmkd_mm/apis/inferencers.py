@@ -93,7 +93,8 @@ def run_inferencer(inferencer,
                    show: bool = False,
                    no_save_vis: bool = False,
                    no_save_pred: bool = False,
-                   print_result: bool = False) -> dict:
+                   print_result: bool = False,
+                   pred_score_thr: float = 0.3) -> dict:
     """Run any inferencer :func:`inferencer_for` gives with one set of options.
 
     Args:
@@ -107,6 +108,7 @@ def run_inferencer(inferencer,
         no_save_vis (bool): Write no drawing.
         no_save_pred (bool): Write no prediction.
         print_result (bool): Print the predictions.
+        pred_score_thr (float): Lowest score of a drawn box (detection; mmdet's default 0.3).
 
     Returns:
         dict: What the inferencer returns (mmpretrain's list becomes ``predictions``).
@@ -121,7 +123,8 @@ def run_inferencer(inferencer,
             show=show,
             no_save_vis=no_save_vis,
             no_save_pred=no_save_pred,
-            print_result=print_result)
+            print_result=print_result,
+            pred_score_thr=pred_score_thr)
     from mmdet.apis import DetInferencer
     from mmpretrain.apis import ImageClassificationInferencer
     from mmseg.apis import MMSegInferencer
@@ -134,7 +137,8 @@ def run_inferencer(inferencer,
             out_dir=out_dir,
             no_save_vis=no_save_vis,
             no_save_pred=no_save_pred,
-            print_result=print_result)
+            print_result=print_result,
+            pred_score_thr=pred_score_thr)
     if isinstance(inferencer, MMSegInferencer):
         # MMSegInferencer.__call__ joins both folders to out_dir whenever it is set; its
         # parent's __call__ takes them as they are, so that either can be left out.
