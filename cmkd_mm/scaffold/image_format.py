@@ -112,7 +112,8 @@ def _channel_spec(name: str, formats: Sequence[FileFormat],
         what = 'grey stored as 3 equal channels'
         if channels in (None, 1):
             return (dict(to_gray=True, num_channels=1), what,
-                    f'read as 1 channel (to_gray; --channels {name}=3 keeps all 3)')
+                    f'read as 1 channel (to_gray; --channels {name}=3 keeps all 3, and a '
+                    f'student of {name} alone then deploys without cmkd_mm)')
         if channels == 3:
             return dict(num_channels=3), what, 'read as 3 channels'
     elif count == 3:
