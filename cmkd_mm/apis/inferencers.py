@@ -67,12 +67,43 @@ def inferencer_for(config: ConfigLike,
     with DefaultScope.overwrite_default_scope(scope):
         if scope == 'mmdet':
             from mmdet.apis import DetInferencer
-            return DetInferencer(cfg, weights, device=device)
-        if scope == 'mmseg':
+            inferencer = DetInferencer(cfg, weights, device=device)
+        elif scope == 'mmseg':
             from mmseg.apis import MMSegInferencer
-            return MMSegInferencer(cfg, weights, device=device)
-        from mmpretrain.apis import ImageClassificationInferencer
-        return ImageClassificationInferencer(cfg, pretrained=weights or False, device=device)
+            inferencer = MMSegInferencer(cfg, weights, device=device)
+        else:
+            from mmpretrain.apis import ImageClassificationInferencer
+            inferencer = ImageClassificationInferencer(
+                cfg, pretrained=weights or False, device=device)
+    if weights:  # the downstream inferencers load what fits and warn about the rest
+        check_checkpoint_fits(inferencer.model, weights)
+    return inferencer
+
+
+def check_checkpoint_fits(model, checkpoint: str) -> None:
+    """Refuse a checkpoint that does not fit ``model`` (missing, unexpected or differently
+    shaped weights), naming it: a partial load predicts with random weights.
+
+    Args:
+        model (nn.Module): The model.
+        checkpoint (str): The checkpoint file.
+    """
+    import torch
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    state = ckpt.get('state_dict', ckpt)
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [
+        f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in own.items()
+        if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or shapes:
+        raise ValueError(
+            f'{checkpoint} does not fit the model of the config: missing {missing[:5]}, '
+            f'unexpected {unexpected[:5]}, other shapes {shapes[:3]} (of {len(missing)}, '
+            f'{len(unexpected)}, {len(shapes)}). Give the config the checkpoint was extracted '
+            'with (extract_student writes it next to the checkpoint).')
 
 
 def _save_classification(results: list, inputs: list, folder: str) -> None:

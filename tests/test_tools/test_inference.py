@@ -102,6 +102,17 @@ def test_plain_config_runs_the_downstream_inferencer_after_the_check(tmp_path):
         TOOL.main([str(cfg_path), ckpt, grey, '--out-dir', str(out), '--device', 'cpu'])
 
 
+def test_plain_config_refuses_a_checkpoint_that_does_not_fit(tmp_path):
+    """The downstream inferencers load what fits and warn: inferencer_for refuses instead."""
+    cfg_path = tmp_path / 'plain.py'
+    cfg_path.write_text(PLAIN_CONFIG)
+    other = load_config(str(cfg_path), {'model.decode_head.num_classes': 5})
+    ckpt = _save_model(other, tmp_path / 'five_classes.pth')
+    shapes = r'five_classes.pth does not fit .*conv_seg.weight \(5, 32, 1, 1\) vs \(3,'
+    with pytest.raises(ValueError, match=shapes):
+        inferencer_for(str(cfg_path), ckpt, device='cpu')
+
+
 def test_multimodal_config_picks_the_multimodal_inferencer(mfnet_demo_root, tmp_path):
     cfg = student_config(load_config(MFNET_KD))
     ckpt = _save_model(cfg, tmp_path / 'student.pth')
