@@ -1,5 +1,8 @@
 """The extracted student runs in the downstream library's own inferencer without cmkd_mm.
 
+(and in mmdet's ``init_detector`` + ``inference_detector``, mmseg's ``init_model`` +
+``inference_model``.)
+
 Each plain case extracts a student (random weights, measured statistics) from a pair example's
 distillation config, predicts with cmkd_mm's ``tools/test.py --out`` on the test split, then runs
 ``DetInferencer`` / ``MMSegInferencer`` / ``ImageClassificationInferencer`` on the plain config
@@ -44,15 +47,21 @@ if importlib.util.find_spec('torchvision') is None:
 config, weights, library, images, out = sys.argv[2:7]
 images = json.loads(images)
 if library == 'mmdet':
-    from mmdet.apis import DetInferencer
+    from mmdet.apis import DetInferencer, inference_detector, init_detector
     preds = DetInferencer(config, weights, device='cpu', show_progress=False)(
         images, return_datasamples=True)['predictions']
     res = [dict(scores=p.pred_instances.scores.numpy(), bboxes=p.pred_instances.bboxes.numpy(),
                 labels=p.pred_instances.labels.numpy()) for p in preds]
+    model = init_detector(config, weights, device='cpu')
+    for r, image in zip(res, images):
+        r['scores_apis'] = inference_detector(model, image).pred_instances.scores.numpy()
 elif library == 'mmseg':
-    from mmseg.apis import MMSegInferencer
+    from mmseg.apis import MMSegInferencer, inference_model, init_model
     preds = MMSegInferencer(config, weights, device='cpu')(images, return_datasamples=True)
     res = [dict(scores=p.seg_logits.data.numpy()) for p in preds]
+    model = init_model(config, weights, device='cpu')
+    for r, image in zip(res, images):
+        r['scores_apis'] = inference_model(model, image).seg_logits.data.numpy()
 else:
     from mmpretrain.apis import ImageClassificationInferencer
     preds = ImageClassificationInferencer(config, weights, device='cpu')(
@@ -187,6 +196,8 @@ def test_plain_student_matches_tools_test(case, llvip_demo_root, rgbd_demo_root,
         else:
             ref = dict(scores=np.asarray(ref['pred_score']))
         assert np.abs(pred['scores'] - ref['scores']).max() <= 1e-5, files[sample]
+        if 'scores_apis' in pred:  # init_detector + inference_detector, mmseg's init_model + ...
+            assert np.abs(pred['scores_apis'] - ref['scores']).max() <= 1e-5, files[sample]
 
 
 def _measured(config, options=None):
