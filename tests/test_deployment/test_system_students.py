@@ -1,6 +1,7 @@
-"""The five systems' students, extracted, predict through MultiModalInferencer what
-``tools/test.py`` predicts on the same files (the MFNet CMKD, xView2 damage and MAVOC students
-are also covered in tests/test_apis/test_multimodal_inferencer.py)."""
+"""The five systems' students, extracted (NJUST-KMG's fine-tuned SAR model: published with its
+config), predict through MultiModalInferencer what ``tools/test.py`` predicts on the same files
+(the MFNet CMKD thermal and xView2 damage students are compared with the test dataset's batches
+in tests/test_apis/test_multimodal_inferencer.py)."""
 import os.path as osp
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from cmkd_mm.apis import MultiModalInferencer
 from cmkd_mm.deployment import extract_student
 from cmkd_mm.utils.config import load_config
+from ..conftest import ROOT, _offline_tiny_model
 from .test_plain_config import cmkd_mm_predictions, distilled_student, student_files
 
 STUDENTS = {
@@ -63,3 +65,37 @@ def test_system_student_in_multimodal_inferencer(system, request, tmp_path):
         else:
             ref_scores, scores = np.asarray(ref['pred_score']), pred.pred_score.numpy()
         assert np.abs(scores - ref_scores).max() <= 1e-5, files[sample]
+
+
+def test_njust_kmg_sar_model_in_multimodal_inferencer(mavoc2024_demo_root, tmp_path):
+    """NJUST-KMG deploys its fine-tuned SAR model (a plain config, not a distillation one):
+    published with its config, it predicts through MultiModalInferencer what tools/test.py
+    predicts."""
+    import torch
+    from mmengine.registry import MODELS, init_default_scope
+
+    from cmkd_mm.zoo import publish_checkpoint
+    config = 'configs/classification/njust-kmg/finetune-full_resnet18_sar_mavoc2024.py'
+    cfg = load_config(osp.join(ROOT, config))
+    cfg.test_dataloader.dataset.data_root = mavoc2024_demo_root
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False, batch_size=1)
+    _offline_tiny_model(cfg.model)
+    cfg_file = str(tmp_path / 'sar.py')
+    cfg.dump(cfg_file)
+    init_default_scope(cfg.default_scope)
+    torch.manual_seed(0)
+    ckpt = str(tmp_path / 'sar_raw.pth')
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta={}), ckpt)
+    published = publish_checkpoint(ckpt, str(tmp_path / 'sar'), config=cfg_file)
+    written = published.configs
+    assert written.plain_config is None and 'LogitClsHead' in written.why_not_plain
+    want = cmkd_mm_predictions(written.config, written.checkpoint, str(tmp_path))
+    files = student_files(written.config, 'sar')
+    samples = sorted(want)[:3]
+    inferencer = MultiModalInferencer(written.config, written.checkpoint, device='cpu')
+    got = inferencer([files[s] for s in samples], return_datasamples=True)
+    got = got['predictions'] if isinstance(got, dict) else got
+    assert len(got) == len(samples) > 0
+    for sample, pred in zip(samples, got):
+        ref = np.asarray(want[sample]['pred_score'])
+        assert np.abs(pred.pred_score.numpy() - ref).max() <= 1e-5, files[sample]
