@@ -1,11 +1,15 @@
-"""Read a pipeline config without running it: its loading part, and label/resize order.
+"""Read a pipeline config without running it: its loading part, label/resize order and what
+changes at random.
 
 A transform says what it does with files in class attributes, read here from the class its
 config builds (looked up in ``TRANSFORMS`` under the current default scope, as building does):
 
 * ``loads`` (tuple of str): what it reads from disk: ``'images'``, ``'labels'`` (what an
   evaluation compares predictions with) or another kind of file (e.g. ``'edges'``);
-* ``checks`` (tuple of str): what it checks of the data loaded before it (e.g. ``'labels'``).
+* ``checks`` (tuple of str): what it checks of the data loaded before it (e.g. ``'labels'``);
+* ``random_draws`` (:class:`~cmkd_mm.datasets.transforms.randomness.RandomDraws`): what it
+  draws at random, which decides whether the teacher-output cache accepts it
+  (:func:`random_for`).
 
 Of a transform that does not say, a subclass of mmcv's ``LoadAnnotations`` (as mmdet's and
 mmseg's are) loads labels and a subclass of mmcv's ``LoadImageFromFile`` loads images.
@@ -15,6 +19,8 @@ from typing import List, Optional, Sequence, Tuple
 
 from mmcv.transforms import LoadAnnotations, LoadImageFromFile
 from mmengine.registry import TRANSFORMS
+
+from .transforms.randomness import RandomDraws, call_arguments
 
 
 def transform_name(transform: dict) -> str:
@@ -133,9 +139,51 @@ def label_resized_before_eval(pipeline: Sequence[dict]) -> Optional[str]:
 # Random transforms whose draw the teacher-output cache key records (``flip``,
 # ``flip_direction`` in the data sample), when they run on every modality.
 KEYED_RANDOM = ('RandomFlip', 'MultiModalRandomFlip')
+# What upstream transforms (mmcv, mmdet, mmseg, mmpretrain) that declare nothing draw, by name.
+UPSTREAM_DRAWS = dict(
+    RandomFlip=RandomDraws(prob='prob', choices=('direction', )),  # one direction: no draw
+    RandomGrayscale=RandomDraws(prob='prob'),
+    RandomRotate=RandomDraws(prob='prob', ranges=('degree', )))  # mmseg's
 # Random transforms without "Random" in their name or a ``prob`` argument.
 KNOWN_RANDOM = ('PhotoMetricDistortion', 'AutoAugment', 'RandAugment', 'ColorJitter', 'Albu',
                 'Mixup', 'CutMix', 'MixUp', 'Mosaic', 'YOLOXHSVRandomAug', 'Cutout')
+
+
+def transform_draws(transform: dict) -> RandomDraws:
+    """What a transform config draws at random.
+
+    In order: its class's ``random_draws`` (every random transform of cmkd_mm declares one);
+    for an upstream transform that declares nothing, its entry in ``UPSTREAM_DRAWS``; else a
+    transform with ``Random`` in its name, a known random augmentation (``KNOWN_RANDOM``) or a
+    ``prob`` argument (given or by default) is taken to draw whenever it acts, so that only
+    ``prob=0`` makes it deterministic (``prob=1`` may still draw an angle or a magnitude, as
+    mmdet's ``Rotate`` does); anything else draws nothing.
+
+    Args:
+        transform (dict): Transform config.
+    """
+    cls = transform_class(transform)
+    declared = getattr(cls, 'random_draws', None)
+    if isinstance(declared, RandomDraws):
+        return declared
+    name = transform_name(transform)
+    if name in UPSTREAM_DRAWS:
+        return UPSTREAM_DRAWS[name]
+    has_prob = 'prob' in call_arguments(cls, transform)
+    if 'Random' in name or name in KNOWN_RANDOM or has_prob:
+        return RandomDraws(prob='prob' if has_prob else None, always=True)
+    return RandomDraws()
+
+
+def is_random(transform: dict) -> bool:
+    """Whether a transform config can change a sample differently from one call to the next
+    (:func:`transform_draws` judged on its arguments, its class's defaults for the others).
+
+    Args:
+        transform (dict): Transform config.
+    """
+    args = call_arguments(transform_class(transform), transform)
+    return transform_draws(transform).is_random(args)
 
 
 def random_for(pipeline: Sequence[dict],
@@ -145,9 +193,9 @@ def random_for(pipeline: Sequence[dict],
     """Transforms that change one of ``modalities`` at random in a way the teacher-output cache
     key (dataset index, flip, flip direction) does not describe.
 
-    A transform counts as random when its name contains ``Random`` (flips at the top level
-    excepted: the key records them), it is a known random augmentation, or it has a ``prob``
-    between 0 and 1. ``ApplyToModalities`` blocks count only when they touch ``modalities``.
+    A transform counts when :func:`is_random` says so, whatever its ``prob`` (``prob=1`` with
+    a random angle is random; ``prob=0`` never acts); flips at the top level are left out (the
+    key records them). ``ApplyToModalities`` blocks count only when they touch ``modalities``.
 
     Args:
         pipeline (Sequence[dict]): Transform configs of the training dataset.
@@ -170,8 +218,6 @@ def random_for(pipeline: Sequence[dict],
             continue
         if name in KEYED_RANDOM and top_level:
             continue
-        prob = transform.get('prob')
-        if 'Random' in name or name in KNOWN_RANDOM or (isinstance(prob,
-                                                                   (int, float)) and 0 < prob < 1):
+        if is_random(transform):
             found.append(name)
     return found

@@ -6,6 +6,7 @@ from .geometric import (MultiModalPad, MultiModalRandomCrop, MultiModalRandomFli
 from .label_checks import CheckSegLabels
 from .loading import LoadModalities, LoadSegLabels, decode_image
 from .photometric import ApplyToModalities
+from .randomness import RandomDraws
 from .registration import RegisterModalities, warp_window
 from .xview2 import LoadXView2Masks, XView2ContentCrop, XView2Targets, damage_target
 
@@ -14,5 +15,6 @@ __all__ = [
     'MultiModalRandomCrop', 'MultiModalPad', 'MultiModalRandomRotate', 'ApplyToModalities',
     'PackMultiModalInputs', 'RegisterModalities', 'warp_window', 'GenerateEdgeLabels',
     'seg_to_edge', 'CheckSegLabels', 'LoadXView2Masks', 'XView2Targets', 'XView2ContentCrop',
-    'MultiModalRandomRot90', 'ReplaceModality', 'MultiModalShiftScaleRotate', 'damage_target'
+    'MultiModalRandomRot90', 'ReplaceModality', 'MultiModalShiftScaleRotate', 'damage_target',
+    'RandomDraws'
 ]

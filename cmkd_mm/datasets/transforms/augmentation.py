@@ -9,6 +9,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
 from .geometric import keep_channels, modality_names, seg_fields
+from .randomness import RandomDraws
 
 
 def no_boxes(results: dict, name: str) -> None:
@@ -21,6 +22,8 @@ def no_boxes(results: dict, name: str) -> None:
 class MultiModalRandomRot90(BaseTransform):
     """Rotate every modality and seg field by ``k * 90`` degrees (``k`` drawn from 1-3) with
     probability ``prob`` (the 1st-place xView2 code: 0.95), counter-clockwise as ``np.rot90``."""
+
+    random_draws = RandomDraws(prob='prob', always=True)  # k, whenever it acts
 
     def __init__(self, prob: float = 0.95) -> None:
         self.prob = prob
@@ -46,6 +49,8 @@ class ReplaceModality(BaseTransform):
     """With probability ``prob``, ``results[dst]`` becomes a copy of ``results[src]`` (the
     1st-place xView2 code's localisation augmentation: the post image replaces the pre image, p
     0.015)."""
+
+    random_draws = RandomDraws(prob='prob')  # with prob=1 it always replaces
 
     def __init__(self, src: str = 'post', dst: str = 'pre', prob: float = 0.015) -> None:
         self.src, self.dst, self.prob = src, dst, prob
@@ -85,6 +90,8 @@ class MultiModalShiftScaleRotate(BaseTransform):
     """
 
     BORDERS = dict(constant=cv2.BORDER_CONSTANT, reflect101=cv2.BORDER_REFLECT_101)
+    random_draws = RandomDraws(
+        prob='prob', ranges=('shift', 'angle', 'scale_range', 'center_jitter'))
 
     def __init__(self,
                  shift: float = 0.,

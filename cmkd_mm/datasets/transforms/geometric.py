@@ -16,6 +16,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
+from .randomness import RandomDraws
+
 INSTANCE_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags', 'gt_masks')
 
 
@@ -159,6 +161,8 @@ class MultiModalRandomFlip(BaseTransform):
             list, one is drawn uniformly per sample.
     """
 
+    random_draws = RandomDraws(prob='prob', choices=('direction', ))
+
     def __init__(self,
                  prob: float = 0.5,
                  direction: Union[str, Sequence[str]] = 'horizontal') -> None:
@@ -204,6 +208,8 @@ class MultiModalRandomCrop(BaseTransform):
         allow_negative_crop (bool): Keep a crop that loses every box; otherwise return ``None``
             so the dataset draws another sample (mmdet semantics).
     """
+
+    random_draws = RandomDraws(always=True)  # the window's position
 
     def __init__(self, crop_size: Tuple[int, int], allow_negative_crop: bool = False) -> None:
         self.crop_size = (int(crop_size[0]), int(crop_size[1]))
@@ -304,6 +310,8 @@ class MultiModalRandomRotate(BaseTransform):
         seg_pad_val (int): Fill value of seg fields.
         interpolation (str): For images; seg fields use nearest.
     """
+
+    random_draws = RandomDraws(prob='prob', ranges=('degree', ))
 
     def __init__(self,
                  prob: float = 0.5,

@@ -20,6 +20,7 @@ from ..xview2_labels import IGNORE_INDEX, check_unclassified, label_to_mask
 from .augmentation import no_boxes
 from .geometric import keep_channels, modality_names, seg_fields
 from .loading import decode_image
+from .randomness import RandomDraws
 
 
 def _add_seg_field(results: dict, key: str) -> None:
@@ -252,6 +253,9 @@ class XView2ContentCrop(BaseTransform):
         score (str): ``'loc'`` or ``'damage'``.
         seg_pad_val (int): Value of padded seg-field pixels.
     """
+
+    # the positions tried, whatever prob (which draws the side as well)
+    random_draws = RandomDraws(always=True)
 
     def __init__(self,
                  crop_size: int = 512,
