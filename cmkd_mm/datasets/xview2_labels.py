@@ -12,6 +12,11 @@ Only ``features.xy`` is read: its WKT are pixel coordinates of the image. Pre-di
 have no ``subtype``; post-disaster files give one of :data:`DAMAGE_VALUES`. An empty ``xy``
 list is a tile without buildings.
 
+Labels that cannot be buildings are refused with an error naming the file and the feature
+(index and ``uid``), not drawn or dropped: a polygon with zero area, a ``uid`` given twice with
+different damage subtypes, and (:func:`label_to_mask`, which knows the image size) a polygon
+wholly outside the image. None of these occur in the xBD release as documented.
+
 :func:`rasterize_polygons` draws polygons the way the masks of the xBD solutions are made:
 ``cv2.fillPoly`` of the exterior ring, then the interior rings (holes) set back to 0, with
 coordinates rounded (``np.round``) to ``int32``. Each polygon is drawn on its own and pasted
@@ -25,6 +30,7 @@ import cv2
 import numpy as np
 from shapely import wkt as shapely_wkt
 from shapely.geometry import MultiPolygon, Polygon
+from shapely.validation import make_valid
 
 from .sample_lists import read_text
 
@@ -50,21 +56,17 @@ def _fail(path: str, problem: str, fix: str) -> ValueError:
     return ValueError(f'{path}: {problem}. {fix}')
 
 
-def parse_xview2_label(path: str) -> List[LabelItem]:
-    """Building polygons and their damage subtypes from an xBD label file.
+def _feature_name(index: int, uid) -> str:
+    name = f'feature {index} of "features.xy"'
+    return name + (f' (uid {uid!r})' if uid is not None else '')
 
-    Args:
-        path (str): The ``.json`` label file.
 
-    Returns:
-        list[tuple]: ``(geometry, subtype)`` per feature of ``features.xy``, in file order;
-        ``geometry`` is a shapely ``Polygon`` or ``MultiPolygon`` in pixel coordinates,
-        ``subtype`` is ``None`` when the feature has none (pre-disaster files).
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + '...'
 
-    Raises:
-        FileNotFoundError: The file does not exist.
-        ValueError: Anything else is wrong; the message starts with ``path`` and says the fix.
-    """
+
+def _read_features(path: str) -> List[dict]:
+    """Every feature of ``features.xy`` checked: ``dict(index, uid, wkt, geometry, subtype)``."""
     text = read_text(path, 'label file')
     try:
         data = json.loads(text)
@@ -76,12 +78,21 @@ def parse_xview2_label(path: str) -> List[LabelItem]:
     if not isinstance(xy, list):
         raise _fail(path, 'no "features.xy" list of building polygons',
                     'An xBD label file holds {"features": {"xy": [...]}}; is it the right file?')
-    items = []
+    items, seen = [], {}
     for index, feature in enumerate(xy):
-        where = f'feature {index} of "features.xy"'
+        where = _feature_name(index, None)
         if not isinstance(feature, dict) or not isinstance(feature.get('wkt'), str):
             raise _fail(path, f'{where} has no "wkt" text',
                         'Every building needs its polygon as WKT; fix or remove that feature.')
+        properties = feature.get('properties', {})
+        if properties is None:
+            properties = {}
+        if not isinstance(properties, dict):
+            raise _fail(path, f'{where}: "properties" is not an object',
+                        'Give "properties" as {"subtype": ...} or leave it out.')
+        uid = properties.get('uid')
+        uid = uid if isinstance(uid, (str, int)) and not isinstance(uid, bool) else None
+        where = _feature_name(index, uid)
         try:
             geometry = shapely_wkt.loads(feature['wkt'])
         except Exception as error:  # shapely raises several types for malformed WKT
@@ -99,18 +110,59 @@ def parse_xview2_label(path: str) -> List[LabelItem]:
                 path, f'{where} has coordinates that are not finite pixel coordinates '
                 f'(|value| up to {_MAX_COORD:g})',
                 'Use the pixel-coordinate WKT of "features.xy", not another frame.')
-        properties = feature.get('properties', {})
-        if properties is None:
-            properties = {}
-        if not isinstance(properties, dict):
-            raise _fail(path, f'{where}: "properties" is not an object',
-                        'Give "properties" as {"subtype": ...} or leave it out.')
+        _check_area(path, where, geometry, feature['wkt'])
         subtype = properties.get('subtype')
         if subtype is not None and (not isinstance(subtype, str) or subtype not in DAMAGE_VALUES):
             raise _fail(path, f'{where}: unknown damage subtype {subtype!r}',
                         f'Use one of {sorted(DAMAGE_VALUES)}.')
-        items.append((geometry, subtype))
+        if uid is not None:
+            first = seen.setdefault(uid, (index, subtype))
+            if first[1] != subtype:
+                raise _fail(
+                    path, f'uid {uid!r} is given twice with different damage subtypes: '
+                    f'feature {first[0]} ({first[1] or "no subtype"}) and feature {index} '
+                    f'({subtype or "no subtype"}) of "features.xy"',
+                    'A building has one damage class; remove the wrong feature or give it its '
+                    'own uid.')
+        items.append(
+            dict(index=index, uid=uid, wkt=feature['wkt'], geometry=geometry, subtype=subtype))
     return items
+
+
+def _check_area(path: str, where: str, geometry: Geometry, text: str) -> None:
+    """Refuse a polygon (or a part of a multipolygon) that encloses no area."""
+    parts = _polygons(geometry)
+    for number, polygon in enumerate(parts):
+        # make_valid: a self-intersecting ring (a bow tie) has a shoelace area of 0 but encloses
+        # area, while a ring folded onto a line stays without any.
+        if polygon.is_empty or make_valid(polygon).area <= 0:
+            part = f'part {number} of ' if len(parts) > 1 else ''
+            raise _fail(
+                path, f'{part}{where} has zero area ({_short(text)}): it is no building, and '
+                f'rasterised it would be a line or a point of building pixels',
+                'Fix the polygon or remove that feature.')
+
+
+def parse_xview2_label(path: str) -> List[LabelItem]:
+    """Building polygons and their damage subtypes from an xBD label file.
+
+    Refused (``ValueError`` naming the file and the feature by its index and ``uid``): a
+    polygon with zero area (a ring folded onto a line or a point, ``POLYGON EMPTY``), and a
+    ``uid`` given twice with different damage subtypes.
+
+    Args:
+        path (str): The ``.json`` label file.
+
+    Returns:
+        list[tuple]: ``(geometry, subtype)`` per feature of ``features.xy``, in file order;
+        ``geometry`` is a shapely ``Polygon`` or ``MultiPolygon`` in pixel coordinates,
+        ``subtype`` is ``None`` when the feature has none (pre-disaster files).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: Anything else is wrong; the message starts with ``path`` and says the fix.
+    """
+    return [(f['geometry'], f['subtype']) for f in _read_features(path)]
 
 
 def _coords(ring) -> np.ndarray:
@@ -138,6 +190,54 @@ def _ring_points(ring) -> np.ndarray:
     return np.round(_coords(ring)).astype(np.int32)
 
 
+def _pixel_window(exterior: np.ndarray, h: int, w: int) -> Optional[Tuple[int, ...]]:
+    """``(x0, y0, x1, y1)`` (inclusive) of the image pixels under the rounded ring's bounding
+    box, ``None`` when it lies wholly outside the image."""
+    if len(exterior) == 0:
+        return None
+    x0, y0 = np.maximum(exterior.min(0), 0)
+    x1, y1 = np.minimum(exterior.max(0), (w - 1, h - 1))
+    if x1 < x0 or y1 < y0:
+        return None
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def _inside(geometry: Geometry, h: int, w: int) -> bool:
+    return any(
+        _pixel_window(_ring_points(p.exterior), h, w) is not None for p in _polygons(geometry)
+        if not p.is_empty)
+
+
+def check_inside(path: str, features: Sequence[dict], shape_hw: Tuple[int, int]) -> None:
+    """Refuse features lying wholly outside an image of ``shape_hw`` (``(height, width)``).
+
+    A polygon partly outside the image is fine (the part outside is clipped, as the 1st-place
+    xView2 code does); one with no pixel in the image is the label of another image or of
+    another tile size.
+
+    Args:
+        path (str): The label file (named in the error).
+        features (Sequence[dict]): ``dict(index, uid, wkt, geometry)`` per feature.
+        shape_hw (tuple[int, int]): The image's ``(height, width)``.
+
+    Raises:
+        ValueError: Naming ``path``, the first such feature (index, uid, bounds) and how many
+            there are.
+    """
+    h, w = int(shape_hw[0]), int(shape_hw[1])
+    outside = [f for f in features if not _inside(f['geometry'], h, w)]
+    if not outside:
+        return
+    first = outside[0]
+    x0, y0, x1, y1 = first['geometry'].bounds
+    more = f' ({len(outside)} of {len(features)} features are)' if len(outside) > 1 else ''
+    raise _fail(
+        path, f'{_feature_name(first["index"], first["uid"])} lies wholly outside the {w}x{h} '
+        f'(w x h) image: x {x0:g} to {x1:g}, y {y0:g} to {y1:g}{more}',
+        'Is it the label of another image or of another tile size (the xBD tiles are '
+        '1024x1024)? Use the label made for this image, or remove that feature.')
+
+
 def rasterize_polygons(shape_hw: Tuple[int, int], items: Sequence[LabelItem],
                        value_fn: Callable[[Optional[str]], int]) -> np.ndarray:
     """Draw ``(geometry, subtype)`` items into a ``uint8`` map of ``shape_hw``.
@@ -162,12 +262,10 @@ def rasterize_polygons(shape_hw: Tuple[int, int], items: Sequence[LabelItem],
             if polygon.is_empty or polygon.exterior is None:
                 continue
             exterior = _ring_points(polygon.exterior)
-            if len(exterior) == 0:
-                continue
-            x0, y0 = np.maximum(exterior.min(0), 0)
-            x1, y1 = np.minimum(exterior.max(0), (w - 1, h - 1))
-            if x1 < x0 or y1 < y0:
+            window = _pixel_window(exterior, h, w)
+            if window is None:
                 continue  # wholly outside the image
+            x0, y0, x1, y1 = window
             offset = np.array([x0, y0], np.int32)
             mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.uint8)
             cv2.fillPoly(mask, [exterior - offset], 1)
@@ -210,11 +308,24 @@ def label_to_mask(path: str,
                   unclassified: Union[int, str] = 1) -> np.ndarray:
     """Rasterise a label file: ``kind='loc'`` gives buildings = 1, ``'damage'`` the damage map.
 
+    Args:
+        path (str): The ``.json`` label file.
+        shape_hw (tuple[int, int]): ``(height, width)`` of the image the label belongs to.
+        kind (str): ``'loc'`` or ``'damage'``.
+        unclassified (int | str): Damage value of ``un-classified`` buildings (see
+            :func:`damage_value`).
+
+    Returns:
+        np.ndarray: ``uint8`` map of ``shape_hw``.
+
     Raises:
-        ValueError: Also when ``kind='damage'`` and a building has no ``subtype`` (a pre-disaster
-            file given as post label).
+        ValueError: What :func:`parse_xview2_label` refuses; a feature wholly outside the
+            image (:func:`check_inside`); a building without ``subtype`` when
+            ``kind='damage'`` (a pre-disaster file given as post label).
     """
-    items = parse_xview2_label(path)
+    features = _read_features(path)
+    check_inside(path, features, shape_hw)
+    items = [(f['geometry'], f['subtype']) for f in features]
     if kind == 'loc':
         return rasterize_polygons(shape_hw, items, lambda s: 1)
     if kind != 'damage':
@@ -235,5 +346,5 @@ def damage_classes_of(items: Sequence[LabelItem]) -> set:
 
 __all__ = [
     'DAMAGE_VALUES', 'IGNORE_INDEX', 'parse_xview2_label', 'rasterize_polygons', 'damage_value',
-    'check_unclassified', 'label_to_mask', 'damage_classes_of'
+    'check_unclassified', 'check_inside', 'label_to_mask', 'damage_classes_of'
 ]
