@@ -12,6 +12,7 @@ from mmseg.registry import DATASETS
 
 from .sample_lists import read_name_list, require_samples
 from .xview2_labels import damage_classes_of, parse_xview2_label
+from .xview2_mask_stamp import StaleMasksError, stale_masks
 
 XVIEW2_SPLITS = ('train', 'tier3', 'hold', 'test')
 PHASES = ('pre', 'post')
@@ -141,7 +142,10 @@ class XView2Dataset(BaseSegDataset):
 
     A tile needs, for each of pre and post, a label or a mask. Only in the ``test`` split may
     both be missing: such tiles are unlabeled and have no targets (use them without
-    ``LoadXView2Masks``, e.g. for prediction).
+    ``LoadXView2Masks``, e.g. for prediction). A mask that no longer shows its label (the label
+    changed after ``xview2_masks.py`` wrote it, see :mod:`.xview2_mask_stamp`) is refused at
+    init (``StaleMasksError``, every stale mask in its ``problems``). Label files are read when a
+    sample is loaded; what cannot be a building is refused there (``xview2_labels``).
 
     Args:
         data_root (str): Folder holding the split folders.
@@ -232,6 +236,11 @@ class XView2Dataset(BaseSegDataset):
                                  f'tile(s) leaves an empty part; use more tiles or another '
                                  f'fraction.')
             tiles = [tiles[i] for i in (train if h['part'] == 'train' else val)]
+        stale = stale_masks(tiles, root)
+        if stale:
+            raise StaleMasksError(
+                f'{stale[0]["reason"]} ({len(stale)} stale mask(s) in all; '
+                f'tools/misc/check_dataset.py CONFIG lists each.)', stale)
         data_list = []
         for tile in tiles:
             self._check_tile(tile)

@@ -64,7 +64,7 @@ def test_masks_as_create_masks(tool, root, unclassified, capsys):
     for split in ('train', 'test'):
         labels = sorted(os.listdir(osp.join(root, split, 'labels')))
         assert sorted(os.listdir(osp.join(root, split, 'masks'))) == \
-            [n[:-5] + '.png' for n in labels]
+            ['.xview2_masks.json'] + [n[:-5] + '.png' for n in labels]
         for name in labels:
             mask = cv2.imread(
                 osp.join(root, split, 'masks', name[:-5] + '.png'), cv2.IMREAD_UNCHANGED)
@@ -86,11 +86,29 @@ def test_workers_and_unlabeled(tool, root):
 
 
 def test_up_to_date_masks_are_kept(root):
-    """skip_existing (the recipes' XView2Masks step) keeps masks not older than their JSON."""
+    """skip_existing (the recipes' XView2Masks step) keeps masks made from their JSON as it is
+    now and with the same options; a label edited since gets its mask written again."""
     from cmkd_mm.datasets.converters import write_xview2_masks
     write_xview2_masks(root, ['train'], progress=False)
-    label = sorted(glob.glob(osp.join(root, 'train', 'labels', '*_post_disaster.json')))[0]
-    stamp = osp.getmtime(label) + 10
-    os.utime(label, (stamp, stamp))  # this label changed since its mask was written
+    labels = sorted(glob.glob(osp.join(root, 'train', 'labels', '*_post_disaster.json')))
+    stamp = osp.getmtime(labels[0]) + 10
+    os.utime(labels[0], (stamp, stamp))  # touched, the same bytes: still up to date
+    counts = write_xview2_masks(root, ['train'], progress=False, skip_existing=True)['train']
+    assert (counts['kept'], counts['pre'] + counts['post']) == (6, 0)
+    label = next(p for p in labels if json.load(open(p))['features']['xy'])
+    with open(label) as f:
+        data = json.load(f)
+    old = data['features']['xy'][0]['properties']['subtype']
+    data['features']['xy'][0]['properties']['subtype'] = \
+        'destroyed' if old != 'destroyed' else 'minor-damage'
+    with open(label, 'w') as f:
+        json.dump(data, f)  # edited after its mask was written
     counts = write_xview2_masks(root, ['train'], progress=False, skip_existing=True)['train']
     assert (counts['kept'], counts['pre'] + counts['post']) == (5, 1)
+    mask = cv2.imread(
+        osp.join(root, 'train', 'masks',
+                 osp.basename(label)[:-5] + '.png'), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(mask, _expected(label, (48, 48), 1))
+    counts = write_xview2_masks(
+        root, ['train'], unclassified='ignore', progress=False, skip_existing=True)['train']
+    assert (counts['kept'], counts['pre'] + counts['post']) == (0, 6)  # other options

@@ -3,6 +3,10 @@
 Pre masks: building = 255; post masks: damage class 0-4 (``un-classified`` = 1, or 255 with
 ``--unclassified ignore``); see ``cmkd_mm.datasets.converters.xview2_masks``. ``XView2Dataset``
 and ``LoadXView2Masks`` read the masks when present (faster than rasterising the JSONs).
+``<split>/masks/.xview2_masks.json`` records what each mask was made from: ``XView2Dataset``
+refuses a mask whose label changed since (run this again). Labels that cannot be buildings
+(zero-area polygons, polygons outside the image, one uid with two damage classes) are listed
+together after the other masks are written.
 
 Example (the demo written by ``cmkd_mm.demo.make_xview2_demo``)::
 

@@ -2,7 +2,6 @@
 
 Idempotent, so the runner runs it every time, before the training stages.
 """
-import json
 import os.path as osp
 from typing import Dict, Sequence, Union
 
@@ -18,9 +17,10 @@ class XView2Masks(BaseStep):
     """Write the xView2 masks (``<split>/masks/*.png``) of the splits under the data root
     (``tools/dataset_converters/xview2_masks.py``); splits without a folder are skipped.
 
-    Masks already written with the same options and not older than their label JSON are kept
-    (a stamp ``masks/.xview2_masks.json`` records the options), so running it every time costs a
-    scan of the folders.
+    Masks already written with the same options from their label JSON as it is now are kept;
+    the others (a label edited since, other options) are written again. The converter's stamp
+    ``masks/.xview2_masks.json`` records the options and what each mask was made from, so
+    running it every time costs a scan of the folders.
 
     Args:
         name (str): Stage name.
@@ -43,25 +43,17 @@ class XView2Masks(BaseStep):
         self.workers = workers
 
     def run(self, ctx, work_dir: str) -> Dict:
-        options = dict(unclassified=self.unclassified)
         written = {}
         for split in self.splits:
             if not osp.isdir(osp.join(ctx.data_root, split)):
                 print_log(
                     f'{self.name}: no {split}/ under {ctx.data_root}, skipped', logger='current')
                 continue
-            stamp = osp.join(ctx.data_root, split, 'masks', '.xview2_masks.json')
-            same = False
-            if osp.isfile(stamp):
-                with open(stamp) as f:
-                    same = json.load(f) == options
             counts = write_xview2_masks(
                 ctx.data_root, [split],
                 unclassified=self.unclassified,
                 workers=self.workers,
-                skip_existing=same)[split]
-            with open(stamp, 'w') as f:
-                json.dump(options, f)
+                skip_existing=True)[split]
             print_log(
                 f'{self.name}: {split}: {counts["pre"] + counts["post"]} masks written, '
                 f'{counts["kept"]} kept, {counts["unlabeled"]} images without label',
