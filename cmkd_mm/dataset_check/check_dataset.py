@@ -6,7 +6,7 @@ last transform that loads or checks data (each transform says so itself: its ``l
 ``checks`` attributes, see :mod:`cmkd_mm.datasets.pipeline_inspection`); augmentation, resizing
 and packing are left out, so a whole dataset is checked in minutes.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.registry import DATASETS, init_default_scope
 from torch.utils.data import DataLoader, Dataset
@@ -33,6 +33,19 @@ class _Probe(Dataset):
         return index, None
 
 
+def _build_problems(error: Exception) -> List[dict]:
+    """The problems of a dataset that cannot be built: one per file when the error lists them
+    (its ``problems``: ``dict(file, reason)``, e.g. every stale xView2 mask), else the error."""
+    listed = getattr(error, 'problems', None)
+    if isinstance(listed, (list, tuple)) and listed and \
+            all(isinstance(p, dict) and 'reason' in p for p in listed):
+        return [
+            dict(index=None, file=p.get('file'), reason=f'{type(error).__name__}: {p["reason"]}')
+            for p in listed
+        ]
+    return [dict(index=None, file=None, reason=f'{type(error).__name__}: {error}')]
+
+
 def check_split(dataset_cfg: dict, workers: int = 0, progress: bool = True) -> Dict:
     """Check one split.
 
@@ -43,15 +56,14 @@ def check_split(dataset_cfg: dict, workers: int = 0, progress: bool = True) -> D
 
     Returns:
         dict: ``samples`` (count), ``problems`` (list of ``dict(index, file, reason)``; a split
-        whose dataset cannot be built has one problem with ``index`` None).
+        whose dataset cannot be built has problems with ``index`` None: one, or one per file
+        its error lists).
     """
     cfg = loading_only(dataset_cfg)
     try:
         dataset = DATASETS.build(cfg)
     except Exception as error:
-        return dict(
-            samples=0,
-            problems=[dict(index=None, file=None, reason=f'{type(error).__name__}: {error}')])
+        return dict(samples=0, problems=_build_problems(error))
     loader = DataLoader(_Probe(dataset), batch_size=None, num_workers=workers)
     problems = []
     for index, reason in tqdm(
