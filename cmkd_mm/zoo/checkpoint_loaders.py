@@ -16,7 +16,8 @@ import torch
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from .download import fetch_checkpoint
+from ..utils.checkpoint import CheckpointReadError, unreadable_message
+from .download import CACHE_ENV, fetch_checkpoint
 from .model_index import resolve_weights
 
 # torchvision's IMAGENET1K_V1 weights (the weights of ``pretrained=True``), the names configs
@@ -44,19 +45,32 @@ def local_file(url: str) -> str:
     return path
 
 
-def _load(path: str, map_location):
-    return torch.load(path, map_location=map_location, weights_only=False)
+def load_cached(path: str, url: str, map_location=None):
+    """Read the cached file ``path`` of ``url``; one that cannot be read (a file truncated by
+    hand or by another tool, when its name carries no sha256 to check) is named, with the fix.
+
+    Raises:
+        CheckpointReadError: naming the cached file, the URL and how to download it again.
+    """
+    try:
+        return torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as err:  # torch raises many types for a damaged file
+        raise CheckpointReadError(
+            f'{unreadable_message(path, err)}. It is the cached download of {url} (cache: '
+            f'${CACHE_ENV} or the torch hub checkpoints folder): delete {path} and run again '
+            f'to download it again (or by itself: python tools/misc/download_checkpoint.py '
+            f'{url})') from err
 
 
 def load_from_url(filename: str, map_location=None):
     """``http(s)://`` checkpoints, verified against the sha256 prefix in their name."""
-    return _load(local_file(filename), map_location)
+    return load_cached(local_file(filename), filename, map_location)
 
 
 def load_from_model_name(filename: str, map_location=None):
     """``cmkd://<model name>``."""
-    name = filename[len('cmkd://'):]
-    return _load(local_file(resolve_weights(name)), map_location)
+    url = resolve_weights(filename[len('cmkd://'):])
+    return load_cached(local_file(url), url, map_location)
 
 
 def torchvision_url(filename: str) -> str:

@@ -12,6 +12,10 @@
    it is checked after every download and every time a cached file is used. A cached file that
    does not match is downloaded again; a download that does not match is refused
    (:class:`ChecksumError`, naming the file and both hashes).
+4. A cached file whose name carries no hash is checked for what can be checked without reading
+   it: a zip archive (torch's format) whose end is missing (a copy or download cut short by
+   hand or by another tool) is downloaded again, saying so. A file that still cannot be read is
+   named, with the fix, when it is loaded (:func:`~cmkd_mm.zoo.checkpoint_loaders.load_cached`).
 
 Offline and without a mirror, :class:`DownloadError` says which URL to fetch by hand and where
 to put the file.
@@ -24,6 +28,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from typing import Optional
 
 HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.[A-Za-z0-9]+$')
@@ -74,6 +79,24 @@ def verify(path: str, name: Optional[str] = None) -> bool:
     or when the name carries no hash."""
     expected = expected_hash(name or path)
     return expected is None or sha256_of(path).startswith(expected)
+
+
+def truncated_archive(path: str) -> bool:
+    """True when ``path`` starts as a zip archive (torch's checkpoint format) but its central
+    directory, written last, cannot be read: the file was cut short. Other files: False (their
+    end cannot be checked without reading them).
+
+    Args:
+        path (str): A local file.
+    """
+    with open(path, 'rb') as f:
+        if f.read(4) != b'PK\x03\x04':
+            return False
+    try:
+        zipfile.ZipFile(path).close()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return True
+    return False
 
 
 def _check(path: str, url: str) -> None:
@@ -174,11 +197,16 @@ def fetch_checkpoint(url: str, progress: bool = True) -> str:
     name = file_name(url)
     dest = osp.join(cache_dir(), name)
     if osp.isfile(dest):
-        if verify(dest):
+        if not verify(dest):
+            print(f'{dest}: sha256 does not match the {expected_hash(name)} in its name '
+                  '(corrupt or truncated); downloading it again')
+            os.remove(dest)
+        elif truncated_archive(dest):
+            print(f'{dest}: truncated (a zip archive without its end; its name carries no '
+                  f'sha256 to check it by); downloading {url} again')
+            os.remove(dest)
+        else:
             return dest
-        print(f'{dest}: sha256 does not match the {expected_hash(name)} in its name '
-              '(corrupt or truncated); downloading it again')
-        os.remove(dest)
     source = _mirror_source(name) or url
     if '://' not in source:  # a local mirror directory
         if not osp.isfile(source):
