@@ -76,7 +76,8 @@ def build_models(cfg: Config) -> Dict[str, Optional[nn.Module]]:
 
     razor_cfg = copy.deepcopy(cfg.model)
     razor_cfg['type'] = 'mmrazor.SingleTeacherDistill'
-    for key in OWN_ARGS:
+    # the weights come from ``ours`` (its teacher loaded strictly), not from mmrazor's loading
+    for key in OWN_ARGS + ('teacher_ckpt', ):
         razor_cfg.pop(key, None)
     try:
         razor = RAZOR_MODELS.build(razor_cfg)

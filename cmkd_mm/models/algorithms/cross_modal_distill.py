@@ -10,6 +10,7 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
+from ..architectures.teacher_group import load_teacher
 from .separate_optim_step import separate_train_step
 from .teacher_cache import TeacherOutputCache
 from .teacher_runner import TeacherRunner
@@ -20,8 +21,12 @@ class CrossModalDistill(SingleTeacherDistill):
     """Distillation where teacher and student take different input views.
 
     Built on mmrazor's ``SingleTeacherDistill``: the distiller (recorders, connectors, losses,
-    deliveries) and ``teacher_ckpt`` loading are mmrazor's. What changes:
+    deliveries) is mmrazor's. What changes:
 
+    * ``teacher_ckpt`` is loaded strictly (``load_teacher``): every weight of the teacher with
+      its shape, or an error naming the checkpoint, what does not fit and the config it seems
+      to belong to. mmrazor loads what fits and warns, so a checkpoint of another architecture
+      left a partly (or wholly) random teacher.
     * ``inputs`` from ``MultiModalDataPreprocessor`` is a dict of views; the teacher gets
       ``inputs[teacher_view]`` and the student ``inputs[student_view]`` (a plain tensor is given
       to both, which is ordinary same-modality distillation).
@@ -62,12 +67,15 @@ class CrossModalDistill(SingleTeacherDistill):
                  teacher_mode: str = 'auto',
                  teacher_cache: Optional[dict] = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
+        teacher_ckpt = kwargs.pop('teacher_ckpt', None)
+        super().__init__(**kwargs)  # without teacher_ckpt: mmrazor would load what fits only
+        if teacher_ckpt:
+            load_teacher(self.teacher, teacher_ckpt, 'model.teacher_ckpt')
         self.teacher_view = teacher_view
         self.student_view = student_view
         self.teachers = TeacherRunner(self.teacher, teacher_view, teacher_mode,
                                       self.distiller.teacher_recorders.recorders,
-                                      self.teacher_trainable, kwargs.get('teacher_ckpt'))
+                                      self.teacher_trainable, teacher_ckpt)
         untrained = [t.name for t in self.teachers if not t.ckpt and t.mode != 'loss']
         if untrained:
             which = f' of teacher(s) {untrained}' if untrained != [''] else ''

@@ -3,11 +3,38 @@ import copy
 from typing import Dict, Optional, Union
 
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import load_checkpoint
 from mmrazor.registry import MODELS
+from torch import nn
 
+from ...utils.checkpoint import load_checkpoint_strict
 from ...utils.config import load_config
 from ...utils.config_paths import resolve_config_path
+
+#: A teacher's own data preprocessor is not used (the algorithm's normalises every view), so
+#: its buffers in the checkpoint (measured statistics) may be missing, unexpected or sized
+#: otherwise.
+TEACHER_SKIPPED = ('data_preprocessor.', )
+
+
+def load_teacher(model: nn.Module, ckpt: str, option: str) -> None:
+    """Load a frozen teacher's checkpoint strictly (every weight, with its shape) and mark the
+    teacher initialised, so that ``init_weights`` does not overwrite it.
+
+    Args:
+        model (nn.Module): The teacher.
+        ckpt (str): Its checkpoint (a path, ``cmkd://<model name>`` or a URL).
+        option (str): The config option that gave ``ckpt``, for messages
+            (``'model.teacher_ckpt'``).
+    """
+    load_checkpoint_strict(
+        model,
+        ckpt,
+        skip_mismatched=TEACHER_SKIPPED,
+        target=f'the teacher ({option})',
+        fix=(f'Point {option} at a checkpoint trained with the teacher\'s config (its model '
+             'must be the teacher of this config, input channels and classes included); '
+             'distillation from a partly random teacher is refused.'))
+    model._is_init = True
 
 
 @MODELS.register_module()
@@ -34,8 +61,9 @@ class TeacherGroup(BaseModel):
         teachers (dict): ``name -> dict(model=..., ckpt=None, view=None, mode=None)``:
             the model config (or ``config=``: a config file whose ``model`` is the teacher,
             e.g. the one it was trained with, found by ``resolve_config_path``; its data
-            preprocessor is not used, the algorithm's is), its checkpoint (loaded here; None
-            keeps the initial weights), the view of the data preprocessor it reads (default:
+            preprocessor is not used, the algorithm's is), its checkpoint (loaded here with
+            every weight of the teacher, else an error: :func:`load_teacher`; None keeps the
+            initial weights), the view of the data preprocessor it reads (default:
             the algorithm's ``teacher_view``) and how deep it runs (``'auto'``,
             ``'extract_feat'`` or ``'tensor'``; default: the algorithm's ``teacher_mode``, see
             ``CrossModalDistill``).
@@ -57,8 +85,8 @@ class TeacherGroup(BaseModel):
             self.modes[name] = spec.get('mode')
             self.ckpts[name] = spec.get('ckpt')
             if self.ckpts[name]:
-                load_checkpoint(getattr(self, name), self.ckpts[name], map_location='cpu')
-                getattr(self, name)._is_init = True  # not overwritten by init_weights
+                load_teacher(
+                    getattr(self, name), self.ckpts[name], f'model.teacher.teachers.{name}.ckpt')
         self.names = list(teachers)
         self.eval_teacher = eval_teacher or self.names[0]
         if self.eval_teacher not in self.names:
