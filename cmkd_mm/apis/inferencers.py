@@ -16,6 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from ..datasets.pipeline_inspection import transform_name
+from ..utils.checkpoint import check_checkpoint_fits as check_fits
 from ..utils.config import ConfigLike, is_distillation, load_config
 from .inference_inputs import Inputs, image_paths
 from .inference_pipeline import config_test_pipeline, is_multimodal_pipeline
@@ -82,28 +83,20 @@ def inferencer_for(config: ConfigLike,
 
 def check_checkpoint_fits(model, checkpoint: str) -> None:
     """Refuse a checkpoint that does not fit ``model`` (missing, unexpected or differently
-    shaped weights), naming it: a partial load predicts with random weights.
+    shaped weights), naming it: a partial load predicts with random weights
+    (:func:`cmkd_mm.utils.checkpoint.check_checkpoint_fits`, a
+    :class:`~cmkd_mm.utils.checkpoint.CheckpointMismatchError`).
 
     Args:
         model (nn.Module): The model.
         checkpoint (str): The checkpoint file.
     """
-    import torch
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
-    state = ckpt.get('state_dict', ckpt)
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [
-        f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in own.items()
-        if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(v.shape)
-    ]
-    if missing or unexpected or shapes:
-        raise ValueError(
-            f'{checkpoint} does not fit the model of the config: missing {missing[:5]}, '
-            f'unexpected {unexpected[:5]}, other shapes {shapes[:3]} (of {len(missing)}, '
-            f'{len(unexpected)}, {len(shapes)}). Give the config the checkpoint was extracted '
-            'with (extract_student writes it next to the checkpoint).')
+    check_fits(
+        model,
+        checkpoint,
+        target='the model of the config',
+        fix='Give the config the checkpoint was extracted with (extract_student writes it '
+        'next to the checkpoint).')
 
 
 def _save_classification(results: list, inputs: list, folder: str) -> None:

@@ -27,7 +27,6 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 from ..datasets.transforms import LoadModalities, LoadXView2Masks, PackMultiModalInputs
 from ..datasets.xview2 import XView2Dataset
@@ -35,6 +34,7 @@ from ..evaluation.functional.xview2 import (SPLITS, accumulate, tile_counts,
                                             write_xview2_submission, xview2_scores)
 from ..evaluation.functional.xview2_postprocess import (SUBMISSION_THRESHOLDS, ensemble_average,
                                                         flip_tta_average, submission_maps)
+from ..utils.checkpoint import load_checkpoint_strict
 from ..utils.config import load_config
 from ..utils.deprecation import deprecated_alias
 
@@ -51,8 +51,8 @@ def build_model(config: Union[str, Config],
 
     Args:
         config (str | Config): Model config (a file or a loaded config).
-        checkpoint (str, optional): Checkpoint file (``state_dict`` inside, as mmengine saves);
-            None keeps the initial weights.
+        checkpoint (str, optional): Checkpoint file (``state_dict`` inside, as mmengine saves),
+            holding every weight of the model with its shape; None keeps the initial weights.
         device (str): Torch device. Defaults to ``'cpu'``.
     """
     from mmseg.registry import MODELS
@@ -60,7 +60,8 @@ def build_model(config: Union[str, Config],
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        which = config if isinstance(config, str) else (cfg.filename or 'the config')
+        load_checkpoint_strict(model, checkpoint, target=f'the model of {which}')
     return model.to(device).eval()
 
 

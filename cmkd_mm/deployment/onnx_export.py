@@ -34,8 +34,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from ..utils.checkpoint import load_state_dict_strict, read_checkpoint, select_keys, state_dict_of
 from ..utils.config import is_distillation, load_config, student_config
-from .extract_student import student_state_dict
+from .extract_student import PREFIX
 
 
 def load_deployable(config: Union[str, Config],
@@ -46,7 +47,10 @@ def load_deployable(config: Union[str, Config],
     Args:
         config (str | Config): A model config or a distillation config.
         checkpoint (str, optional): Its checkpoint; a distillation checkpoint gives the student's
-            ``architecture.*`` weights. None keeps the initial weights.
+            ``architecture.*`` weights. Every weight of the model must be in it with its shape
+            (:func:`~cmkd_mm.utils.checkpoint.load_state_dict_strict`), except the data
+            preprocessor's statistics, which an extracted student keeps in its config. None
+            keeps the initial weights.
         cfg_options (dict, optional): Merged into the config first.
 
     Returns:
@@ -60,15 +64,21 @@ def load_deployable(config: Union[str, Config],
     init_default_scope(cfg.get('default_scope', 'mmengine'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
-        state = ckpt.get('state_dict', ckpt)
-        if distill and any(k.startswith('architecture.') for k in state):
-            state = student_state_dict(state)
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith('data_preprocessor.')]
-        if missing or unexpected:
-            raise KeyError(f'{checkpoint} does not fit the model of the config: missing '
-                           f'{missing[:5]}, unexpected {unexpected[:5]}')
+        ckpt = read_checkpoint(checkpoint)
+        state = state_dict_of(ckpt)
+        # a distillation config also takes its extracted student's checkpoint
+        has_student = distill and any(k.startswith(PREFIX) for k in state)
+        state = select_keys(state, PREFIX if has_student else None)
+        which = osp.basename(cfg.filename) if cfg.filename else 'the config'
+        load_state_dict_strict(
+            model,
+            state,
+            checkpoint,
+            ckpt.get('meta'),
+            skip_mismatched=('data_preprocessor.', ),
+            target=f'the model of the config ({which}' + (', its student)' if distill else ')'),
+            fix='Give the checkpoint trained with this config, or the config the checkpoint was '
+            'trained with (extract_student writes it next to a student checkpoint).')
     return model.eval(), cfg
 
 

@@ -14,6 +14,10 @@ student on its view, not the teacher. A sensor that only the teacher of a distil
 reads is refused (the results would not change); evaluate the teacher with its own config and
 checkpoint (the one given as ``teacher_ckpt``). A distillation config and checkpoint are fine as
 the *student* of :func:`compare`.
+
+Every checkpoint must fit its model (each weight, with its shape) before anything is tested:
+mmengine's Runner loads what fits and warns, which would print a full table for a model with
+random weights where its checkpoint did not fit.
 """
 import itertools
 import json
@@ -22,10 +26,10 @@ import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import torch
 from mmengine.config import Config
 
 from ..models.data_preprocessors.modality_failure import FAILURE_MODES, sensor_modalities
+from ..utils.checkpoint import check_checkpoint_fits, read_checkpoint, state_dict_of
 from ..utils.config import (PREPROCESSOR, ConfigLike, config_name, is_distillation,
                             is_multimodal_preprocessor, load_config, type_name)
 from ..utils.evaluation_config import drop_early_stopping
@@ -105,12 +109,8 @@ def check_checkpoint(cfg: Config, checkpoint: Optional[str], name: str) -> None:
     """Refuse a plain model's checkpoint with a distillation config and the other way round
     (``Runner`` would load none of its weights and test a random model)."""
     if not checkpoint or not osp.isfile(checkpoint):
-        return  # a URL: the Runner loads it
-    try:
-        ckpt = torch.load(checkpoint, map_location='cpu', mmap=True)
-    except Exception:  # not in the zip format, or not loadable here: the Runner will tell
-        return
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+        return  # a URL: run_test checks it
+    state = state_dict_of(read_checkpoint(checkpoint))  # an unreadable file is named here
     distilled = any(str(k).startswith('architecture.') for k in state)
     if is_distillation(cfg) and not distilled:
         raise ValueError(f'{name} is a distillation config but {checkpoint} holds no '
@@ -141,10 +141,23 @@ def build_test_cfg(config: ConfigLike,
 
 
 def run_test(cfg: Config) -> dict:
-    """``Runner.test()`` of the config (``runner_type`` honoured, like ``tools/test.py``)."""
+    """``Runner.test()`` of the config (``runner_type`` honoured, like ``tools/test.py``), once
+    its ``load_from`` checkpoint is known to fit the model the Runner built.
+
+    Raises:
+        CheckpointMismatchError: The checkpoint does not fit (nothing is tested).
+    """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if cfg.get('load_from'):
+        which = osp.basename(cfg.filename) if cfg.filename else 'the config'
+        check_checkpoint_fits(
+            runner.model,
+            cfg.load_from,
+            target=f'the model of {which}',
+            fix='Give the checkpoint trained with this config, or the config the checkpoint '
+            'was trained with; nothing was tested.')
     return runner.test()
 
 
