@@ -109,6 +109,8 @@ def build_cfg(args):
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        from cmkd_mm.utils.cfg_options import check_options
+        check_options(cfg, args.cfg_options)  # a key nothing reads (a typo) is refused
         cfg.merge_from_dict(args.cfg_options)
     from cmkd_mm.utils.modality_pair import resolve_pair
     resolve_pair(cfg)  # every 'pair:<name>' reference, after --cfg-options

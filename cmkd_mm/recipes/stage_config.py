@@ -11,6 +11,8 @@ from typing import Any, Dict, Iterable, Optional
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from ..utils.cfg_options import class_arguments, model_class, option_problem
+
 SPLITS = ('train', 'val', 'test')
 
 
@@ -49,20 +51,33 @@ def set_data_root(cfg: Config, data_root: str) -> None:
                 evaluator.ann_file = osp.join(data_root, ann_file)
 
 
-def route_options(cfg: Config, options: Dict[str, Any], name: str = '') -> Dict[str, Any]:
+def _model_takes(cfg: Config, argument: str) -> bool:
+    """Whether the type of ``cfg.model`` takes ``argument`` (``teacher_ckpt`` of a
+    distillation algorithm that the config leaves at its default)."""
+    model = cfg.get('model')
+    cls = model_class(model, cfg.get('default_scope')) if isinstance(model, dict) else None
+    return cls is not None and argument in class_arguments(cls)
+
+
+def route_options(cfg: Config,
+                  options: Dict[str, Any],
+                  name: str = '',
+                  log: bool = True) -> Dict[str, Any]:
     """The options rewritten so that each is valid for ``cfg``.
 
     * An option of a part the config has switched off (``val_dataloader=None``...) is dropped.
     * ``model.X...`` goes where the config has ``X``: to ``model.X...`` itself; on a
       distillation config (``model.architecture``, no ``model.X``) to ``model.architecture.X...``
-      and ``model.teacher.X...``, each that has ``X``. A config that has ``X`` nowhere (a plain
-      teacher given ``model.distiller...`` or ``model.teacher_ckpt``) does not get the option;
-      the log says so.
+      and ``model.teacher.X...``, each that has ``X``; else to ``model.X...`` when the model's
+      type takes ``X`` (``model.teacher_ckpt`` of a distillation config that leaves it out). A
+      config that has ``X`` nowhere (a plain teacher given ``model.distiller...`` or
+      ``model.teacher_ckpt``) does not get the option; the log says so.
 
     Args:
         cfg (Config): The stage config.
         options (dict): Flat ``key.path -> value`` options, as ``--cfg-options`` gives them.
         name (str): Stage name, for the log.
+        log (bool): Log the options the stage does not get.
 
     Returns:
         dict: The options to merge.
@@ -82,9 +97,11 @@ def route_options(cfg: Config, options: Dict[str, Any], name: str = '') -> Dict[
         ]
         for part in targets:
             routed['.'.join(['model', part, *parts[1:]])] = value
-        if not targets:
+        if not targets and _model_takes(cfg, parts[1]):
+            routed[key] = value
+        elif not targets:
             skipped.append(key)
-    if skipped:
+    if skipped and log:
         print_log(
             f'{name or cfg.filename}: the model has no {", ".join(sorted(skipped))}; '
             'not applied to this stage',
@@ -96,6 +113,27 @@ def merge_options(cfg: Config, options: Optional[Dict[str, Any]], name: str = ''
     """Merge ``options`` into ``cfg`` through :func:`route_options` (in place)."""
     if options:
         cfg.merge_from_dict(route_options(cfg, dict(options), name))
+
+
+def unread_option(cfg: Config, key: str) -> Optional[str]:
+    """Why nothing in a stage config would read the option ``key`` once routed
+    (:func:`route_options`), or None when something does or the part it sets is switched off.
+
+    Args:
+        cfg (Config): The stage config (before the option is merged).
+        key (str): The dotted option.
+
+    Returns:
+        str or None: The problem, naming the option and the closest existing key
+        (:func:`~cmkd_mm.utils.cfg_options.option_problem`).
+    """
+    routed = route_options(cfg, {key: None}, log=False)
+    parts = key.split('.')
+    if not routed:
+        switched_off = parts[0] in cfg and cfg[parts[0]] is None
+        return None if switched_off else option_problem(cfg, key)
+    problems = [option_problem(cfg, k) for k in routed]
+    return problems[0] if all(problems) else None
 
 
 def _is_pretrained(init_cfg: Any) -> bool:

@@ -6,6 +6,7 @@ from typing import Dict, Optional, Union
 
 from mmengine.config import Config
 
+from .cfg_options import check_options
 from .modality_pair import resolve_pair
 
 ConfigLike = Union[str, Config]
@@ -19,14 +20,19 @@ def load_config(config: ConfigLike, cfg_options: Optional[dict] = None) -> Confi
     mmdet's tools do with ``--cfg-options``, and its sensor pair resolved
     (:func:`~cmkd_mm.utils.modality_pair.resolve_pair`: every ``'pair:<name>'`` reference
     replaced by its value, after the options, so that ``--cfg-options student_modalities=...``
-    changes every field derived from it).
+    changes every field derived from it). An option that nothing would read (a typo in a key)
+    is refused (:func:`~cmkd_mm.utils.cfg_options.check_options`).
 
     Args:
         config (str | Config): A config file or a loaded config (copied, never changed).
         cfg_options (dict, optional): ``key -> value`` merged with ``merge_from_dict``.
+
+    Raises:
+        KeyError: An option names a key nothing reads, naming it and the closest key.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
+        check_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     return resolve_pair(cfg)
 

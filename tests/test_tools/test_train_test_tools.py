@@ -136,6 +136,17 @@ def test_train_cfg_options(tmp_path):
     assert cfg.launcher == 'pytorch'
 
 
+def test_train_and_test_refuse_an_option_nothing_reads(tmp_path):
+    for build in (build_train_cfg, build_test_cfg):
+        with pytest.raises(KeyError) as error:
+            build(tmp_path, '--cfg-options', 'test_dataloder.batch_size=1')
+        assert 'test_dataloder.batch_size' in str(error.value)
+        assert 'did you mean test_dataloader?' in str(error.value)
+        assert 'my_config.py' in str(error.value)
+    with pytest.raises(KeyError, match=r'model\.backbon.*did you mean model\.backbone\?'):
+        build_train_cfg(tmp_path, '--cfg-options', 'model.backbon.depth=18')
+
+
 # ---------------------------------------------------------------- test.py
 def test_test_defaults(tmp_path):
     cfg = build_test_cfg(tmp_path)
