@@ -34,13 +34,53 @@ from ..tracking.mlflow_backend import import_mlflow, track_options
 from ..tracking.recipe_tracking import RecipeTracking
 from ..utils.config_paths import resolve_config_path
 from ..utils.modality_pair import resolve_pair
+from .recipe_source import check_stage_names
 from .registry import RECIPE_STEPS
 from .report import write_results
-from .stage_config import merge_options, set_data_root, set_from_scratch, switch_off_missing_val
+from .stage_config import (merge_options, set_data_root, set_from_scratch, switch_off_missing_val,
+                           unread_option)
 from .steps import BaseStep, Loop, split_reference
 
 MARKER = 'recipe_stage.json'
 SECTIONS = ('prepare', 'stages')
+
+
+def write_marker(path: str, record: Dict) -> None:
+    """Write a finished stage's marker atomically: a crash leaves the old file or none, never
+    half of one (written to ``<path>.tmp``, flushed to disk, then renamed over ``path``).
+
+    Args:
+        path (str): ``<stage dir>/recipe_stage.json``.
+        record (dict): The stage's record (JSON-serialisable).
+    """
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(record, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_marker(path: str) -> Dict:
+    """A finished stage's record.
+
+    Args:
+        path (str): ``<stage dir>/recipe_stage.json``.
+
+    Raises:
+        ValueError: The file is damaged (e.g. cut short by a crash while it was written),
+            naming it and the fix: delete it so that the stage runs again.
+    """
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f'{path}: damaged stage marker ({error}); delete it to run this stage '
+                         'again (a Train stage resumes from its last checkpoint)') from None
+    if not isinstance(record, dict) or not isinstance(record.get('outputs'), dict):
+        raise ValueError(f'{path}: damaged stage marker (no "outputs" record); delete it to run '
+                         'this stage again (a Train stage resumes from its last checkpoint)')
+    return record
 
 
 class RecipeContext:
@@ -152,11 +192,19 @@ class RecipeRunner:
         self.cfg_options = dict(cfg_options or {})
         self.from_scratch = from_scratch
         self.seeds = list(seeds) if seeds else None
+        repeated = sorted({s for s in self.seeds or () if self.seeds.count(s) > 1})
+        if repeated:
+            raise ValueError(f'seeds {repeated} are given more than once ({self.seeds}): each '
+                             'seed runs once, so mean ± std would count the same run twice. '
+                             'Give every seed once, e.g. --seeds 0 1 2')
         self.tracking = None
         options = track_options(self.recipe.get('track') if track is None else track)
         if options is not None:
             self.tracking = RecipeTracking(self.work_dir, stem, self.recipe, options)
+        if self.recipe.filename and osp.isfile(self.recipe.filename):
+            check_stage_names(self.recipe.filename)
         self.steps, self.aliases = self.plan()
+        self.check_options()
 
     # ------------------------------------------------------------------------------ planning
     def plan(self):
@@ -207,6 +255,46 @@ class RecipeRunner:
                     add(step, where)
         return steps, aliases
 
+    def check_options(self) -> None:
+        """Refuse options that no stage would read, before anything runs.
+
+        The user's ``--cfg-options`` and the recipe's ``cfg_options`` go to every stage: each
+        must be read by at least one stage that trains a config (after routing,
+        :func:`~cmkd_mm.recipes.stage_config.unread_option`). A stage's own ``cfg_options``
+        must be read by that stage. Stages whose config is an earlier stage's output
+        (``Evaluate``) are left out: their config is one that trained before.
+
+        Raises:
+            KeyError: Naming each such option, the stage(s) and the closest existing key.
+        """
+        static = [s for s in self.steps if isinstance(getattr(s, 'config', None), str)]
+        shared = [('--cfg-options', self.cfg_options),
+                  (f'{self.recipe.filename}: cfg_options', self.recipe.get('cfg_options') or {})]
+        if not static or not (any(o for _, o in shared) or any(s.cfg_options for s in static)):
+            return
+        ctx, loaded = RecipeContext(self.recipe, self.work_dir), {}
+
+        def config(step) -> Config:
+            if step.config not in loaded:
+                loaded[step.config] = Config.fromfile(ctx.config_path(step.config))
+            return loaded[step.config]
+
+        problems = []
+        for source, options in shared:
+            for key in options:
+                found = [unread_option(config(s), key) for s in static]
+                if all(found):  # the stage with a close key tells the most
+                    told = next((p for p in found if 'did you mean' in p), found[0])
+                    problems.append(f'{source} (no stage reads it): {told}')
+        for step in static:
+            for key in step.cfg_options:
+                problem = unread_option(config(step), key)
+                if problem:
+                    problems.append(f'stage {step.name}: {problem}')
+        if problems:
+            raise KeyError(f'recipe {self.recipe.filename}: options that nothing would read: ' +
+                           '; '.join(problems) + '. Fix the key or leave the option out')
+
     def describe(self) -> str:
         """The plan, one stage per line."""
         return '\n'.join(f'{i + 1:2d}. {s.name}: {s.describe()}' for i, s in enumerate(self.steps))
@@ -251,8 +339,7 @@ class RecipeRunner:
         marker = osp.join(stage_dir, MARKER)
         inputs = {key: ctx.resolve(ref) for key, ref in step.inputs.items()}
         if osp.isfile(marker) and not step.always_run:
-            with open(marker) as f:
-                record = json.load(f)
+            record = read_marker(marker)
             if record.get('inputs') != json.loads(json.dumps(inputs)):
                 print_log(
                     f'{step.name}: finished before with other inputs '
@@ -279,8 +366,5 @@ class RecipeRunner:
         if ctx.tracking:
             ctx.tracking.log_stage(step, ctx, stage_dir, record)
         if not step.always_run:
-            tmp = marker + '.tmp'
-            with open(tmp, 'w') as f:
-                json.dump(record, f, indent=1)
-            os.replace(tmp, marker)
+            write_marker(marker, record)
         return record
