@@ -112,15 +112,11 @@ def main(argv=None):
     else:
         setup_cache_size_limit_of_dynamo()
 
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
+    from cmkd_mm.engine.runner import checked_runner
 
     cfg = build_cfg(args)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    return runner.test()
+    # a checkpoint that does not fit the model is refused, not loaded in part
+    return checked_runner(cfg).test()
 
 
 if __name__ == '__main__':

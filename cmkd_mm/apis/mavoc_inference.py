@@ -17,9 +17,9 @@ from typing import Dict, Optional
 import mmengine
 import numpy as np
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 from ..datasets import MAVOC_CLASSES
+from ..engine.runner import checked_runner
 from ..evaluation.functional import (cluster_by_features, cluster_by_id_gap, cluster_vote,
                                      name_order, numeric_image_id)
 from ..evaluation.functional import ood_score as compute_ood_score
@@ -68,7 +68,7 @@ def mavoc_predict(cfg: Config,
     cfg.test_cfg = dict(type='TestLoop')
     cfg.load_from, cfg.resume = checkpoint, False
     cfg.default_hooks.checkpoint.save_best = None
-    Runner.from_cfg(cfg).test()
+    checked_runner(cfg).test()
     results = mmengine.load(out_file)
 
     def floats(key: str) -> np.ndarray:

@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.config import Config
 
 from ..models.data_preprocessors.modality_failure import FAILURE_MODES, sensor_modalities
-from ..utils.checkpoint import check_checkpoint_fits, read_checkpoint, state_dict_of
+from ..utils.checkpoint import read_checkpoint, state_dict_of
 from ..utils.config import (PREPROCESSOR, ConfigLike, config_name, is_distillation,
                             is_multimodal_preprocessor, load_config, type_name)
 from ..utils.evaluation_config import drop_early_stopping
@@ -147,18 +147,8 @@ def run_test(cfg: Config) -> dict:
     Raises:
         CheckpointMismatchError: The checkpoint does not fit (nothing is tested).
     """
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    if cfg.get('load_from'):
-        which = osp.basename(cfg.filename) if cfg.filename else 'the config'
-        check_checkpoint_fits(
-            runner.model,
-            cfg.load_from,
-            target=f'the model of {which}',
-            fix='Give the checkpoint trained with this config, or the config the checkpoint '
-            'was trained with; nothing was tested.')
-    return runner.test()
+    from ..engine.runner import checked_runner
+    return checked_runner(cfg).test()
 
 
 def default_work_dir(config: ConfigLike) -> str:

@@ -216,8 +216,9 @@ def select_keys(state_dict: dict,
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
-    from mmengine.model import is_model_wrapper
-    return model.module if is_model_wrapper(model) else model
+    # what mmengine loads into: the wrapped model of a DDP wrapper or of a TTA model
+    from mmengine.model import BaseTTAModel, is_model_wrapper
+    return model.module if is_model_wrapper(model) or isinstance(model, BaseTTAModel) else model
 
 
 def find_mismatch(model: nn.Module, state_dict: dict) -> KeyMismatch:

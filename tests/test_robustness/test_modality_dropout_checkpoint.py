@@ -42,7 +42,7 @@ def test_a_checkpoint_of_another_config_is_refused_before_testing(mfnet_demo_roo
         f'{student_ckpt} does not fit the model of teacher.py: 0 missing [], 0 unexpected [], '
         '1 of another shape (checkpoint vs model) [backbone.stem.0.weight (8, 1, 3, 3) vs '
         '(8, 4, 3, 3)].')
-    assert 'It was saved by the run student.' in text and 'nothing was tested' in text
+    assert 'It was saved by the run student.' in text and 'nothing was run' in text
     assert not any(f.endswith('.json') for _, _, fs in os.walk(work_dir) for f in fs)
 
 

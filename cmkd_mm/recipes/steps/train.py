@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from ...deployment import extract_student as extract
+from ...engine.runner import checked_runner
 from ..registry import RECIPE_STEPS
 from ..stage_config import set_handover
 from .base import BaseStep
@@ -54,7 +55,7 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str, splits: Sequence[str]) -> 
     splits = [s for s in splits if cfg.get(f'{s}_dataloader')]
     if not splits:
         return {}
-    runner = Runner.from_cfg(cfg)
+    runner = checked_runner(cfg)
     metrics = {split: getattr(runner, split)() for split in splits}
     return json.loads(json.dumps(metrics, default=float))
 
