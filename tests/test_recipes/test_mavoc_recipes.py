@@ -107,6 +107,7 @@ class FakeRunner:
 
 def test_njust_kmg_stage_wiring_without_val_data(tmp_path, monkeypatch):
     monkeypatch.setattr(train_step, 'Runner', FakeRunner)
+    monkeypatch.setattr(train_step, 'checked_runner', FakeRunner.from_cfg)  # evaluation
     FakeRunner.calls = []
     recipe = Config.fromfile(osp.join(RECIPES, 'njust-kmg_mavoc2024.py'))
     recipe.stages = {k: v for k, v in recipe.stages.items() if not k.startswith('inference')}
@@ -135,6 +136,7 @@ def test_njust_kmg_stage_wiring_without_val_data(tmp_path, monkeypatch):
 
 def test_seeds_run_the_whole_recipe_once_per_seed(tmp_path, monkeypatch):
     monkeypatch.setattr(train_step, 'Runner', FakeRunner)
+    monkeypatch.setattr(train_step, 'checked_runner', FakeRunner.from_cfg)  # evaluation
     seeds_seen = []
     monkeypatch.setattr(
         FakeRunner, 'train', lambda self:

@@ -215,6 +215,7 @@ report = dict(rows=dict(teacher='Teacher', student='Student (KD)'))
 
 def test_a_tracked_recipe_and_its_comparison_from_the_store(empty_store, tmp_path, monkeypatch):
     monkeypatch.setattr(train_step, 'Runner', FakeRunner)
+    monkeypatch.setattr(train_step, 'checked_runner', FakeRunner.from_cfg)  # evaluation
     FakeRunner.evaluated = []
     recipe, work = _recipe(tmp_path), str(tmp_path / 'work')
     # seed 0 ran before tracking was switched on: its stages are logged from their records
