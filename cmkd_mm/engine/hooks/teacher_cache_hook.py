@@ -1,16 +1,161 @@
-"""Arm, place, check and persist the teacher-output cache of a distillation run."""
+"""Arm, place, check and persist the teacher-output cache of a distillation run, and say
+before training (from its config) whether a run can use it."""
 import hashlib
 import json
 import logging
 import os.path as osp
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+from mmengine.config import Config
 from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS
+from mmengine.registry import HOOKS, DefaultScope
 
 from ...datasets.pipeline_inspection import inner_dataset, random_for
+from ...utils.config import load_config, type_name
+
+BATCH_MIXING = 'batch mixing (data preprocessor batch_augments)'
+
+
+class CacheCheck(NamedTuple):
+    """Whether the teacher-output cache can be used, and why not.
+
+    Attributes:
+        modalities (tuple[str]): The modalities the teachers read, sorted.
+        transforms (tuple[str]): Training transforms that change one of ``modalities`` at random
+            in a way the cache key does not describe (:func:`random_for`), in pipeline order.
+        batch_mixing (bool): Whether the data preprocessor mixes batches (``batch_augments``).
+        algorithm (tuple[str]): What ``CrossModalDistill`` itself refuses with
+            ``teacher_cache`` (``teacher_trainable=True``, ``distill_deliveries``); filled by
+            :func:`config_cache_check` only (a built algorithm has refused them already).
+    """
+    modalities: Tuple[str, ...]
+    transforms: Tuple[str, ...]
+    batch_mixing: bool
+    algorithm: Tuple[str, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """Whether nothing stands in the cache's way."""
+        return not (self.transforms or self.batch_mixing or self.algorithm)
+
+    def reasons(self) -> List[str]:
+        """Why the cache cannot be used, short: each transform once, the batch mixing and the
+        algorithm's refusals (empty when it can)."""
+        found = list(dict.fromkeys(self.transforms))
+        return found + ([BATCH_MIXING] if self.batch_mixing else []) + list(self.algorithm)
+
+    def error(self) -> Optional[str]:
+        """The message ``TeacherCacheHook`` refuses the run with (None when it accepts it)."""
+        if self.transforms:
+            return (f'teacher_cache: the training pipeline applies {", ".join(self.transforms)} '
+                    f'at random to the teacher\'s modalities {list(self.modalities)}, so the '
+                    'teacher sees another input for the same sample each epoch and a cached '
+                    'output would be wrong. Remove it, apply it to the student\'s modalities '
+                    'only (ApplyToModalities), or train without teacher_cache '
+                    '(TeacherCacheHook(assume_deterministic=[...]) accepts a transform known not '
+                    'to change the teacher input)')
+        if self.batch_mixing:
+            return ('teacher_cache: the data preprocessor mixes batches (batch_augments); the '
+                    'teacher input is then not a function of one sample. Train without '
+                    'teacher_cache or without batch_augments')
+        if self.algorithm:
+            return (f'teacher_cache: CrossModalDistill refuses it with '
+                    f'{", ".join(self.algorithm)}; turn one of them off')
+        return None
+
+
+def teacher_modalities(views: Dict[str, Union[str, Sequence[str]]],
+                       teacher_views: Iterable[str]) -> List[str]:
+    """The modalities the teachers read, sorted.
+
+    Args:
+        views (dict): The data preprocessor's ``view name -> modality name or list of names``.
+        teacher_views (Iterable[str]): The views the teachers read.
+    """
+    found = set()
+    for view in teacher_views:
+        found.update([views[view]] if isinstance(views[view], str) else views[view])
+    return sorted(found)
+
+
+def check_cache(pipeline: Sequence[dict],
+                modalities: Sequence[str],
+                batch_augments=None,
+                assume_deterministic: Sequence[str] = ()) -> CacheCheck:
+    """What ``TeacherCacheHook`` checks before training: a training pipeline that changes a
+    teacher modality at random, and batch mixing in the data preprocessor.
+
+    Args:
+        pipeline (Sequence[dict]): Transform configs of the (innermost) training dataset.
+        modalities (Sequence[str]): The modalities the teachers read.
+        batch_augments: The data preprocessor's batch augmentations (config or modules); any
+            truthy value mixes batches.
+        assume_deterministic (Sequence[str]): Transform names to accept anyway.
+    """
+    return CacheCheck(
+        tuple(sorted(modalities)), tuple(random_for(pipeline, modalities, assume_deterministic)),
+        bool(batch_augments))
+
+
+def config_cache_check(cfg: Config) -> CacheCheck:
+    """Whether a distillation config's run can use the teacher-output cache, without building
+    anything: what ``TeacherCacheHook`` would refuse (:func:`check_cache` on the config's
+    teacher modalities, training pipeline, batch augmentations and the hook's
+    ``assume_deterministic`` when ``custom_hooks`` has one) and what ``CrossModalDistill``
+    refuses with ``teacher_cache`` (``teacher_trainable=True``, ``distill_deliveries``).
+
+    Args:
+        cfg (Config): A loaded distillation config (:func:`~cmkd_mm.utils.config.load_config`).
+
+    Raises:
+        ValueError: The model's data preprocessor has no ``views`` or a teacher reads a view it
+            does not have, naming the config and the key.
+    """
+    model, where = cfg.model, cfg.filename or 'config'
+    preprocessor = model.get('data_preprocessor') or {}
+    if 'views' not in preprocessor:
+        raise ValueError(f'{where}: model.data_preprocessor has no "views"; the teacher-output '
+                         'cache needs a MultiModalDataPreprocessor with a teacher view')
+    default = model.get('teacher_view', 'teacher')
+    if type_name(model.teacher) == 'TeacherGroup':
+        views = [spec.get('view') or default for spec in model.teacher.teachers.values()]
+    else:
+        views = [default]
+    missing = [v for v in views if v not in preprocessor.views]
+    if missing:
+        raise ValueError(f'{where}: the teacher reads view(s) {missing} that '
+                         f'model.data_preprocessor.views ({list(preprocessor.views)}) lacks')
+    hooks = [h for h in cfg.get('custom_hooks') or [] if type_name(h) == 'TeacherCacheHook']
+    assume = hooks[-1].get('assume_deterministic', ()) if hooks else ()
+    mixing = preprocessor.get('batch_augments') or \
+        (preprocessor.get('base') or {}).get('batch_augments')
+    pipeline = inner_dataset(cfg.train_dataloader.dataset).get('pipeline', [])
+    # transforms are looked up in the registry of the scope the Runner trains in
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope') or 'mmengine'):
+        check = check_cache(pipeline, teacher_modalities(preprocessor.views, views), mixing, assume)
+    algorithm = ['teacher_trainable=True'] if model.get('teacher_trainable') else []
+    if (model.get('distiller') or {}).get('distill_deliveries'):
+        algorithm.append('distill_deliveries')
+    return check._replace(algorithm=tuple(algorithm))
+
+
+def cache_table(configs: Sequence[str]) -> str:
+    """A markdown table of distillation configs: the modalities the teacher reads, whether the
+    teacher-output cache can be used and why not (:func:`config_cache_check`).
+
+    Args:
+        configs (Sequence[str]): Config files, shown as given.
+    """
+    lines = ['| config | teacher reads | cache | why not |', '| --- | --- | --- | --- |']
+    for path in configs:
+        check = config_cache_check(load_config(path))
+        lines.append(f'| `{path}` | {", ".join(check.modalities)} | '
+                     f'{"yes" if check.usable else "no"} | '
+                     f'{", ".join(check.reasons()) or "-"} |')
+    return '\n'.join(lines) + '\n'
 
 
 @HOOKS.register_module()
@@ -48,26 +193,16 @@ class TeacherCacheHook(Hook):
         return model.module if is_model_wrapper(model) else model
 
     def teacher_modalities(self, algorithm):
-        views = algorithm.data_preprocessor.views
-        return sorted({m for v in algorithm.teachers.views for m in views[v]})
+        return teacher_modalities(algorithm.data_preprocessor.views, algorithm.teachers.views)
 
     def check_pipeline(self, runner, algorithm) -> None:
         dataset = inner_dataset(runner.cfg.train_dataloader.dataset)
-        modalities = self.teacher_modalities(algorithm)
-        found = random_for(dataset.get('pipeline', []), modalities, self.assume_deterministic)
-        if found:
-            raise ValueError(
-                f'teacher_cache: the training pipeline applies {", ".join(found)} at random to '
-                f'the teacher\'s modalities {modalities}, so the teacher sees another input for '
-                'the same sample each epoch and a cached output would be wrong. Remove it, apply '
-                'it to the student\'s modalities only (ApplyToModalities), or train without '
-                'teacher_cache (TeacherCacheHook(assume_deterministic=[...]) accepts a transform '
-                'known not to change the teacher input)')
         base = getattr(algorithm.data_preprocessor, 'base', None)
-        if getattr(base, 'batch_augments', None):
-            raise ValueError('teacher_cache: the data preprocessor mixes batches '
-                             '(batch_augments); the teacher input is then not a function of one '
-                             'sample. Train without teacher_cache or without batch_augments')
+        check = check_cache(
+            dataset.get('pipeline', []), self.teacher_modalities(algorithm),
+            getattr(base, 'batch_augments', None), self.assume_deterministic)
+        if not check.usable:
+            raise ValueError(check.error())
 
     def compute_fingerprint(self, runner, algorithm) -> str:
         digest = hashlib.sha256()
@@ -132,4 +267,7 @@ class TeacherCacheHook(Hook):
         self.before_save_checkpoint(runner, {})
 
 
-__all__ = ['TeacherCacheHook']
+__all__ = [
+    'TeacherCacheHook', 'CacheCheck', 'teacher_modalities', 'check_cache', 'config_cache_check',
+    'cache_table'
+]
