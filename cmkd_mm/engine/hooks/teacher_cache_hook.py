@@ -14,6 +14,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS, DefaultScope
 
 from ...datasets.pipeline_inspection import inner_dataset, random_for
+from ...models.algorithms.cross_modal_distill import teacher_cache_conflicts
 from ...utils.config import load_config, type_name
 
 BATCH_MIXING = 'batch mixing (data preprocessor batch_augments)'
@@ -136,9 +137,9 @@ def config_cache_check(cfg: Config) -> CacheCheck:
     # transforms are looked up in the registry of the scope the Runner trains in
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope') or 'mmengine'):
         check = check_cache(pipeline, teacher_modalities(preprocessor.views, views), mixing, assume)
-    algorithm = ['teacher_trainable=True'] if model.get('teacher_trainable') else []
-    if (model.get('distiller') or {}).get('distill_deliveries'):
-        algorithm.append('distill_deliveries')
+    algorithm = teacher_cache_conflicts(
+        bool(model.get('teacher_trainable')),
+        bool((model.get('distiller') or {}).get('distill_deliveries')))
     return check._replace(algorithm=tuple(algorithm))
 
 

@@ -15,6 +15,30 @@ from .separate_optim_step import separate_train_step
 from .teacher_cache import TeacherOutputCache
 from .teacher_runner import TeacherRunner
 
+#: What the teacher-output cache cannot replay, and why.
+CACHE_CONFLICTS = {
+    'teacher_trainable=True':
+    'teacher_cache replays a frozen teacher; it cannot be used with '
+    'teacher_trainable=True',
+    'distill_deliveries':
+    'teacher_cache replays the teacher recorders only; this distiller '
+    'also has deliveries (connectors of teacher and student runs): turn one of them off',
+}
+
+
+def teacher_cache_conflicts(teacher_trainable: bool, deliveries: bool) -> List[str]:
+    """The settings of a distillation that the teacher-output cache cannot replay (keys of
+    :data:`CACHE_CONFLICTS`; empty when there is none).
+
+    Args:
+        teacher_trainable (bool): The teacher is trained too.
+        deliveries (bool): The distiller has deliveries.
+    """
+    return [
+        name for name, on in (('teacher_trainable=True', teacher_trainable), ('distill_deliveries',
+                                                                              deliveries)) if on
+    ]
+
 
 @MODELS.register_module()
 class CrossModalDistill(SingleTeacherDistill):
@@ -95,13 +119,10 @@ class CrossModalDistill(SingleTeacherDistill):
             self.teacher.eval()
         self.teacher_cache = None
         if teacher_cache is not None:
-            if self.teacher_trainable:
-                raise ValueError('teacher_cache replays a frozen teacher; it cannot be used with '
-                                 'teacher_trainable=True')
-            if self.distiller.deliveries.deliveries:
-                raise ValueError('teacher_cache replays the teacher recorders only; this '
-                                 'distiller also has deliveries (connectors of teacher and '
-                                 'student runs): turn one of them off')
+            conflicts = teacher_cache_conflicts(self.teacher_trainable,
+                                                bool(self.distiller.deliveries.deliveries))
+            if conflicts:
+                raise ValueError(CACHE_CONFLICTS[conflicts[0]])
             self.teacher_cache = TeacherOutputCache(**teacher_cache)
 
     @property
