@@ -139,30 +139,23 @@ def run_inferencer(inferencer,
     """
     vis_dir = '' if no_save_vis or not out_dir else osp.join(out_dir, 'vis')
     pred_dir = '' if no_save_pred or not out_dir else osp.join(out_dir, 'preds')
+    # MultiModalInferencer takes DetInferencer's options
+    options = dict(
+        batch_size=batch_size,
+        out_dir=out_dir,
+        show=show,
+        no_save_vis=no_save_vis,
+        no_save_pred=no_save_pred,
+        print_result=print_result,
+        pred_score_thr=pred_score_thr)
     if isinstance(inferencer, MultiModalInferencer):
-        return inferencer(
-            inputs,
-            batch_size=batch_size,
-            out_dir=out_dir,
-            show=show,
-            no_save_vis=no_save_vis,
-            no_save_pred=no_save_pred,
-            print_result=print_result,
-            pred_score_thr=pred_score_thr)
+        return inferencer(inputs, **options)
     from mmdet.apis import DetInferencer
     from mmpretrain.apis import ImageClassificationInferencer
     from mmseg.apis import MMSegInferencer
     inputs = image_paths(inputs)
     if isinstance(inferencer, DetInferencer):
-        return inferencer(
-            inputs,
-            batch_size=batch_size,
-            show=show,
-            out_dir=out_dir,
-            no_save_vis=no_save_vis,
-            no_save_pred=no_save_pred,
-            print_result=print_result,
-            pred_score_thr=pred_score_thr)
+        return inferencer(inputs, **options)
     if isinstance(inferencer, MMSegInferencer):
         # MMSegInferencer.__call__ joins both folders to out_dir whenever it is set; its
         # parent's __call__ takes them as they are, so that either can be left out.

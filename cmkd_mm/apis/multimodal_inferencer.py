@@ -21,11 +21,11 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.infer import BaseInferencer
 from mmengine.model.utils import revert_sync_batchnorm
-from mmengine.registry import DATASETS, VISUALIZERS, DefaultScope, init_default_scope
+from mmengine.registry import VISUALIZERS, DefaultScope, init_default_scope
 from mmengine.structures import BaseDataElement
 from torch import nn
 
-from ..datasets.pipeline_inspection import inner_dataset, transform_name
+from ..datasets.pipeline_inspection import dataset_metainfo, transform_name
 from ..deployment.onnx_export import load_deployable
 from ..engine.hooks.runner_visualizer_mixin import predicted_modalities
 from ..utils.config import ConfigLike, is_distillation, load_config, student_config
@@ -52,21 +52,6 @@ def checkpoint_meta(weights: str) -> dict:
     except RuntimeError:  # the legacy (non-zip) format cannot be memory-mapped
         ckpt = torch.load(weights, map_location='cpu', weights_only=False)
     return dict(ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
-
-
-def config_metainfo(cfg: Config) -> dict:
-    """The metainfo of the config's test dataset (its class's ``METAINFO`` updated with the
-    config's ``metainfo``), without building the dataset."""
-    dataset = inner_dataset((cfg.get('test_dataloader') or {}).get('dataset') or {})
-    metainfo = copy.deepcopy(dataset.get('metainfo'))
-    with DATASETS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
-        try:
-            cls = registry.get(str(dataset.get('type')))
-        except Exception:  # an unknown scope or type: the config's own metainfo only
-            cls = None
-    if cls is None or not hasattr(cls, '_load_metainfo'):
-        return dict(metainfo or {})
-    return dict(cls._load_metainfo(metainfo))
 
 
 class MultiModalInferencer(BaseInferencer):
@@ -140,7 +125,7 @@ class MultiModalInferencer(BaseInferencer):
                             'downstream inferencer (cmkd_mm.apis.inferencer_for picks it).')
         self.modalities = modalities
         self.task = inference_task(model)
-        meta = config_metainfo(cfg)
+        meta = dataset_metainfo(cfg)
         if weights is None:
             warnings.warn('no checkpoint given: the predictions are those of the initial weights')
         else:

@@ -99,6 +99,30 @@ def inner_dataset(dataset_cfg: dict) -> dict:
     return dataset_cfg
 
 
+def dataset_metainfo(cfg, splits: Sequence[str] = ('test', )) -> dict:
+    """The metainfo (classes, palette...) of a config's dataset, without building it: the
+    dataset class's ``METAINFO`` updated with the config's ``metainfo``, as the dataset would
+    give it.
+
+    Args:
+        cfg (Config): The config (its ``default_scope`` finds the dataset class).
+        splits (Sequence[str]): Splits to look at in order; the first whose dataloader has a
+            dataset is read. Default: the test split.
+    """
+    from mmengine.registry import DATASETS
+    loaders = (cfg.get(f'{split}_dataloader') or {} for split in splits)
+    dataset = next((inner_dataset(d['dataset']) for d in loaders if d.get('dataset')), {})
+    metainfo = copy.deepcopy(dataset.get('metainfo'))
+    with DATASETS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+        try:
+            cls = registry.get(str(dataset.get('type')))
+        except Exception:  # an unknown scope or type: the config's own metainfo only
+            cls = None
+    if cls is None or not hasattr(cls, '_load_metainfo'):
+        return dict(metainfo or {})
+    return dict(cls._load_metainfo(metainfo))
+
+
 def loading_only(dataset_cfg: dict) -> dict:
     """A copy of a dataset config (wrappers included) whose pipeline is its loading part.
 

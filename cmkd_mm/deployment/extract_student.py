@@ -21,9 +21,9 @@ from typing import NamedTuple, Optional
 import torch
 from mmengine.config import Config
 
+from ..datasets.pipeline_inspection import dataset_metainfo
 from ..utils.config import is_distillation, load_config, student_config
-from .plain_config import (LIBRARIES, NotPlainError, config_dataset_meta, plain_config,
-                           student_modality)
+from .plain_config import LIBRARIES, SPLITS, NotPlainError, plain_config, student_modality
 
 PREFIX = 'architecture.'
 
@@ -146,8 +146,9 @@ def extract_student(config: str,
     cfg = deployable_config(config, state)
     if not meta.get('dataset_meta'):  # the inferencers name the classes from the checkpoint
         meta.pop('dataset_meta', None)
-        if config_dataset_meta(cfg):
-            meta['dataset_meta'] = config_dataset_meta(cfg)
+        found = dataset_metainfo(cfg, SPLITS)
+        if found:
+            meta['dataset_meta'] = found
     weights = student_state_dict(state)
     if write_config:  # the configs hold the statistics (measured ones written in)
         weights = OrderedDict(

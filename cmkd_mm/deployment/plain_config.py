@@ -32,8 +32,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-from ..datasets.pipeline_inspection import (inner_dataset, transform_checks, transform_loads,
-                                            transform_name)
+from ..datasets.pipeline_inspection import (dataset_metainfo, inner_dataset, transform_checks,
+                                            transform_loads, transform_name)
 from ..utils.config import is_multimodal_preprocessor
 
 #: What the plain config uses of each downstream library.
@@ -59,6 +59,9 @@ LIBRARIES = dict(
         visualizer='UniversalVisualizer',
         vis_hook='VisualizationHook',
         inferencer='mmpretrain.apis.ImageClassificationInferencer'))
+
+#: Where the classes of a student config are looked up, in order.
+SPLITS = ('test', 'val', 'train')
 
 #: Top-level keys of the student config that the plain config keeps as they are.
 KEPT_KEYS = ('default_scope', 'env_cfg', 'log_level', 'launcher', 'randomness', 'test_cfg',
@@ -128,16 +131,6 @@ def _library(cfg: Config) -> str:
         raise NotPlainError(f'the config\'s default_scope is {scope!r}; a plain config is written '
                             f'for {sorted(LIBRARIES)}')
     return scope
-
-
-def config_dataset_meta(cfg: Config) -> dict:
-    """The ``metainfo`` (classes, palette) a config gives its test (else val or train) dataset."""
-    for split in ('test', 'val', 'train'):
-        loader = cfg.get(f'{split}_dataloader') or {}
-        metainfo = inner_dataset(loader.get('dataset') or {}).get('metainfo')
-        if metainfo:
-            return dict(metainfo)
-    return {}
 
 
 def student_modality(cfg: Config) -> Tuple[str, dict]:
@@ -389,7 +382,7 @@ def plain_config(cfg: Config, dataset_meta: Optional[Dict] = None) -> Config:
     parts = LIBRARIES[library]
     metainfo = {
         k: v
-        for k, v in dict(dataset_meta or config_dataset_meta(cfg)).items()
+        for k, v in dict(dataset_meta or dataset_metainfo(cfg, SPLITS)).items()
         if k in ('classes', 'palette')
     }
     plain = dict(
