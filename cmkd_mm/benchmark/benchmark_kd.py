@@ -5,15 +5,18 @@ measures. :func:`benchmark_kd` builds the models of each ``CrossModalDistill`` c
 batch (from the ``train_dataloader`` or random, :mod:`cmkd_mm.benchmark.synthetic_batch`), and times
 the student-only step, the teacher forward, our step without and with a warm teacher-output
 cache and mmrazor's ``SingleTeacherDistill`` step (where one tensor can feed both models).
+Its model building, batch, step and timing functions also serve the multi-process benchmark
+(:mod:`cmkd_mm.benchmark.benchmark_kd_ddp`).
 """
 import copy
 import json
 import statistics
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
+from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 from torch import nn
 
@@ -62,10 +65,10 @@ def load_distill_config(config: str, cfg_options: Optional[dict] = None) -> Conf
     return cfg
 
 
-def build_models(cfg: Config) -> Dict[str, Optional[nn.Module]]:
+def build_models(cfg: Config, razor: bool = True) -> Dict[str, Optional[nn.Module]]:
     """Our algorithm (without and with a teacher-output cache), mmrazor's algorithm (None when
-    it cannot run the config) and the student alone, all with the same weights."""
-    from mmengine.registry import MODELS as ENGINE_MODELS
+    it cannot run the config, or not built with ``razor=False``) and the student alone, all with
+    the same weights."""
     from mmrazor.registry import MODELS as RAZOR_MODELS
 
     ours = RAZOR_MODELS.build(copy.deepcopy(cfg.model))
@@ -74,6 +77,13 @@ def build_models(cfg: Config) -> Dict[str, Optional[nn.Module]]:
     cached.load_state_dict(state)
     cached.teacher_cache.armed = True  # one fixed batch: nothing for TeacherCacheHook to check
 
+    if not razor:
+        return dict(
+            ours=ours,
+            cached=cached,
+            razor=None,
+            razor_reason='not built',
+            student=_student(cfg, ours))
     razor_cfg = copy.deepcopy(cfg.model)
     razor_cfg['type'] = 'mmrazor.SingleTeacherDistill'
     # the weights come from ``ours`` (its teacher loaded strictly), not from mmrazor's loading
@@ -89,10 +99,17 @@ def build_models(cfg: Config) -> Dict[str, Optional[nn.Module]]:
     else:
         reason = None
 
-    # The student as the baseline trains it, built in the config's default scope.
+    return dict(
+        ours=ours, cached=cached, razor=razor, razor_reason=reason, student=_student(cfg, ours))
+
+
+def _student(cfg: Config, ours: nn.Module) -> nn.Module:
+    """The student as the baseline trains it, built in the config's default scope, with the
+    weights of ``ours``'s student."""
+    from mmengine.registry import MODELS as ENGINE_MODELS
     student = ENGINE_MODELS.build(copy.deepcopy(cfg.model.architecture))
     student.load_state_dict(ours.student.state_dict())
-    return dict(ours=ours, cached=cached, razor=razor, razor_reason=reason, student=student)
+    return student
 
 
 def wrap_student_backbone(razor: nn.Module, ours: nn.Module, specs: Dict[str, dict]) -> None:
@@ -125,7 +142,7 @@ def wrap_student_backbone(razor: nn.Module, ours: nn.Module, specs: Dict[str, di
         razor.student.backbone = SelectChannels(razor.student.backbone, channels)
 
 
-def _sgd(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
+def sgd_optimizer(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
     """SGD over the trainable parameters with the config's lr, momentum and weight decay."""
     opt_cfg = cfg.get('optim_wrapper', {}).get('optimizer', {}) or {}
     if type_name(opt_cfg) not in ('', 'SGD'):
@@ -138,13 +155,18 @@ def _sgd(model: nn.Module, cfg: Config) -> torch.optim.Optimizer:
         weight_decay=opt_cfg.get('weight_decay', 0.0))
 
 
-def _train_step(model: nn.Module, inputs, samples, optimizer: torch.optim.Optimizer,
-                nonfinite: List[str], name: str) -> Callable[[], None]:
-    """Loss + backward + optimizer step, as ``OptimWrapper.update_params`` does it."""
+def training_step(model: nn.Module, inputs, samples, optimizer: torch.optim.Optimizer,
+                  nonfinite: List[str], name: str) -> Callable[[], None]:
+    """Loss + backward + optimizer step, as ``OptimWrapper.update_params`` does it.
+
+    ``model`` may be wrapped for DDP: the loss then runs through the wrapper's forward, so the
+    backward reduces the gradients across ranks.
+    """
+    parse_losses = (model.module if is_model_wrapper(model) else model).parse_losses
 
     def step() -> None:
         losses = model(inputs, samples, mode='loss')
-        loss, _ = model.parse_losses(losses)
+        loss, _ = parse_losses(losses)
         if not torch.isfinite(loss) and name not in nonfinite:
             nonfinite.append(name)
         loss.backward()
@@ -152,6 +174,53 @@ def _train_step(model: nn.Module, inputs, samples, optimizer: torch.optim.Optimi
         optimizer.zero_grad()
 
     return step
+
+
+def warm_up(step: Callable[[], None], steps: int, cuda: bool) -> None:
+    """Run ``step`` ``steps`` times, untimed."""
+    for _ in range(steps):
+        step()
+        if cuda:
+            torch.cuda.synchronize()
+
+
+def timed_rounds(steps: Dict[str, Callable[[], None]],
+                 iters: int,
+                 seed: int,
+                 cuda: bool,
+                 before: Optional[Callable[[], None]] = None) -> Dict[str, List[float]]:
+    """ms of every timed step of every row.
+
+    The rows take turns, one step of every row per round with the random seed ``seed + round``,
+    so that drift of the machine and allocator warm-up fall on every row alike. ``before`` runs
+    untimed before each timed step (a barrier across ranks).
+    """
+    from mmengine.runner import set_random_seed
+    times: Dict[str, List[float]] = {name: [] for name in steps}
+    for it in range(iters):
+        for name, step in steps.items():
+            set_random_seed(seed + it)
+            if before is not None:
+                before()
+            times[name] += _time(step, 1, 0, cuda)
+    return times
+
+
+def row_stats(name: str, times: List[float], **extra) -> dict:
+    """A row: mean and standard deviation of its ms per iteration, ``extra`` and the times."""
+    return dict(
+        name=name,
+        ms_mean=statistics.mean(times),
+        ms_std=statistics.stdev(times) if len(times) > 1 else 0.0,
+        **extra,
+        times_ms=times)
+
+
+def set_relative(rows: List[dict]) -> None:
+    """``relative``: each row's mean time over the first row's (the student-only step)."""
+    base = rows[0]['ms_mean']
+    for row in rows:
+        row['relative'] = row['ms_mean'] / base
 
 
 def _time(fn: Callable[[], None], iters: int, warmup: int, cuda: bool) -> List[float]:
@@ -172,9 +241,8 @@ def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config, ar
     """Time every row.
 
     Each row first runs its warm-up steps alone (its peak memory is measured there; the cache row's
-    first step fills the cache), then the timed steps of all rows take turns, one step of every
-    row per round with the same random seed, so that drift of the machine and allocator warm-up
-    fall on every row alike.
+    first step fills the cache), then the timed steps of all rows take turns
+    (:func:`timed_rounds`).
     """
     from mmengine.runner import set_random_seed
     ours, cached, razor = models['ours'], models['cached'], models['razor']
@@ -206,12 +274,10 @@ def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config, ar
                     step = teacher_forward
                 else:
                     module.train()
-                    step = _train_step(module, step_inputs, samples, _sgd(module, cfg), nonfinite,
-                                       name)
-                for _ in range(max(args.warmup, 1 if module is cached else 0)):
-                    step()  # the cache row's first step fills the cache (a first epoch)
-                    if cuda:
-                        torch.cuda.synchronize()
+                    step = training_step(module, step_inputs, samples, sgd_optimizer(module, cfg),
+                                         nonfinite, name)
+                # the cache row's first step fills the cache (a first epoch)
+                warm_up(step, max(args.warmup, 1 if module is cached else 0), cuda)
         except Exception as err:  # noqa: BLE001 - mmrazor's teacher loss may need more data
             if name != MMRAZOR_ROW:
                 raise
@@ -220,31 +286,22 @@ def run_rows(models: Dict[str, Optional[nn.Module]], data: dict, cfg: Config, ar
             module.to('cpu')
             continue
         steps[name], peaks[name] = step, tracker.peak_mb
-    times: Dict[str, List[float]] = {name: [] for name in steps}
-    for it in range(args.iters):
-        for name, step in steps.items():
-            set_random_seed(args.seed + it)
-            times[name] += _time(step, 1, 0, cuda)
-    rows = [
-        dict(
-            name=name,
-            ms_mean=statistics.mean(t),
-            ms_std=statistics.stdev(t) if len(t) > 1 else 0.0,
-            peak_mb=peaks[name],
-            times_ms=t) for name, t in times.items()
-    ]
+    times = timed_rounds(steps, args.iters, args.seed, cuda)
+    rows = [row_stats(name, t, peak_mb=peaks[name]) for name, t in times.items()]
     for _, module, _ in plan:
         module.to('cpu')
-    base = rows[0]['ms_mean']
-    for row in rows:
-        row['relative'] = row['ms_mean'] / base
+    set_relative(rows)
     rows[3]['cache_bytes_per_sample'] = cached.teacher_cache.bytes_per_sample()
     if cached.teacher_cache.misses != 1:
         raise RuntimeError('the warm-cache row ran the teacher after its first step')
+    warn_nonfinite(nonfinite)
+    return rows
+
+
+def warn_nonfinite(nonfinite: List[str]) -> None:
     if nonfinite:
         print(f'WARNING: non-finite loss in {nonfinite} (random weights diverging); '
               f'timings still measure the same work')
-    return rows
 
 
 def targets(rows: List[dict]) -> Dict[str, dict]:
@@ -264,15 +321,24 @@ def _bytes(size: Optional[float]) -> str:
     return f'{size:.0f} B' if size < 10 * 1024 else f'{size / 1024:.0f} KiB'
 
 
+def ms_cells(row: dict) -> List[str]:
+    """A row's ``ms/iter`` and ``±`` cells."""
+    return [f'{row["ms_mean"]:.1f}', f'{row["ms_std"]:.1f}']
+
+
+def ratio_cell(ratio: float) -> str:
+    return f'x{ratio:.2f}'
+
+
 def kd_cost_table(results: List[dict]) -> str:
     """One markdown table of every config's rows, then each config's targets."""
     head = ['config', 'row', 'ms/iter', '±', 'peak MB', 'vs student', 'cache bytes/sample']
     table = []
     for result in results:
         for r in result['rows']:
-            table.append([
-                result['name'], r['name'], f'{r["ms_mean"]:.1f}', f'{r["ms_std"]:.1f}',
-                f'{r["peak_mb"]:.0f}', f'x{r["relative"]:.2f}',
+            table.append([result['name'], r['name']] + ms_cells(r) + [
+                f'{r["peak_mb"]:.0f}',
+                ratio_cell(r['relative']),
                 _bytes(r.get('cache_bytes_per_sample'))
             ])
         if result.get('mmrazor_skipped'):
@@ -289,28 +355,56 @@ def kd_cost_table(results: List[dict]) -> str:
     return '\n'.join(lines)
 
 
-def benchmark_config(config: str, args) -> dict:
-    """Build the models of one config, take one batch and time every row."""
+def load_config_models(config: str, args, razor: bool = True) -> Tuple[Config, dict]:
+    """A config and its models (:func:`build_models`, seeded with ``args.seed``), in its default
+    scope, with 'auto' modality statistics filled."""
     cfg = load_distill_config(config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     torch.manual_seed(args.seed)
-    models = build_models(cfg)
-    ours = models['ours']
-    fill_auto_stats(ours.data_preprocessor, modality_specs(cfg, ours.data_preprocessor))
+    models = build_models(cfg, razor)
+    pre = models['ours'].data_preprocessor
+    fill_auto_stats(pre, modality_specs(cfg, pre))
+    return cfg, models
+
+
+def training_batch(cfg: Config,
+                   preprocessor: Optional[nn.Module],
+                   args,
+                   index: int = 0) -> Tuple[dict, str]:
+    """One batch, not preprocessed, and where it comes from: random ``args.synthetic`` images
+    (``preprocessor`` says their modalities), else batch ``index`` of the config's
+    ``train_dataloader`` in the order of one process."""
     if args.synthetic:
         batch_size = args.batch_size or cfg.train_dataloader.get('batch_size', 2)
-        batch = synthetic_batch(cfg, ours.data_preprocessor, batch_size, *args.synthetic)
-        source = f'synthetic {args.synthetic[0]}x{args.synthetic[1]}'
-    else:
-        batch = dataloader_batch(cfg, args.batch_size, args.seed)
-        source = 'train_dataloader'
+        batch = synthetic_batch(cfg, preprocessor, batch_size, *args.synthetic)
+        return batch, f'synthetic {args.synthetic[0]}x{args.synthetic[1]}'
+    batch = dataloader_batch(cfg, args.batch_size, args.seed, index)
+    return batch, 'train_dataloader'
+
+
+def preprocess_batch(ours: nn.Module, batch: dict) -> Tuple[dict, Dict[str, tuple]]:
+    """The batch through our data preprocessor (once: no step times it), with an input per
+    view, and the shape of each view's input."""
     with torch.no_grad():
         data = ours.data_preprocessor(batch, True)
     if not isinstance(data['inputs'], dict):  # one view: teacher and student read it
         data['inputs'] = {ours.student_view: data['inputs'], ours.teacher_view: data['inputs']}
-    shapes = {k: tuple(v.shape) for k, v in data['inputs'].items()}
-    print(f'{config}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items()) +
-          f'; teacher pass "{ours.teacher_mode}" under no_grad')
+    return data, {k: tuple(v.shape) for k, v in data['inputs'].items()}
+
+
+def describe_batch(what: str, source: str, shapes: Dict[str, tuple]) -> str:
+    return f'{what}: batch ({source}) ' + ', '.join(f'{k} {list(v)}' for k, v in shapes.items())
+
+
+def benchmark_config(config: str, args) -> dict:
+    """Build the models of one config, take one batch and time every row."""
+    cfg, models = load_config_models(config, args)
+    ours = models['ours']
+    batch, source = training_batch(cfg, ours.data_preprocessor, args)
+    data, shapes = preprocess_batch(ours, batch)
+    print(
+        describe_batch(config, source, shapes) +
+        f'; teacher pass "{ours.teacher_mode}" under no_grad')
     rows = run_rows(models, data, cfg, args)
     name = config_name(config)
     return dict(
@@ -344,8 +438,7 @@ def benchmark_kd(args) -> dict:
     memory = CudaPeak.description if args.device == 'cuda' else RSSPeak().description
     print(f'device: {args.device}' +
           (f' ({torch.cuda.get_device_name()})' if args.device == 'cuda' else ''))
-    print(f'torch: {torch.__version__}, threads: {torch.get_num_threads()}; iterations: '
-          f'{args.warmup} warm-up + {args.iters} timed per row, seed {args.seed}')
+    print(settings_line(args))
     print(f'peak MB: {memory}')
     results = []
     for config in args.configs:
@@ -362,7 +455,16 @@ def benchmark_kd(args) -> dict:
         configs=results,
         table=table)
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(out, f, indent=2, default=str)
-        print(f'results written to {args.out}')
+        write_json(out, args.out)
     return out
+
+
+def settings_line(args) -> str:
+    return (f'torch: {torch.__version__}, threads: {torch.get_num_threads()}; iterations: '
+            f'{args.warmup} warm-up + {args.iters} timed per row, seed {args.seed}')
+
+
+def write_json(out: dict, path: str) -> None:
+    with open(path, 'w') as f:
+        json.dump(out, f, indent=2, default=str)
+    print(f'results written to {path}')

@@ -126,11 +126,23 @@ def synthetic_batch(cfg: Config,
     return dict(inputs=inputs, data_samples=samples)
 
 
-def dataloader_batch(cfg: Config, batch_size: Optional[int], seed: int) -> dict:
-    """The first batch of the config's ``train_dataloader`` (loaded in this process)."""
+def dataloader_batch(cfg: Config, batch_size: Optional[int], seed: int, index: int = 0) -> dict:
+    """Batch ``index`` (the first by default) of the config's ``train_dataloader``, loaded in
+    this process.
+
+    Raises:
+        ValueError: The dataloader has no batch ``index``.
+    """
     from mmengine.runner import Runner
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     loader_cfg.update(num_workers=0, persistent_workers=False)
     if batch_size:
         loader_cfg['batch_size'] = batch_size
-    return next(iter(Runner.build_dataloader(loader_cfg, seed=seed)))
+    batches = iter(Runner.build_dataloader(loader_cfg, seed=seed))
+    for i in range(index + 1):
+        batch = next(batches, None)
+        if batch is None:
+            raise ValueError(f'the train_dataloader has {i} batch(es) of '
+                             f'{loader_cfg.get("batch_size")}, batch {index} is needed: '
+                             f'a smaller --batch-size or more samples')
+    return batch

@@ -1,8 +1,9 @@
 """benchmark_kd times every row of every config; only mmrazor's row runs the teacher's loss,
 the warm-cache row never runs the teacher, and mmrazor's row is left out where one tensor cannot
-feed both models."""
+feed both models. With --world-size 2 it times the DDP rows on two gloo processes."""
 import json
 
+import pytest
 from mmdet.models.detectors import TwoStageDetector
 from mmrazor.models.algorithms import SingleTeacherDistill
 
@@ -76,3 +77,28 @@ def test_segmentation_and_classification_in_one_table(tmp_path):
     assert MMRAZOR_ROW not in [r['name'] for r in cls['rows']]  # EO student, SAR teacher
     assert cls['mmrazor_skipped'] and 'n/a' in results['table']
     assert '| cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo |' in results['table']
+
+
+def test_two_ranks_time_the_ddp_rows(mfnet_demo_root, tmp_path):
+    tool = load_tool('analysis_tools/benchmark_kd.py')
+    out = tmp_path / 'ddp.json'
+    results = tool.main([
+        SEG, '--world-size', '2', '--iters', '1', '--warmup', '1', '--batch-size', '2', '--threads',
+        '1', '--device', 'cpu', '--out',
+        str(out), '--cfg-options', f'train_dataloader.dataset.data_root={mfnet_demo_root}'
+    ])
+    assert results['world_size'] == 2 and results['device'] == 'cpu (gloo)'
+    (result, ) = results['configs']
+    rows = {row['name']: row for row in result['rows']}
+    assert list(rows) == [STUDENT_ROW, OURS_ROW, CACHE_ROW]
+    assert all(row['ms_mean'] > 0 for row in rows.values())
+    student = rows[STUDENT_ROW]['ms_mean']
+    assert result['ratios'] == dict(
+        online=pytest.approx(rows[OURS_ROW]['ms_mean'] / student),
+        warm_cache=pytest.approx(rows[CACHE_ROW]['ms_mean'] / student))
+    # each rank trained on its own batch of the train dataloader
+    assert [b.split(' student')[0] for b in result['batches']
+            ] == [f'rank {r}: batch (train_dataloader batch {r})' for r in range(2)]
+    for name in rows:
+        assert f'| 2 | cpu (gloo) | {name} |' in results['table']
+    assert json.loads(out.read_text())['table'] == results['table']

@@ -38,6 +38,26 @@ else ``/proc/self/statm``). The CPU figure is approximate: memory the allocator 
 rows is reused without raising the RSS, samples can miss short peaks, and the weights already
 allocated before the row are not counted.
 
+Multi-process mode, ``--world-size N`` (N >= 2): the tool spawns one process per rank itself
+(gloo on CPU, nccl on CUDA with one GPU per rank, on 127.0.0.1 and a free port) and times training
+as DDP runs it. Every rank builds the models with the same weights and takes its own batch (rank
+r: batch r of the ``train_dataloader``, or with ``--synthetic`` a random batch seeded by r); the
+models are wrapped as a distributed run wraps them, with ``find_unused_parameters`` as the
+config's ``model_wrapper_cfg`` (else its ``find_unused_parameters``, else True) says. The rows:
+
+1. ``student-only step``: the student in mmengine's ``MMDistributedDataParallel``, its loss +
+   backward (gradients all-reduced across ranks) + SGD step;
+2. ``CrossModalDistill step``: our algorithm in ``DistillDistributedDataParallel``, teacher run
+   online on every step;
+3. ``CrossModalDistill step, warm teacher cache``: the same with an in-memory teacher-output cache
+   that the warm-up steps filled, so every timed step replays the teacher's records.
+
+Each row runs its warm-up steps, then a barrier starts every timed iteration; an iteration's time
+is that of the slowest rank (gathered to rank 0), as a synchronised training step waits for it.
+Rank 0 prints one table with the ratios online / student and warm cache / student. On CPU each
+rank gets ``--threads`` threads (default: the cores divided by the ranks). There is no teacher
+forward, mmrazor or peak-memory row.
+
 Examples::
 
     python tools/analysis_tools/benchmark_kd.py \
@@ -49,6 +69,9 @@ Examples::
         --iters 5 --warmup 2
     python tools/analysis_tools/benchmark_kd.py configs/detection/cmkd_adv_stf.py \
         --synthetic 512 832 --batch-size 2 --iters 3 --warmup 1 --threads 1
+    python tools/analysis_tools/benchmark_kd.py \
+        configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py \
+        --world-size 2 --batch-size 2 --threads 1
 """
 import argparse
 from typing import Optional, Sequence
@@ -57,6 +80,7 @@ import torch
 from mmengine.config import DictAction
 
 from cmkd_mm.benchmark.benchmark_kd import benchmark_kd
+from cmkd_mm.benchmark.benchmark_kd_ddp import benchmark_kd_ddp
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -79,6 +103,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--threads',
         type=int,
         help='torch CPU threads (default: torch\'s choice); 1 is steadier on a busy machine')
+    parser.add_argument(
+        '--world-size',
+        type=int,
+        default=1,
+        help='ranks: >= 2 times the DDP rows on as many processes (one GPU each on CUDA)')
     parser.add_argument('--out', help='also write the results to this json file')
     parser.add_argument(
         '--cfg-options',
@@ -86,13 +115,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action=DictAction,
         help='override settings of the config, key=value pairs as in tools/train.py')
     args = parser.parse_args(argv)
-    if args.iters < 1 or args.warmup < 0 or (args.threads is not None and args.threads < 1):
-        parser.error('--iters and --threads must be >= 1, --warmup >= 0')
+    if args.iters < 1 or args.warmup < 0 or args.world_size < 1 or (args.threads is not None
+                                                                    and args.threads < 1):
+        parser.error('--iters, --world-size and --threads must be >= 1, --warmup >= 0')
     return args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    return benchmark_kd(parse_args(argv))
+    args = parse_args(argv)
+    return benchmark_kd_ddp(args) if args.world_size > 1 else benchmark_kd(args)
 
 
 if __name__ == '__main__':
