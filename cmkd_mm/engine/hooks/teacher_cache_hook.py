@@ -3,11 +3,14 @@ before training (from its config) whether a run can use it."""
 import hashlib
 import json
 import logging
+import os
 import os.path as osp
+import shutil
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import torch
 from mmengine.config import Config
-from mmengine.dist import get_dist_info
+from mmengine.dist import all_reduce, get_dist_info
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -15,6 +18,7 @@ from mmengine.registry import HOOKS, DefaultScope
 
 from ...datasets.pipeline_inspection import inner_dataset, random_for
 from ...models.algorithms.cross_modal_distill import teacher_cache_conflicts
+from ...models.algorithms.teacher_cache import COUNTS
 from ...utils.config import load_config, type_name
 
 BATCH_MIXING = 'batch mixing (data preprocessor batch_augments)'
@@ -161,7 +165,7 @@ def cache_table(configs: Sequence[str]) -> str:
 
 @HOOKS.register_module()
 class TeacherCacheHook(Hook):
-    """Run a ``CrossModalDistill(teacher_cache=...)`` safely.
+    """Run a ``CrossModalDistill(teacher_cache=...)`` safely, with one store for every rank.
 
     Before training it:
 
@@ -169,14 +173,18 @@ class TeacherCacheHook(Hook):
        (dataset index, flip, flip direction, input shape) cannot describe, e.g. a random crop
        or colour jitter on a teacher modality, and batch augmentations of the data
        preprocessor, naming the transform and the fix;
-    2. places the store in ``<work_dir>/teacher_cache/rank<r>`` (one per rank under DDP);
-    3. computes a fingerprint of the teacher (its weights), the teacher view and its statistics,
-       the recorders, the training pipeline and the stored dtype, and reuses a saved store only
-       when the fingerprint is the same (after ``--resume``, or a new run of the same config);
-       otherwise it starts empty.
+    2. computes a fingerprint of the teacher (its weights), the teacher view and its statistics,
+       the recorders, the training pipeline and the stored dtype;
+    3. opens the store of that fingerprint, ``<directory>/<fingerprint[:16]>``, where
+       ``directory`` is ``teacher_cache.directory`` or ``<work_dir>/teacher_cache``. Every rank
+       (and every node on a shared file system) writes to and reads from this one store, so
+       an entry is computed once; a resumed run, or a new run of the same teacher and pipeline,
+       finds what was stored before. Under ``<work_dir>/teacher_cache`` the stores of other
+       fingerprints (an earlier teacher) are deleted; a given ``directory`` is left as it is.
 
-    The store is saved with every checkpoint and at the end of training. Each epoch logs its hits
-    and misses and the bytes stored per sample.
+    Entries are on disk as soon as they are computed, so nothing is lost when a run stops. Each
+    epoch logs the share of samples replayed over all ranks (``train/teacher_cache_hit_rate``),
+    the batches replayed, partly replayed and run, and the store's size.
 
     Args:
         assume_deterministic (list[str]): Transform names to accept although they look random
@@ -187,6 +195,7 @@ class TeacherCacheHook(Hook):
     def __init__(self, assume_deterministic=()) -> None:
         self.assume_deterministic = tuple(assume_deterministic)
         self.fingerprint = None
+        self.epoch_start = None
 
     @staticmethod
     def algorithm(runner):
@@ -228,6 +237,21 @@ class TeacherCacheHook(Hook):
         digest.update(json.dumps(described, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 
+    def store_directory(self, runner, cache) -> str:
+        """The store of this run's fingerprint (stale stores of the run's own directory are
+        deleted by rank 0)."""
+        root = cache.directory or osp.join(runner.work_dir, 'teacher_cache')
+        name = self.fingerprint[:16]
+        rank, _ = get_dist_info()
+        if not cache.directory and rank == 0 and osp.isdir(root):
+            for stale in sorted(set(os.listdir(root)) - {name}):
+                shutil.rmtree(osp.join(root, stale), ignore_errors=True)
+                print_log(
+                    f'teacher_cache: deleted {osp.join(root, stale)} (another teacher or '
+                    'pipeline)',
+                    logger='current')
+        return osp.join(root, name)
+
     def before_train(self, runner) -> None:
         algorithm = self.algorithm(runner)
         cache = getattr(algorithm, 'teacher_cache', None)
@@ -238,34 +262,42 @@ class TeacherCacheHook(Hook):
                 level=logging.WARNING)
             return
         self.check_pipeline(runner, algorithm)
-        rank, _ = get_dist_info()
-        cache.directory = osp.join(runner.work_dir, 'teacher_cache', f'rank{rank}')
         self.fingerprint = self.compute_fingerprint(runner, algorithm)
-        if cache.load(self.fingerprint):
-            print_log(
-                f'teacher_cache: {len(cache)} samples reused from {cache.directory}',
-                logger='current')
-        else:
-            cache.clear()
+        directory = self.store_directory(runner, cache)
+        found = cache.open(directory, get_dist_info()[0])
+        print_log(
+            f'teacher_cache: {found} samples already stored in {directory}'
+            if found else f'teacher_cache: a new store in {directory}',
+            logger='current')
         cache.armed = True
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+    def before_train_epoch(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
-        if cache is not None and cache.armed:
-            cache.save(self.fingerprint)
+        if cache is not None:
+            self.epoch_start = dict(cache.counts)
 
     def after_train_epoch(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
         if cache is None:
             return
+        start = self.epoch_start or dict.fromkeys(cache.counts, 0)
+        counts = torch.tensor([cache.counts[k] - start[k] for k in COUNTS], dtype=torch.float64)
+        all_reduce(counts)  # the epoch over every rank
+        epoch = dict(zip(COUNTS, counts.long().tolist()))
+        samples = epoch['samples_replayed'] + epoch['samples_run']
+        rate = epoch['samples_replayed'] / samples if samples else 0.
         print_log(
-            f'teacher_cache: {len(cache)} samples, {cache.hits} batches replayed, '
-            f'{cache.misses} run, {cache.bytes_per_sample() / 2**20:.2f} MiB per sample',
+            f'teacher_cache: epoch {runner.epoch + 1}: {100 * rate:.1f} % of samples replayed '
+            f'({epoch["samples_replayed"]} of {samples}); batches: {epoch["batches_replayed"]} '
+            f'replayed, {epoch["batches_partial"]} partly, {epoch["batches_run"]} run; store: '
+            f'{len(cache)} samples, {cache.bytes_per_sample() / 2**20:.2f} MiB per sample',
             logger='current')
-        runner.message_hub.update_scalar('train/teacher_cache_hits', cache.hits)
+        runner.message_hub.update_scalar('train/teacher_cache_hit_rate', rate)
 
     def after_train(self, runner) -> None:
-        self.before_save_checkpoint(runner, {})
+        cache = getattr(self.algorithm(runner), 'teacher_cache', None)
+        if cache is not None:
+            cache.close()
 
 
 __all__ = [

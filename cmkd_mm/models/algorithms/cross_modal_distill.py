@@ -149,14 +149,30 @@ class CrossModalDistill(SingleTeacherDistill):
         return losses
 
     def record_teachers(self, batch_inputs, data_samples: Optional[List] = None) -> dict:
-        """Fill the teacher recorders: replayed from ``teacher_cache`` when every sample of the
-        batch is stored, else by running the teacher(s) (and storing what they recorded)."""
-        run = partial(self.run_teachers, batch_inputs, data_samples)
+        """Fill the teacher recorders: without ``teacher_cache`` by running the teacher(s); with
+        it, replayed for the samples stored and run (then stored) for the others."""
         if self.teacher_cache is None:
-            return run()
-        views = [self.select_view(batch_inputs, v) for v in self.teachers.views]
+            return self.run_teachers(batch_inputs, data_samples)
+        views = {v: self.select_view(batch_inputs, v) for v in self.teachers.views}
         return self.teacher_cache.record(self.distiller.teacher_recorders.recorders, data_samples,
-                                         views, run)
+                                         list(views.values()),
+                                         partial(self.run_teachers_on, views, data_samples))
+
+    def run_teachers_on(self,
+                        views: Dict[str, torch.Tensor],
+                        data_samples: Optional[List],
+                        indices: Optional[List[int]] = None) -> dict:
+        """:meth:`run_teachers` on the samples at ``indices`` of the batch (all for None).
+
+        Args:
+            views (dict): ``view name -> batch`` of every view the teachers read.
+            data_samples (list, optional): The batch's data samples.
+            indices (list[int], optional): Positions in the batch.
+        """
+        if indices is not None:
+            views = {v: x[indices] for v, x in views.items()}
+            data_samples = [data_samples[i] for i in indices] if data_samples else data_samples
+        return self.run_teachers(views, data_samples)
 
     def loss(self, batch_inputs, data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """Teacher pass (recorded) on the teacher view, student pass on the student view."""

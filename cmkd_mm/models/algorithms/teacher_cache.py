@@ -1,26 +1,26 @@
-"""A store of the frozen teacher's recorded outputs, per sample, in memory and then on disk.
+"""A store of the frozen teacher's recorded outputs, per sample, shared by every rank.
 
 ``CrossModalDistill(teacher_cache=dict(...))`` keeps what the distiller's teacher recorders
 captured for every training sample, keyed by :func:`sample_key`: the sample's dataset index,
 the flip the pipeline applied (the random transform the key describes) and the padded shape of
-the teacher's input. A batch whose samples are all stored replays the recorders from the store
-and skips the teacher; any other batch runs the teacher and stores what is missing
-(:meth:`TeacherOutputCache.record`).
+the teacher's input. :meth:`TeacherOutputCache.record` replays a batch whose samples are all
+stored and skips the teacher; a batch with some samples stored runs the teacher on the missing
+samples alone (the same padded input shape, so the same outputs) and replays the rest; a batch
+with none stored runs the teacher as usual. What the teacher ran on is stored.
 
 A record is whatever the recorder holds (a tensor, or tuples / lists of them, one record per
-call): every tensor must have the batch as its first axis, and is stored per sample. Entries stay
-in memory up to ``memory_bytes``, then go to one append-only file on disk, read back through a
-memory map. ``dtype='float16'`` halves the bytes of floating-point tensors (the error this adds is
-measured in ``docs/performance.md``). :meth:`TeacherOutputCache.save` writes everything to disk
-with an index so that a resumed run (``TeacherCacheHook``) continues with the same store.
+call): every tensor must have the batch as its first axis, and is stored per sample. With a
+directory (``TeacherCacheHook`` opens ``<work_dir>/teacher_cache/<fingerprint>``), every entry
+goes to disk at once, into one store all ranks read (:class:`ShardedStore`); up to
+``memory_bytes`` of entries, computed here or read from the store, are also kept in memory.
+Without one, entries stay in memory. ``dtype='float16'`` halves the bytes of floating-point
+tensors (the error this adds is measured in ``docs/performance.md``).
 """
-import os
-import os.path as osp
-import pickle
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
+
+from .teacher_cache_store import ShardedStore
 
 Key = Tuple
 STORE_DTYPES = ('float32', 'float16')
@@ -45,7 +45,7 @@ def sample_key(sample, shapes: Sequence[Tuple[int, ...]]) -> Key:
 def flatten(record: Any) -> Tuple[Any, List[torch.Tensor]]:
     """``(structure, tensors)`` of a nested tuple / list of tensors."""
     if isinstance(record, torch.Tensor):
-        return ('tensor', record.dtype), [record]
+        return ('tensor', str(record.dtype).replace('torch.', '')), [record]
     if isinstance(record, (tuple, list)):
         specs, leaves = [], []
         for item in record:
@@ -63,23 +63,30 @@ def unflatten(spec: Any, leaves: List[torch.Tensor]) -> Any:
     """Inverse of :func:`flatten`; ``leaves`` is consumed from the front."""
     kind, inner = spec
     if kind == 'tensor':
-        return leaves.pop(0).to(inner)
+        return leaves.pop(0).to(getattr(torch, inner))
     if kind == 'none':
         return None
     items = [unflatten(s, leaves) for s in inner]
     return tuple(items) if kind == 'tuple' else items
 
 
+#: What :meth:`TeacherOutputCache.record` counts: batches wholly replayed, partly replayed (the
+#: teacher ran on the missing samples only) and wholly run, and samples replayed and run.
+COUNTS = ('batches_replayed', 'batches_partial', 'batches_run', 'samples_replayed', 'samples_run')
+
+
 class TeacherOutputCache:
-    """Per-sample teacher records in memory (up to a byte budget), then on disk.
+    """Per-sample teacher records: on disk in a store shared by every rank, and in memory up to
+    a byte budget.
 
     Args:
-        memory_bytes (int): Bytes of entries kept in memory; later entries go to disk.
-            Defaults to 2 GiB.
+        memory_bytes (int): Bytes of entries kept in memory per process. Defaults to 2 GiB.
         dtype (str): ``'float32'`` (exact) or ``'float16'`` (half the bytes) for floating
             tensors. Defaults to ``'float32'``.
-        directory (str, optional): Where the disk part lives; ``TeacherCacheHook`` sets it to
-            ``<work_dir>/teacher_cache/rank<r>``.
+        directory (str, optional): Where the stores live. ``TeacherCacheHook`` opens the store
+            of the run's teacher in ``<directory>/<fingerprint>``; by default ``directory`` is
+            ``<work_dir>/teacher_cache``. Give one directory to several runs (seeds, students)
+            of the same teacher and pipeline to compute the teacher once for all of them.
     """
 
     def __init__(self,
@@ -92,51 +99,71 @@ class TeacherOutputCache:
         self.dtype = getattr(torch, dtype)
         self.directory = directory
         self.armed = False  # set by TeacherCacheHook once the pipeline is checked
-        self._reset()
-
-    def clear(self) -> None:
-        """Forget every entry and delete the disk part."""
-        self._reset()
-        for path in (self.data_file, self.index_file) if self.directory else ():
-            if osp.isfile(path):
-                os.remove(path)
-
-    def _reset(self) -> None:
+        self.store: Optional[ShardedStore] = None
         self.memory: Dict[Key, List[torch.Tensor]] = {}
-        self.disk: Dict[Key, List[Tuple[int, Tuple[int, ...], str]]] = {}
-        self.specs: Optional[Dict[str, Any]] = None
         self.memory_used = 0
-        self.hits = self.misses = 0
-        self._map = None
+        self.specs: Optional[Dict[str, Any]] = None
+        self.counts = dict.fromkeys(COUNTS, 0)
+
+    def open(self, directory: str, rank: int = 0) -> int:
+        """Use the store in ``directory`` (created if missing); every entry put from now on
+        goes there too.
+
+        Args:
+            directory (str): The store of one teacher fingerprint.
+            rank (int): This process's rank (names the shard it writes).
+
+        Returns:
+            int: The number of samples already stored there.
+        """
+        if self.store is not None:
+            self.store.close()
+        self.store = ShardedStore(directory, rank)
+        self.specs = self.store.specs
+        return len(self.store)
+
+    def close(self) -> None:
+        """Close the store's files of this process (its entries stay on disk)."""
+        if self.store is not None:
+            self.store.close()
 
     @property
-    def data_file(self) -> str:
-        return osp.join(self.directory, 'entries.bin')
+    def hits(self) -> int:
+        """Batches replayed wholly."""
+        return self.counts['batches_replayed']
 
     @property
-    def index_file(self) -> str:
-        return osp.join(self.directory, 'index.pkl')
+    def misses(self) -> int:
+        """Batches the teacher ran on (wholly or for some samples)."""
+        return self.counts['batches_partial'] + self.counts['batches_run']
 
     def __len__(self) -> int:
-        return len(set(self.memory) | set(self.disk))
+        return len(self.store) if self.store is not None else len(self.memory)
 
     def __contains__(self, key: Key) -> bool:
-        return key in self.memory or key in self.disk
+        return key in self.memory or (self.store is not None and key in self.store)
 
     def bytes_per_sample(self) -> float:
         """Mean stored bytes of one sample."""
+        if self.store is not None and len(self.store):
+            return sum(map(self.store.entry_bytes, self.store.index)) / len(self.store)
         sizes = [sum(t.numel() * t.element_size() for t in v) for v in self.memory.values()]
-        sizes += [
-            sum(int(np.prod(s)) * np.dtype(d).itemsize for _, s, d in v)
-            for k, v in self.disk.items() if k not in self.memory
-        ]
-        return float(np.mean(sizes)) if sizes else 0.
+        return sum(sizes) / len(sizes) if sizes else 0.
+
+    def missing(self, keys: Sequence[Key]) -> List[int]:
+        """Positions of the keys stored nowhere yet (looking at what other ranks have stored
+        since the last look when some are missing)."""
+        absent = [i for i, k in enumerate(keys) if k not in self]
+        if absent and self.store is not None and self.store.refresh():
+            self.specs = self.specs or self.store.specs
+            absent = [i for i in absent if keys[i] not in self]
+        return absent
 
     # --- recording a batch ----------------------------------------------------------------
     def record(self, recorders: Dict[str, Any], data_samples: Sequence,
-               teacher_inputs: Sequence[torch.Tensor], run: Callable[[], dict]) -> dict:
-        """Fill the teacher recorders for a batch: replayed from the store when every sample of
-        the batch is stored, else by ``run()``, whose records are then stored.
+               teacher_inputs: Sequence[torch.Tensor], run: Callable[..., dict]) -> dict:
+        """Fill the teacher recorders for a batch: replayed where its samples are stored, by
+        the teacher where they are not (what it recorded is then stored).
 
         Args:
             recorders (dict): ``name -> recorder``, the distiller's teacher recorders (entered,
@@ -144,7 +171,9 @@ class TeacherOutputCache:
             data_samples (Sequence): The batch's data samples (their keys: :func:`sample_key`).
             teacher_inputs (Sequence[torch.Tensor]): The batch of each view the teachers read
                 (their shapes are part of the keys).
-            run (callable): Runs the teacher(s) into the recorders and returns their losses.
+            run (callable): ``run(indices)`` runs the teacher(s) into the recorders on the
+                samples at ``indices`` of the batch (all of them for None) and returns their
+                losses.
 
         Returns:
             dict: ``run()``'s losses, or an empty dict when the batch was replayed.
@@ -156,14 +185,26 @@ class TeacherOutputCache:
                                'cache across --resume')
         shapes = [tuple(x.shape[2:]) for x in teacher_inputs]
         keys = [sample_key(s, shapes) for s in data_samples]
-        replay = self.get(keys, teacher_inputs[0].device)
-        if replay is not None:
-            for name, buffer in replay.items():
-                recorders[name].reset_data_buffer()
-                recorders[name].data_buffer.extend(buffer)
-            return {}
-        losses = run()
-        self.put(keys, {name: r.data_buffer for name, r in recorders.items()})
+        absent = self.missing(keys)
+        self.counts['samples_run'] += len(absent)
+        self.counts['samples_replayed'] += len(keys) - len(absent)
+        losses = {}
+        if absent:
+            whole = len(absent) == len(keys)
+            losses = run(None if whole else absent)
+            self.put([keys[i] for i in absent], {
+                name: r.data_buffer
+                for name, r in recorders.items()
+            })
+            if whole:
+                self.counts['batches_run'] += 1
+                return losses
+            self.counts['batches_partial'] += 1
+        else:
+            self.counts['batches_replayed'] += 1
+        for name, buffer in self.get(keys, teacher_inputs[0].device).items():
+            recorders[name].reset_data_buffer()
+            recorders[name].data_buffer.extend(buffer)
         return losses
 
     # --- storing -------------------------------------------------------------------------
@@ -191,77 +232,35 @@ class TeacherOutputCache:
             if key in self:
                 continue
             entry = [self._to_store(leaf[i]) for leaf in leaves]
-            size = sum(t.numel() * t.element_size() for t in entry)
-            if self.memory_used + size <= self.memory_bytes or not self.directory:
-                self.memory[key] = entry
-                self.memory_used += size
-            else:
-                self.disk[key] = self._append(entry)
+            if self.store is not None:
+                self.store.append(key, entry, specs)
+            self._keep(key, entry)
+
+    def _keep(self, key: Key, entry: List[torch.Tensor]) -> None:
+        """Keep an entry in memory while the budget allows (always without a store)."""
+        size = sum(t.numel() * t.element_size() for t in entry)
+        if self.memory_used + size <= self.memory_bytes or self.store is None:
+            self.memory[key] = entry
+            self.memory_used += size
 
     def _to_store(self, tensor: torch.Tensor) -> torch.Tensor:
         tensor = tensor.detach().to('cpu', copy=True)
         return tensor.to(self.dtype) if tensor.is_floating_point() else tensor
 
-    def _append(self, entry: List[torch.Tensor]) -> List[Tuple[int, Tuple[int, ...], str]]:
-        os.makedirs(self.directory, exist_ok=True)
-        placed = []
-        with open(self.data_file, 'ab') as f:
-            for tensor in entry:
-                array = tensor.contiguous().numpy()
-                placed.append((f.tell(), tuple(array.shape), array.dtype.str))
-                f.write(array.tobytes())
-        return placed
-
     # --- replaying -----------------------------------------------------------------------
     def get(self, keys: Sequence[Key], device) -> Optional[Dict[str, List[Any]]]:
         """``recorder name -> data_buffer`` of a batch, or None unless every key is stored."""
-        if self.specs is None or not all(k in self for k in keys):
-            self.misses += 1
+        if self.missing(keys) or self.specs is None:
             return None
-        self.hits += 1
-        entries = [self.memory[k] if k in self.memory else self._read(self.disk[k]) for k in keys]
+        entries = []
+        for key in keys:
+            entry = self.memory.get(key)
+            if entry is None:
+                entry = self.store.read(key)
+                self._keep(key, entry)
+            entries.append(entry)
         leaves = [
             torch.stack([e[j] for e in entries]).to(device, non_blocking=True)
             for j in range(len(entries[0]))
         ]
         return {name: unflatten(spec, leaves) for name, spec in self.specs.items()}
-
-    def _read(self, placed) -> List[torch.Tensor]:
-        end = max(o + int(np.prod(s)) * np.dtype(d).itemsize for o, s, d in placed)
-        if self._map is None or len(self._map) < end:
-            self._map = np.memmap(self.data_file, dtype=np.uint8, mode='r')
-        out = []
-        for offset, shape, dtype in placed:
-            count = int(np.prod(shape)) * np.dtype(dtype).itemsize
-            array = self._map[offset:offset + count].view(dtype).reshape(shape)
-            out.append(torch.from_numpy(np.array(array)))
-        return out
-
-    # --- persistence ---------------------------------------------------------------------
-    def save(self, fingerprint: str) -> None:
-        """Write every entry to disk (memory entries stay in memory too) and the index."""
-        if not self.directory:
-            raise RuntimeError('teacher_cache has no directory (TeacherCacheHook sets it)')
-        for key, entry in self.memory.items():
-            if key not in self.disk:
-                self.disk[key] = self._append(entry)
-        with open(self.index_file + '.tmp', 'wb') as f:
-            pickle.dump(
-                dict(
-                    fingerprint=fingerprint,
-                    specs=self.specs,
-                    disk=self.disk,
-                    dtype=str(self.dtype)), f)
-        os.replace(self.index_file + '.tmp', self.index_file)
-
-    def load(self, fingerprint: str) -> bool:
-        """Read a saved index; True when it exists and has the same ``fingerprint``."""
-        if not (self.directory and osp.isfile(self.index_file)):
-            return False
-        with open(self.index_file, 'rb') as f:
-            saved = pickle.load(f)
-        if saved.get('fingerprint') != fingerprint or saved.get('dtype') != str(self.dtype):
-            return False
-        self.memory, self.memory_used = {}, 0
-        self.disk, self.specs, self._map = saved['disk'], saved['specs'], None
-        return True

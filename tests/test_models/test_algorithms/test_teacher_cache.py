@@ -125,12 +125,13 @@ def _records(batch=3, seed=0):
         logits=[torch.randn(batch, 3, generator=g)])
 
 
-def test_store_spills_to_disk_and_converts_fp16(tmp_path):
+def test_store_keeps_memory_within_budget_and_converts_fp16(tmp_path):
     records = _records()
     keys = [(i, False, None, ((8, 8), )) for i in range(3)]
-    exact = TeacherOutputCache(memory_bytes=600, directory=str(tmp_path / 'a'))
+    exact = TeacherOutputCache(memory_bytes=600)
+    assert exact.open(str(tmp_path / 'a')) == 0
     exact.put(keys, records)
-    assert len(exact.memory) == 1 and len(exact.disk) == 2  # 500 bytes a sample: one fits
+    assert len(exact.memory) == 1 and len(exact) == 3  # 500 bytes a sample: one fits in memory
     got = exact.get(keys, 'cpu')
     torch.testing.assert_close(got['feat'][0][0], records['feat'][0][0], rtol=0, atol=0)
     assert isinstance(got['feat'][0], tuple) and isinstance(got['logits'], list)
@@ -141,38 +142,76 @@ def test_store_spills_to_disk_and_converts_fp16(tmp_path):
     assert got['logits'][0].dtype == torch.float32
     err = (got['logits'][0] - records['logits'][0]).abs().max()
     assert 0 < err < 2e-3 and half.bytes_per_sample() == exact.bytes_per_sample() / 2
-    exact.save('fp')
-    again = TeacherOutputCache(directory=str(tmp_path / 'a'))
-    assert not again.load('other') and again.load('fp') and len(again) == 3
+    exact.close()
+    again = TeacherOutputCache(memory_bytes=0)  # a later run: everything read from disk
+    assert again.open(str(tmp_path / 'a')) == 3
     torch.testing.assert_close(again.get(keys, 'cpu')['feat'][0][1], records['feat'][0][1])
+    assert not again.memory
     with pytest.raises(ValueError, match='batch axis'):
         TeacherOutputCache().put(keys[:2], copy.deepcopy(records))
 
 
-def test_record_runs_the_teacher_on_a_miss_and_replays_a_hit():
-    net = nn.Sequential(nn.Conv2d(1, 2, 1))
+def test_one_store_for_several_writers(tmp_path):
+    """Two processes' caches on one directory: what one stores the other replays, a record
+    still being written is read once it is whole, and no entry is stored twice."""
+    records = _records(batch=2)
+    keys = [(i, True, 'horizontal', ((8, 8), )) for i in range(2)]
+    a, b = TeacherOutputCache(), TeacherOutputCache()
+    a.open(str(tmp_path), rank=0)
+    b.open(str(tmp_path), rank=1)
+    a.put(keys[:1], {
+        k: [tuple(t[:1] for t in v[0])] if k == "feat" else [v[0][:1]]
+        for k, v in records.items()
+    })
+    assert b.missing(keys) == [1]  # b sees a's entry without reopening
+    index = tmp_path / f'{a.store.shard}.idx'
+    whole = index.read_bytes()
+    b.put(keys, records)
+    assert len(b) == 2 and b.store.index[keys[0]][0] == a.store.shard  # not stored again
+    torch.testing.assert_close(b.get(keys, 'cpu')['logits'][0][:1], records['logits'][0][:1])
+    # a torn record (its writer stopped mid-write) is not read; the rest of the shard is
+    index.write_bytes(whole + whole[-20:-3])
+    c = TeacherOutputCache()
+    assert c.open(str(tmp_path), rank=0) == 2
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == ['.bin', '.bin', '.idx', '.idx']
+
+
+def test_record_runs_the_teacher_on_the_missing_samples_only():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1))
     recorder = ModuleOutputsRecorder('0')
     recorder.initialize(net)
-    samples = [BaseDataElement(metainfo=dict(sample_idx=i)) for i in range(2)]
-    x = torch.rand(2, 1, 4, 4)
+    samples = [BaseDataElement(metainfo=dict(sample_idx=i)) for i in range(3)]
+    x = torch.rand(3, 1, 4, 4)
     runs = []
 
-    def run():
-        runs.append(1)
-        net(x)
-        return dict(loss=1)
+    def record(cache, n, inputs):
+
+        def run(indices=None):
+            runs.append(indices)
+            net(inputs if indices is None else inputs[indices])
+            return dict(loss=1)
+
+        with recorder:
+            losses = cache.record(dict(feat=recorder), samples[:n], [inputs], run)
+        return losses, recorder.data_buffer[0]
 
     cache = TeacherOutputCache()
     with pytest.raises(RuntimeError, match='TeacherCacheHook'):
-        cache.record(dict(feat=recorder), samples, [x], run)
+        record(cache, 2, x[:2])
     cache.armed = True
-    with recorder:
-        assert cache.record(dict(feat=recorder), samples, [x], run) == dict(loss=1)
-    ran = recorder.data_buffer[0]
-    with recorder:
-        assert cache.record(dict(feat=recorder), samples, [x], run) == {}
-    assert len(runs) == 1 and cache.hits == 1
-    torch.testing.assert_close(recorder.data_buffer[0], ran, rtol=0, atol=0)
-    with recorder:  # another teacher input shape is another key
-        cache.record(dict(feat=recorder), samples, [torch.rand(2, 1, 8, 8)], run)
-    assert len(runs) == 2
+    assert record(cache, 2, x[:2])[0] == dict(loss=1)
+    # sample 2 is new: the teacher runs on it alone, 0 and 1 are replayed
+    losses, got = record(cache, 3, x)
+    assert losses == dict(loss=1)
+    losses, again = record(cache, 3, x)
+    assert losses == {} and runs == [None, [2]]
+    torch.testing.assert_close(again, got, rtol=0, atol=0)
+    torch.testing.assert_close(got, net(x).detach(), rtol=1e-6, atol=1e-6)
+    assert cache.counts == dict(
+        batches_replayed=1,
+        batches_partial=1,
+        batches_run=1,
+        samples_replayed=2 + 3,
+        samples_run=2 + 1)
+    record(cache, 3, torch.rand(3, 1, 8, 8))  # another teacher input shape is another key
+    assert runs[-1] is None

@@ -1,6 +1,6 @@
 """Two-process DDP (gloo, CPU): first-step losses equal a single-process run, and the next
-steps stay equal, for joint and separate optimizers of the adversarial discriminator, and for
-feature distillation whose teacher is replayed from each rank's teacher-output cache."""
+steps stay equal, for joint and separate optimizers of the adversarial discriminator (the
+teacher-output cache under DDP: tests/test_engine/test_runner/test_teacher_prepass.py)."""
 import os
 import random
 import socket
@@ -15,7 +15,6 @@ from ...conftest import tiny_cfg
 CONFIGS = {
     'joint': 'configs/demo/cmkd-adv_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
     'separate': 'configs/demo/cmkd-adv-sepopt_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
-    'cached': 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
 }
 STEPS = 3
 
@@ -26,7 +25,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _run(config, data_root, work_dir, ddp, cache=False):
+def _run(config, data_root, work_dir, ddp):
     from mmengine.dataset import pseudo_collate
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
@@ -36,16 +35,12 @@ def _run(config, data_root, work_dir, ddp, cache=False):
     import cmkd_mm  # noqa: F401
     from cmkd_mm.models import DistillDistributedDataParallel
     cfg = tiny_cfg(config, data_root, work_dir)
-    if cache:
-        cfg.model.teacher_cache = dict()
     torch.set_num_threads(1)  # same summation order in every process
     init_default_scope('mmseg')
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
-    if cache:
-        model.teacher_cache.armed = True  # one fixed batch, memory only (no hook needed)
     if ddp:
         model = DistillDistributedDataParallel(module=model, find_unused_parameters=True)
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -58,17 +53,14 @@ def _run(config, data_root, work_dir, ddp, cache=False):
         torch.manual_seed(100 + step)  # same dropout masks in every process
         log = model.train_step(batch, optim)
         logs.append({k: float(v) for k, v in log.items()})
-    if cache:  # the first step ran the teacher, the others replayed it
-        algorithm = model.module if ddp else model
-        assert (algorithm.teacher_cache.hits, algorithm.teacher_cache.misses) == (STEPS - 1, 1)
     return logs
 
 
-def _worker(rank, world, port, config, data_root, work_dir, out, cache):
+def _worker(rank, world, port, config, data_root, work_dir, out):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world)
     try:
-        logs = _run(config, data_root, work_dir, ddp=True, cache=cache)
+        logs = _run(config, data_root, work_dir, ddp=True)
         torch.save(logs, f'{out}.{rank}')
     finally:
         dist.destroy_process_group()
@@ -81,13 +73,13 @@ def test_ddp_matches_single_process(mode, mfnet_demo_root, tmp_path):
     out = str(tmp_path / 'logs')
     mp.spawn(
         _worker,
-        args=(2, _free_port(), config, mfnet_demo_root, str(tmp_path), out, mode == 'cached'),
+        args=(2, _free_port(), config, mfnet_demo_root, str(tmp_path), out),
         nprocs=2,
         join=True)
     for rank in range(2):
         logs = torch.load(f'{out}.{rank}')
         assert logs[0].keys() == single[0].keys()
-        assert 'distill.loss_adv' in logs[0] or mode == 'cached'
+        assert 'distill.loss_adv' in logs[0]
         for key in single[0]:
             assert logs[0][key] == pytest.approx(single[0][key], rel=1e-5, abs=1e-6), key
         for step in range(1, STEPS):
