@@ -242,14 +242,22 @@ class TeacherCacheHook(Hook):
         deleted by rank 0)."""
         root = cache.directory or osp.join(runner.work_dir, 'teacher_cache')
         name = self.fingerprint[:16]
-        rank, _ = get_dist_info()
-        if not cache.directory and rank == 0 and osp.isdir(root):
-            for stale in sorted(set(os.listdir(root)) - {name}):
-                shutil.rmtree(osp.join(root, stale), ignore_errors=True)
+        others = sorted(set(os.listdir(root)) - {name}) if osp.isdir(root) else []
+        if others and get_dist_info()[0] == 0:
+            if not cache.directory:
+                for stale in others:
+                    shutil.rmtree(osp.join(root, stale), ignore_errors=True)
                 print_log(
-                    f'teacher_cache: deleted {osp.join(root, stale)} (another teacher or '
-                    'pipeline)',
+                    f'teacher_cache: deleted the stores {others} of {root}: another teacher, '
+                    'view statistics, recorders, training pipeline or dtype',
                     logger='current')
+            elif not osp.isdir(osp.join(root, name)):
+                print_log(
+                    f'teacher_cache: {root} holds stores ({others}) but none of this run: '
+                    'the teacher, its view statistics, recorders, training pipeline or dtype '
+                    'differ from the run that filled it, so the teacher runs again',
+                    logger='current',
+                    level=logging.WARNING)
         return osp.join(root, name)
 
     def before_train(self, runner) -> None:

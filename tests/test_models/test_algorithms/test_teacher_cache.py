@@ -45,9 +45,11 @@ def _train(config, data_root, work_dir, cache, iters=4, samples=2, **cache_args)
     return runner, losses.losses, len(calls)
 
 
-def _same_training(config, data_root, tmp_path, iters=4):
-    ref, ref_losses, ref_calls = _train(config, data_root, tmp_path / 'plain', False, iters)
-    got, got_losses, got_calls = _train(config, data_root, tmp_path / 'cached', True, iters)
+def _same_training(config, data_root, tmp_path, iters=4, samples=2):
+    ref, ref_losses, ref_calls = _train(config, data_root, tmp_path / 'plain', False, iters,
+                                        samples)
+    got, got_losses, got_calls = _train(config, data_root, tmp_path / 'cached', True, iters,
+                                        samples)
     assert ref_calls == iters and got_calls < iters  # the teacher ran only on cache misses
     assert got.model.teacher_cache.hits == iters - got_calls
     assert len(got_losses) == len(ref_losses) == iters
@@ -63,9 +65,15 @@ def _same_training(config, data_root, tmp_path, iters=4):
 
 
 def test_fpn_feature_distillation_same_with_cache(stf_demo_root, tmp_path):
+    """3 samples in batches of 2: some batches have one sample stored, and the teacher runs on
+    the other alone."""
     got = _same_training(
         'configs/detection/cmkd-mse_faster-rcnn-r18-fpn_rgb-gated-to-rgb_stf_demo.py',
-        stf_demo_root, tmp_path)
+        stf_demo_root,
+        tmp_path,
+        iters=5,
+        samples=3)
+    assert got.model.teacher_cache.counts['batches_partial'] > 0
     assert got.model.teacher_cache.bytes_per_sample() > 0
 
 
