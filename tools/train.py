@@ -14,6 +14,7 @@ Examples::
     python tools/train.py configs/xxx.py --resume epoch_3.pth
     python tools/train.py configs/xxx.py --track  # MLflow: sqlite:///<work_dir>/mlruns.db
     python tools/train.py configs/xxx.py --track http://localhost:5000
+    python tools/train.py configs/xxx.py --teacher-cache  # replay the frozen teacher
     bash tools/dist_train.sh configs/xxx.py 8
 """
 import argparse
@@ -49,6 +50,15 @@ def parse_args(argv=None):
         help='If specify checkpoint path, resume from it, while if not '
         'specify, try to auto resume from the latest checkpoint '
         'in the work directory.')
+    parser.add_argument(
+        '--teacher-cache',
+        nargs='?',
+        const=True,
+        metavar='DIR',
+        help='distillation: replay the frozen teacher\'s outputs from a store shared by every '
+        'rank (model.teacher_cache + TeacherCacheHook; docs/performance.md), by default in '
+        '<work_dir>/teacher_cache, else under DIR; fill it first with '
+        'tools/analysis_tools/cache_teacher.py to replay epoch 1 too')
     parser.add_argument(
         '--track',
         nargs='?',
@@ -140,6 +150,10 @@ def build_cfg(args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+
+    if args.teacher_cache:
+        from cmkd_mm.engine.hooks.teacher_cache_hook import enable_teacher_cache
+        enable_teacher_cache(cfg, None if args.teacher_cache is True else args.teacher_cache)
 
     # tracking: CLI > `track` in the config
     track = args.track if args.track is not None else cfg.get('track')

@@ -126,6 +126,20 @@ def test_train_auto_scale_lr(tmp_path):
         build_train_cfg(tmp_path, '--auto-scale-lr', extra='auto_scale_lr = dict(enable=False)\n')
 
 
+def test_train_teacher_cache(tmp_path):
+    kd = "model = dict(type='CrossModalDistill')\n"
+    hooks = "custom_hooks = [dict(type='CheckFiniteLossHook')]\n"
+    cfg = build_train_cfg(tmp_path, '--teacher-cache', extra=kd + hooks)
+    assert cfg.model.teacher_cache == dict()
+    assert [h['type'] for h in cfg.custom_hooks] == ['CheckFiniteLossHook', 'TeacherCacheHook']
+    cfg = build_train_cfg(tmp_path, '--teacher-cache', 'shared/stores', extra=kd)
+    assert cfg.model.teacher_cache == dict(directory='shared/stores')
+    assert [h['type'] for h in cfg.custom_hooks] == ['TeacherCacheHook']
+    assert 'teacher_cache' not in build_train_cfg(tmp_path, extra=kd).model
+    with pytest.raises(ValueError, match='CrossModalDistill configs, not .*RetinaNet'):
+        build_train_cfg(tmp_path, '--teacher-cache')
+
+
 def test_train_cfg_options(tmp_path):
     cfg = build_train_cfg(tmp_path, '--cfg-options', 'optim_wrapper.optimizer.lr=0.1',
                           'train_cfg.max_epochs=2', 'model.type=FCOS', '--launcher', 'pytorch')

@@ -1,13 +1,15 @@
 #!/usr/bin/env python
 """Fill a distillation run's teacher-output store before training (teacher only).
 
-Runs the frozen teacher of a ``teacher_cache`` config over its training set, split over the
+Runs the frozen teacher of a distillation config over its training set, split over the
 processes of ``--launcher``, with a progress bar, and stores what the distiller's recorders read
-in the store training opens: ``<work_dir>/teacher_cache/<fingerprint>`` (or under
-``model.teacher_cache.directory``). Then ``tools/train.py`` with the same config, options and
-work dir replays every batch from its first epoch. A flip in the pipeline is run both ways;
-a pipeline the store cannot serve (a random crop on a teacher modality, batch mixing) is refused
-as training refuses it. Stopped midway, it resumes: stored samples are skipped.
+in the store training opens: ``<work_dir>/teacher_cache/<fingerprint>`` (or under ``--store``
+/ ``model.teacher_cache.directory``). Then ``tools/train.py --teacher-cache`` with the same
+config, options and work dir replays every batch from its first epoch (a config that sets
+``model.teacher_cache`` and ``TeacherCacheHook`` itself needs no flag). A flip in the pipeline
+is run both ways; a pipeline the store cannot serve (a random crop on a teacher modality, batch
+mixing) is refused as training refuses it. Stopped midway, it resumes: stored samples are
+skipped.
 
 Every batch is replayed when the teacher's padded input has one shape for every batch: images of
 one size, or resized to one. With images of several sizes, the keys of a batch depend on which
@@ -17,11 +19,12 @@ replayed``) says how many are found.
 Examples::
 
     python tools/analysis_tools/cache_teacher.py CONFIG
+    python tools/train.py CONFIG --teacher-cache   # every epoch replayed
     python tools/analysis_tools/cache_teacher.py CONFIG --work-dir work_dirs/run1 \\
         --cfg-options model.teacher_ckpt=work_dirs/teacher/best.pth
     PYTHONPATH=. python -m torch.distributed.run --nproc_per_node 8 \\
         tools/analysis_tools/cache_teacher.py CONFIG --launcher pytorch
-    bash tools/dist_train.sh CONFIG 8   # then train: every epoch is replayed
+    bash tools/dist_train.sh CONFIG 8 --teacher-cache
 """
 import argparse
 import os
@@ -36,9 +39,14 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Fill the teacher-output store of a distillation run, teacher only')
-    parser.add_argument('config', help='the distillation config (with model.teacher_cache)')
+    parser.add_argument('config', help='the distillation config')
     parser.add_argument(
         '--work-dir', help='the work dir training will use (default work_dirs/<config name>)')
+    parser.add_argument(
+        '--store',
+        metavar='DIR',
+        help='where the stores live, as `tools/train.py --teacher-cache DIR` (default '
+        '<work_dir>/teacher_cache)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -66,6 +74,7 @@ def import_plugin():
 def main(argv=None):
     args = parse_args(argv)
     import_plugin()
+    from cmkd_mm.engine.hooks.teacher_cache_hook import enable_teacher_cache
     from cmkd_mm.engine.runner import cache_teacher
     from cmkd_mm.utils.config import config_name, load_config
     cfg = load_config(args.config, args.cfg_options)
@@ -74,7 +83,7 @@ def main(argv=None):
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', config_name(args.config))
-    return cache_teacher(cfg)
+    return cache_teacher(enable_teacher_cache(cfg, args.store))
 
 
 if __name__ == '__main__':

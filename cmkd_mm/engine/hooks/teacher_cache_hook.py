@@ -147,6 +147,32 @@ def config_cache_check(cfg: Config) -> CacheCheck:
     return check._replace(algorithm=tuple(algorithm))
 
 
+def enable_teacher_cache(cfg: Config, directory: Optional[str] = None) -> Config:
+    """Turn the teacher-output cache on in a distillation config, in place: ``model.
+    teacher_cache`` (kept when set) and a ``TeacherCacheHook`` added to the config's own
+    ``custom_hooks`` (``tools/train.py --teacher-cache``, ``cache_teacher.py``).
+
+    Args:
+        cfg (Config): A loaded distillation config.
+        directory (str, optional): Where the stores live (``teacher_cache.directory``); default
+            ``<work_dir>/teacher_cache``.
+
+    Raises:
+        ValueError: The model is not a ``CrossModalDistill``.
+    """
+    if type_name(cfg.model) != 'CrossModalDistill':
+        raise ValueError(f'{cfg.filename or "the config"}: the teacher-output cache is for '
+                         f'CrossModalDistill configs, not model.type={cfg.model.get("type")!r}')
+    if cfg.model.get('teacher_cache') is None:
+        cfg.model.teacher_cache = dict()
+    if directory:
+        cfg.model.teacher_cache.directory = directory
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(type_name(h) == 'TeacherCacheHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='TeacherCacheHook')]
+    return cfg
+
+
 def cache_table(configs: Sequence[str]) -> str:
     """A markdown table of distillation configs: the modalities the teacher reads, whether the
     teacher-output cache can be used and why not (:func:`config_cache_check`).
@@ -310,5 +336,5 @@ class TeacherCacheHook(Hook):
 
 __all__ = [
     'TeacherCacheHook', 'CacheCheck', 'teacher_modalities', 'check_cache', 'config_cache_check',
-    'cache_table'
+    'cache_table', 'enable_teacher_cache'
 ]

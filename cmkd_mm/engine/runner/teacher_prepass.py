@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 
 from ...datasets.pipeline_inspection import (KEYED_RANDOM, call_arguments, inner_dataset,
                                              transform_class, transform_name)
+from ..hooks.teacher_cache_hook import enable_teacher_cache
 from .checked_runner import build_runner
 
 #: Hooks whose ``before_train`` prepares what the teacher's input or its store depend on.
@@ -88,27 +89,20 @@ def innermost(dataset):
 
 
 def cache_teacher(cfg: Config) -> Dict:
-    """Run the frozen teacher of a ``teacher_cache`` config over its training set and store its
+    """Run the frozen teacher of a distillation config over its training set and store its
     outputs (resuming: samples already stored are skipped).
 
     Args:
         cfg (Config): The training config (``launcher``, ``work_dir`` and options set, as
-            ``tools/train.py`` sets them).
+            ``tools/train.py`` sets them); the cache is turned on in it
+            (:func:`~cmkd_mm.engine.hooks.teacher_cache_hook.enable_teacher_cache`) when it is
+            off, as ``tools/train.py --teacher-cache`` turns it on.
 
     Returns:
         dict: ``directory`` (the store), ``stored`` (samples stored there now), ``computed``
         (by this pre-pass, over all ranks) and ``variants`` (the flips run).
     """
-    where = cfg.filename or 'the config'
-    if cfg.model.get('teacher_cache') is None:
-        raise ValueError(f'{where}: model.teacher_cache is not set, so training would not read '
-                         'a store; set model.teacher_cache=dict() and add dict(type='
-                         "'TeacherCacheHook') to custom_hooks")
-    runner = build_runner(cfg)
-    if not any(type(h).__name__ == 'TeacherCacheHook' for h in runner.hooks):
-        raise ValueError(f"{where}: custom_hooks has no dict(type='TeacherCacheHook'); "
-                         'training with teacher_cache needs it (it checks the pipeline and '
-                         'opens the store)')
+    runner = build_runner(enable_teacher_cache(cfg))
     prepare_for_training(runner)
     algorithm = runner.model.module if is_model_wrapper(runner.model) else runner.model
     cache = algorithm.teacher_cache

@@ -4,6 +4,7 @@ from typing import Dict, Optional
 
 from mmengine.logging import print_log
 
+from ...engine.hooks.teacher_cache_hook import enable_teacher_cache
 from ...engine.runner import cache_teacher
 from ..registry import RECIPE_STEPS
 from ..stage_config import set_handover
@@ -12,14 +13,14 @@ from .base import BaseStep
 
 @RECIPE_STEPS.register_module()
 class CacheTeacher(BaseStep):
-    """Run the frozen teacher of a ``teacher_cache`` distillation config over its training set
-    and store its outputs (:func:`~cmkd_mm.engine.runner.cache_teacher`), so that the first
+    """Run the frozen teacher of a distillation config over its training set and store its
+    outputs (:func:`~cmkd_mm.engine.runner.cache_teacher`), so that the first
     epoch of the stage that trains that config is replayed too.
 
     The store goes to ``<stage dir>/teacher_cache``, the output ``store``; hand it to the
-    training stage as ``'model.teacher_cache.directory'``, with the same config, options and
-    teacher hand-over (a store serves only the teacher, pipeline and recorders that filled it;
-    the training log says how many samples it found)::
+    training stage as ``'model.teacher_cache.directory'`` (which turns the cache on there), with
+    the same config, options and teacher hand-over (a store serves only the teacher, pipeline
+    and recorders that filled it; the training log says how many samples it found)::
 
         cache=dict(type='CacheTeacher', config=KD,
                    inputs={'model.teacher_ckpt': 'teacher.best'}),
@@ -31,7 +32,7 @@ class CacheTeacher(BaseStep):
 
     Args:
         name (str): Stage name.
-        config (str): The distillation config (with ``model.teacher_cache``).
+        config (str): The distillation config.
         inputs (dict, optional): Config key -> ``'<stage>.<output>'``, as for ``Train``.
         cfg_options (dict, optional): Options of this stage.
     """
@@ -54,9 +55,7 @@ class CacheTeacher(BaseStep):
         for key, ref in self.inputs.items():
             set_handover(cfg, key, ctx.resolve(ref))
         store = osp.join(work_dir, 'teacher_cache')
-        if cfg.model.get('teacher_cache') is not None:
-            cfg.model.teacher_cache.directory = store
-        filled = cache_teacher(cfg)
+        filled = cache_teacher(enable_teacher_cache(cfg, store))
         print_log(
             f'{self.name}: {filled["stored"]} samples stored in {filled["directory"]} '
             f'({filled["computed"]} computed now)',

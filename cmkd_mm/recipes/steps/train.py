@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from ...deployment import extract_student as extract
+from ...engine.hooks.teacher_cache_hook import enable_teacher_cache
 from ...engine.runner import checked_runner
 from ..registry import RECIPE_STEPS
 from ..stage_config import set_handover
@@ -124,6 +125,8 @@ class Train(BaseStep):
             if key == 'load_from' and resuming:
                 continue
             set_handover(cfg, key, ctx.resolve(ref))
+        if cfg.model.get('teacher_cache') is not None:  # e.g. handed a CacheTeacher store
+            enable_teacher_cache(cfg)
         cfg.resume = resuming
         if resuming:
             cfg.load_from = None
