@@ -216,7 +216,9 @@ class TeacherCacheHook(Hook):
         assume_deterministic (list[str]): Transform names to accept although they look random
             (e.g. a custom transform with a ``prob`` that never touches the teacher's input).
     """
-    priority = 'VERY_HIGH'
+    # after every VERY_HIGH hook: the statistics ModalityStatsFromDataHook measures are part of
+    # the fingerprint
+    priority = 'HIGH'
 
     def __init__(self, assume_deterministic=()) -> None:
         self.assume_deterministic = tuple(assume_deterministic)

@@ -13,6 +13,7 @@ from mmrazor.models.task_modules.recorder import ModuleOutputsRecorder
 from torch import nn
 
 from cmkd_mm.models.algorithms.teacher_cache import TeacherOutputCache
+from cmkd_mm.models.algorithms.teacher_cache_store import ShardedStore
 from ...conftest import tiny_cfg
 
 
@@ -223,3 +224,37 @@ def test_record_runs_the_teacher_on_the_missing_samples_only():
         samples_run=2 + 1)
     record(cache, 3, torch.rand(3, 1, 8, 8))  # another teacher input shape is another key
     assert runs[-1] is None
+
+
+@pytest.mark.parametrize('world', [2, 8])
+def test_every_batch_from_epoch_2_is_replayed_at_any_world_size(tmp_path, world):
+    """Ranks drawn as mmengine's DefaultSampler draws them (one shuffle an epoch, rank r takes
+    r, r + W, ...), batches of 4, one cache per rank on one directory."""
+    samples, batch = 64, 4
+    caches = [TeacherOutputCache() for _ in range(world)]
+    for rank, cache in enumerate(caches):
+        cache.open(str(tmp_path), rank)
+        cache.armed = True
+    net = nn.Conv2d(1, 2, 1)
+    recorder = ModuleOutputsRecorder('')
+    recorder.initialize(net)
+    data = torch.rand(samples, 1, 2, 2)
+    rates = []
+    for epoch in range(3):
+        order = torch.randperm(samples, generator=torch.Generator().manual_seed(epoch)).tolist()
+        start = [dict(c.counts) for c in caches]
+        for step in range(samples // world // batch):
+            for rank, cache in enumerate(caches):  # the ranks take turns, step by step
+                idx = order[rank::world][step * batch:(step + 1) * batch]
+                samples_ = [BaseDataElement(metainfo=dict(sample_idx=i)) for i in idx]
+                with recorder:
+                    cache.record(
+                        dict(feat=recorder),
+                        samples_, [data[idx]],
+                        lambda part=None, x=data[idx]: net(x if part is None else x[part]))
+                    torch.testing.assert_close(recorder.data_buffer[0], net(data[idx]))
+        replayed = sum(c.counts['samples_replayed'] - s['samples_replayed']
+                       for c, s in zip(caches, start))
+        rates.append(replayed / samples)
+    assert rates == [0., 1., 1.]
+    assert len(ShardedStore(str(tmp_path))) == samples
