@@ -43,3 +43,23 @@ def test_weights_only_still_rejects_other_globals(tmp_path):
     torch.save(dict(obj=subprocess.CompletedProcess(args=[], returncode=0)), path)
     with pytest.raises(Exception, match='(?i)weights only|unsupported global'):
         torch.load(path, weights_only=True)
+
+
+def test_cpu_launcher_skips_set_device_and_uses_gloo(monkeypatch):
+    """Without CUDA, mmengine's --launcher pytorch start selects no device and uses gloo; the
+    real start under gloo is exercised by tests/test_engine/test_runner/test_teacher_prepass.py."""
+    from mmengine.dist import utils
+
+    from cmkd_mm.compat import patch_cpu_launcher
+    assert patch_cpu_launcher() and utils._init_dist_pytorch.cpu_launcher
+    calls = []
+
+    def original(backend, init_backend='torch', **kwargs):
+        torch.cuda.set_device(0)  # what mmengine does first, whatever the backend
+        calls.append(backend)
+
+    monkeypatch.setattr(utils, '_init_dist_pytorch', original)
+    patch_cpu_launcher()
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    utils._init_dist_pytorch('nccl')
+    assert calls == ['gloo']

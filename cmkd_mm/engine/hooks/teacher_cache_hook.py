@@ -209,8 +209,10 @@ class TeacherCacheHook(Hook):
        fingerprints (an earlier teacher) are deleted; a given ``directory`` is left as it is.
 
     Entries are on disk as soon as they are computed, so nothing is lost when a run stops. Each
-    epoch logs the share of samples replayed over all ranks (``train/teacher_cache_hit_rate``),
-    the batches replayed, partly replayed and run, and the store's size.
+    epoch logs the share of samples replayed over all ranks (runtime info
+    ``teacher_cache_epoch_hit_rate``), the batches replayed, partly replayed and run, and the
+    store's size; each iteration's share (this rank's batch) is the scalar
+    ``train/teacher_cache_hit_rate`` that the logger prints with the losses.
 
     Args:
         assume_deterministic (list[str]): Transform names to accept although they look random
@@ -223,7 +225,7 @@ class TeacherCacheHook(Hook):
     def __init__(self, assume_deterministic=()) -> None:
         self.assume_deterministic = tuple(assume_deterministic)
         self.fingerprint = None
-        self.epoch_start = None
+        self.epoch_start = self.iter_start = None
 
     @staticmethod
     def algorithm(runner):
@@ -328,7 +330,21 @@ class TeacherCacheHook(Hook):
             f'replayed, {epoch["batches_partial"]} partly, {epoch["batches_run"]} run; store: '
             f'{len(cache)} samples, {cache.bytes_per_sample() / 2**20:.2f} MiB per sample',
             logger='current')
-        runner.message_hub.update_scalar('train/teacher_cache_hit_rate', rate)
+        runner.message_hub.update_info('teacher_cache_epoch_hit_rate', rate)
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        cache = getattr(self.algorithm(runner), 'teacher_cache', None)
+        if cache is not None:
+            self.iter_start = dict(cache.counts)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        cache = getattr(self.algorithm(runner), 'teacher_cache', None)
+        if cache is None or self.iter_start is None:
+            return
+        replayed = cache.counts['samples_replayed'] - self.iter_start['samples_replayed']
+        total = replayed + cache.counts['samples_run'] - self.iter_start['samples_run']
+        if total:  # this rank's batch, averaged over the logging window by LoggerHook
+            runner.message_hub.update_scalar('train/teacher_cache_hit_rate', replayed / total)
 
     def after_train(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)

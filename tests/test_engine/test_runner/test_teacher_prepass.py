@@ -30,9 +30,9 @@ class _Record(Hook):
         self.losses.append({k: v.item() for k, v in outputs.items() if 'loss' in k})
 
     def after_train_epoch(self, runner):
-        if 'train/teacher_cache_hit_rate' in runner.message_hub.log_scalars:
-            self.rates.append(
-                runner.message_hub.get_scalar('train/teacher_cache_hit_rate').current())
+        rate = runner.message_hub.get_info('teacher_cache_epoch_hit_rate')
+        if rate is not None:
+            self.rates.append(rate)
 
 
 def _cfg(data_root, work_dir, teacher_ckpt, cache):
@@ -64,8 +64,13 @@ def _train(cfg):
 
 
 def _worker(rank, world, port, data_root, tmp, teacher_ckpt):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), LOCAL_RANK=str(rank))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+    # the first Runner starts the processes' group as --launcher pytorch does (gloo, no CUDA)
+    os.environ.update(
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE=str(world))
     torch.set_num_threads(1)  # the same summation order in every run
     try:
         import cmkd_mm  # noqa: F401
@@ -79,7 +84,8 @@ def _worker(rank, world, port, data_root, tmp, teacher_ckpt):
         runs['prepass'].update(computed=(prepass['computed'], again['computed']))
         torch.save(runs, f'{tmp}/runs.{rank}')
     finally:
-        dist.destroy_process_group()
+        if dist.is_initialized():
+            dist.destroy_process_group()
 
 
 def _free_port():
