@@ -63,3 +63,14 @@ def test_cpu_launcher_skips_set_device_and_uses_gloo(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     utils._init_dist_pytorch('nccl')
     assert calls == ['gloo']
+
+
+def test_cpu_ddp_drops_device_ids(monkeypatch):
+    """mmengine's Runner wraps with device_ids=[LOCAL_RANK], which DDP refuses on the CPU."""
+    from mmengine.model import MMDistributedDataParallel
+    from torch.nn.parallel import DistributedDataParallel
+    got = {}
+    monkeypatch.setattr(DistributedDataParallel, '__init__',
+                        lambda self, module, **kwargs: got.update(kwargs))
+    MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[1], broadcast_buffers=False)
+    assert got == dict(broadcast_buffers=False)

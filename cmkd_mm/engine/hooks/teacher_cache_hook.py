@@ -15,6 +15,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS, DefaultScope
+from mmengine.runner import EpochBasedTrainLoop
 
 from ...datasets.pipeline_inspection import inner_dataset, random_for
 from ...models.algorithms.cross_modal_distill import teacher_cache_conflicts
@@ -312,20 +313,23 @@ class TeacherCacheHook(Hook):
     def before_train_epoch(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
         if cache is not None:
-            self.epoch_start = dict(cache.counts)
+            self.epoch_start = dict(cache.counts, iter=runner.iter)
 
     def after_train_epoch(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
         if cache is None:
             return
         start = self.epoch_start or dict.fromkeys(cache.counts, 0)
+        # an iteration-based loop has one "epoch": the whole run
+        span = f'epoch {runner.epoch + 1}' if isinstance(runner.train_loop, EpochBasedTrainLoop) \
+            else f'iterations {start.get("iter", 0) + 1}-{runner.iter}'
         counts = torch.tensor([cache.counts[k] - start[k] for k in COUNTS], dtype=torch.float64)
         all_reduce(counts)  # the epoch over every rank
         epoch = dict(zip(COUNTS, counts.long().tolist()))
         samples = epoch['samples_replayed'] + epoch['samples_run']
         rate = epoch['samples_replayed'] / samples if samples else 0.
         print_log(
-            f'teacher_cache: epoch {runner.epoch + 1}: {100 * rate:.1f} % of samples replayed '
+            f'teacher_cache: {span}: {100 * rate:.1f} % of samples replayed '
             f'({epoch["samples_replayed"]} of {samples}); batches: {epoch["batches_replayed"]} '
             f'replayed, {epoch["batches_partial"]} partly, {epoch["batches_run"]} run; store: '
             f'{len(cache)} samples, {cache.bytes_per_sample() / 2**20:.2f} MiB per sample',

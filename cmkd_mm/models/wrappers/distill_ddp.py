@@ -20,16 +20,7 @@ class DistillDistributedDataParallel(MMDistributedDataParallel):
     ``MMSeparateDistributedDataParallel`` is not suitable here: it wraps each child separately and
     the distiller's losses are computed outside any DDP forward, so their gradients would not be
     reduced.
-
-    On CPU (gloo) it drops the ``device_ids`` mmengine's Runner passes (its ``LOCAL_RANK``), which
-    torch's DDP takes for GPU modules only, so ``--launcher pytorch`` also trains on CPUs.
     """
-
-    def __init__(self, module, detect_anomalous_params: bool = False, **kwargs) -> None:
-        if all(p.device.type == 'cpu' for p in module.parameters()):
-            kwargs.pop('device_ids', None)
-            kwargs.pop('output_device', None)
-        super().__init__(module, detect_anomalous_params, **kwargs)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, torch.Tensor]:
