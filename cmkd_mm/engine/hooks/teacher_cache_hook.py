@@ -238,6 +238,11 @@ class TeacherCacheHook(Hook):
 
     def check_pipeline(self, runner, algorithm) -> None:
         dataset = inner_dataset(runner.cfg.train_dataloader.dataset)
+        if 'datasets' in dataset:
+            raise ValueError('teacher_cache: the training set is a ConcatDataset; samples are '
+                             'keyed by their index in their own dataset, so two samples would '
+                             'share an entry. Train on one dataset (one annotation file listing '
+                             'both) or without teacher_cache')
         base = getattr(algorithm.data_preprocessor, 'base', None)
         check = check_cache(
             dataset.get('pipeline', []), self.teacher_modalities(algorithm),

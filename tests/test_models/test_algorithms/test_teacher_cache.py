@@ -258,3 +258,15 @@ def test_every_batch_from_epoch_2_is_replayed_at_any_world_size(tmp_path, world)
         rates.append(replayed / samples)
     assert rates == [0., 1., 1.]
     assert len(ShardedStore(str(tmp_path))) == samples
+
+
+def test_concatenated_training_sets_are_refused(mfnet_demo_root, tmp_path):
+    """Two datasets' samples 0 would share one entry."""
+    cfg = tiny_cfg('configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
+                   mfnet_demo_root, str(tmp_path))
+    one = cfg.train_dataloader.dataset
+    cfg.train_dataloader.dataset = dict(type='ConcatDataset', datasets=[one, copy.deepcopy(one)])
+    cfg.model.teacher_cache = dict()
+    cfg.custom_hooks = [dict(type='TeacherCacheHook')]
+    with pytest.raises(ValueError, match='ConcatDataset'):
+        Runner.from_cfg(cfg).train()
