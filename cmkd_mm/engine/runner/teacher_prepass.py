@@ -103,6 +103,7 @@ def cache_teacher(cfg: Config) -> Dict:
     prepare_for_training(runner)
     algorithm = runner.model.module if is_model_wrapper(runner.model) else runner.model
     cache = algorithm.teacher_cache
+    cache.memory_bytes = 0  # nothing is replayed here: every entry goes to the store only
     rank, world = get_dist_info()
     variants = flip_variants(inner_dataset(cfg.train_dataloader.dataset).get('pipeline', []))
     computed = 0
