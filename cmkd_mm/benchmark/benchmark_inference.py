@@ -19,7 +19,6 @@ would measure, ``'auto'`` modalities, are set to 0/1).
 import os.path as osp
 import statistics
 import tempfile
-import time
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -30,6 +29,7 @@ from torch import nn
 from ..deployment.onnx_export import NormalizedModel, export_onnx, onnx_session, random_view
 from ..utils.config import is_distillation, load_config, student_config, teacher_configs
 from ..utils.tables import markdown_table
+from .step_timing import time_calls
 from .synthetic_batch import fill_auto_stats, modality_specs
 
 
@@ -59,13 +59,8 @@ def inference_models(config: Union[str, Config],
 
 
 def _timed(run, iters: int, warmup: int) -> Tuple[float, float]:
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
+    """Median and standard deviation of the ms of ``iters`` calls after ``warmup``."""
+    times = time_calls(run, iters, warmup, cuda=False)
     return statistics.median(times), statistics.stdev(times) if len(times) > 1 else 0.
 
 

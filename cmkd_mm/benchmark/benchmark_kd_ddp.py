@@ -23,9 +23,10 @@ from torch import nn
 from ..utils.config import config_name
 from ..utils.tables import markdown_table
 from .benchmark_kd import (CACHE_ROW, OURS_ROW, STUDENT_ROW, describe_batch, load_config_models,
-                           load_distill_config, ms_cells, preprocess_batch, ratio_cell, row_stats,
-                           set_relative, settings_line, sgd_optimizer, timed_rounds, training_batch,
-                           training_step, warm_up, warn_nonfinite, write_json)
+                           load_distill_config, preprocess_batch, settings_line, training_batch,
+                           warn_nonfinite, write_json)
+from .step_timing import (ms_cells, ratio_cell, row_stats, set_relative, sgd_optimizer,
+                          timed_rounds, training_step, warm_up)
 
 ROWS = (STUDENT_ROW, OURS_ROW, CACHE_ROW)
 
