@@ -13,12 +13,11 @@ loading only the modalities the model reads.
 
 Every other transform (resizing, registration, packing) runs as configured.
 """
-import copy
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
-from ..datasets.pipeline_inspection import (inner_dataset, transform_checks, transform_loads,
+from ..datasets.pipeline_inspection import (config_test_pipeline, transform_checks, transform_loads,
                                             transform_name)
 
 #: Transforms that build training targets from labels loaded before them. They declare no
@@ -37,16 +36,6 @@ def needs_labels(transform: dict) -> bool:
     loads = transform_loads(transform)
     return (any(kind != 'images' for kind in loads) or bool(transform_checks(transform))
             or transform_name(transform) in TARGET_BUILDERS)
-
-
-def config_test_pipeline(cfg: Config) -> List[dict]:
-    """A copy of the pipeline of the config's test dataset (below any dataset wrapper)."""
-    loader = cfg.get('test_dataloader') or {}
-    dataset = loader.get('dataset')
-    if not dataset:
-        raise KeyError(f'{cfg.filename or "the config"}: no test_dataloader.dataset, so no test '
-                       'pipeline to run inference with')
-    return copy.deepcopy(list(inner_dataset(dataset).get('pipeline') or []))
 
 
 def is_multimodal_pipeline(pipeline: Sequence[dict]) -> bool:

@@ -15,11 +15,11 @@ import mmengine
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from ..datasets.pipeline_inspection import transform_name
+from ..datasets.pipeline_inspection import config_test_pipeline, transform_name
 from ..utils.checkpoint import check_checkpoint_fits as check_fits
 from ..utils.config import ConfigLike, is_distillation, load_config
 from .inference_inputs import Inputs, image_paths
-from .inference_pipeline import config_test_pipeline, is_multimodal_pipeline
+from .inference_pipeline import is_multimodal_pipeline
 from .multimodal_inferencer import MultiModalInferencer
 
 DOWNSTREAM_SCOPES = ('mmdet', 'mmseg', 'mmpretrain')

@@ -99,6 +99,27 @@ def inner_dataset(dataset_cfg: dict) -> dict:
     return dataset_cfg
 
 
+def config_test_pipeline(cfg, required: bool = True) -> List[dict]:
+    """A copy of a config's test pipeline: its test dataset's (below any dataset wrapper), else
+    its val dataset's, else its ``test_pipeline``.
+
+    Args:
+        cfg (Config): The config.
+        required (bool): Raise when the config has none; else return an empty list.
+
+    Raises:
+        KeyError: ``required`` and the config has no test or val dataset nor
+            ``test_pipeline``.
+    """
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    if loader and loader.get('dataset'):
+        return copy.deepcopy(list(inner_dataset(loader['dataset']).get('pipeline') or []))
+    if cfg.get('test_pipeline') or not required:
+        return copy.deepcopy(list(cfg.get('test_pipeline') or []))
+    raise KeyError(f'{cfg.filename or "the config"}: no test_dataloader.dataset (nor val, nor '
+                   'test_pipeline), so no test pipeline to run inference with')
+
+
 def dataset_metainfo(cfg, splits: Sequence[str] = ('test', )) -> dict:
     """The metainfo (classes, palette...) of a config's dataset, without building it: the
     dataset class's ``METAINFO`` updated with the config's ``metainfo``, as the dataset would

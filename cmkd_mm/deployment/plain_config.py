@@ -32,8 +32,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-from ..datasets.pipeline_inspection import (dataset_metainfo, inner_dataset, transform_checks,
-                                            transform_loads, transform_name)
+from ..datasets.pipeline_inspection import (config_test_pipeline, dataset_metainfo,
+                                            transform_checks, transform_loads, transform_name)
 from ..utils.config import is_multimodal_preprocessor
 
 #: What the plain config uses of each downstream library.
@@ -156,16 +156,8 @@ def student_modality(cfg: Config) -> Tuple[str, dict]:
     return name, dict(load['modalities'][name] or {})
 
 
-def test_pipeline_of(cfg: Config) -> List[dict]:
-    """The test pipeline of a config (its test dataset's, else ``test_pipeline``)."""
-    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
-    if loader:
-        return list(inner_dataset(loader['dataset']).get('pipeline') or [])
-    return list(cfg.get('test_pipeline') or [])
-
-
 def _loader_of(cfg: Config) -> dict:
-    for step in test_pipeline_of(cfg):
+    for step in config_test_pipeline(cfg, required=False):
         if transform_name(step) == 'LoadModalities':
             return step
     raise NotPlainError('the test pipeline has no LoadModalities')
@@ -253,13 +245,13 @@ def pipeline_steps(cfg: Config, name: str, spec: dict, library: str) -> Tuple[Li
         tuple: the transforms, and whether the loader yields BGR.
     """
     out, bgr = [], False
-    for step in test_pipeline_of(cfg):
+    for step in config_test_pipeline(cfg, required=False):
         window = (step.get('windows') or {}).get(name)
         if transform_name(step) == 'RegisterModalities' and window is not None:
             raise NotPlainError(
                 f'"{name}" is resampled onto the label frame of another camera '
                 f'(RegisterModalities window {tuple(window)}), which no {library} transform does')
-    for step in test_pipeline_of(cfg):
+    for step in config_test_pipeline(cfg, required=False):
         kind = transform_name(step)
         if kind == 'LoadModalities':
             ref = step.get('ref_modality') or next(iter(step['modalities']))

@@ -1,11 +1,12 @@
 """Pipeline inspection asks each transform what it loads: the loading part of a pipeline and the
 label loaders come from the transforms' own ``loads`` / ``checks``, or from the mmcv loader
 they derive from."""
+import pytest
 from mmcv.transforms import BaseTransform
 from mmengine.registry import DefaultScope
 
-from cmkd_mm.datasets.pipeline_inspection import (label_resized_before_eval, loading_only,
-                                                  loading_pipeline, transform_checks,
+from cmkd_mm.datasets.pipeline_inspection import (config_test_pipeline, label_resized_before_eval,
+                                                  loading_only, loading_pipeline, transform_checks,
                                                   transform_loads)
 
 LOAD = dict(type='LoadModalities', modalities=dict(thermal=dict(channels=[3])))
@@ -64,3 +65,21 @@ def test_labels_loaded_before_a_resize_are_named():
         'LoadAnnotations comes before Resize'
     # images are no labels
     assert label_resized_before_eval([dict(type='LoadImageFromFile'), RESIZE, PACK]) is None
+
+
+def test_the_test_pipeline_of_a_config():
+    """The test dataset's (below a wrapper), else val's, else ``test_pipeline``; a copy."""
+    from mmengine.config import Config
+    load, pack = dict(type='LoadModalities'), dict(type='PackMultiModalInputs')
+    wrapped = dict(type='RepeatDataset', times=2, dataset=dict(pipeline=[load, pack]))
+    cfg = Config(dict(test_dataloader=dict(dataset=wrapped), test_pipeline=[pack]))
+    got = config_test_pipeline(cfg)
+    assert got == [load, pack]
+    got[0]['type'] = 'Changed'
+    assert cfg.test_dataloader.dataset.dataset.pipeline[0]['type'] == 'LoadModalities'
+    assert config_test_pipeline(Config(
+        dict(val_dataloader=dict(dataset=dict(pipeline=[load]))))) == [load]
+    assert config_test_pipeline(Config(dict(test_pipeline=[pack]))) == [pack]
+    assert config_test_pipeline(Config(dict()), required=False) == []
+    with pytest.raises(KeyError, match='no test_dataloader'):
+        config_test_pipeline(Config(dict()))
