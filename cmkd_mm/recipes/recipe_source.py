@@ -2,9 +2,11 @@
 
 A Python dict literal that names a key twice keeps the last value without a word, so a recipe
 ``stages = {'teacher': ..., 'teacher': ...}`` would lose its first stage. The loaded config
-holds only the survivor; the source still has both, so it is read here (``ast``, never run).
+holds only the survivor; the source still has both, so it is read here (``ast``, never run),
+with the recipes it inherits.
 """
 import ast
+import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 #: Top-level assignments whose dict keys are stage names.
@@ -43,8 +45,21 @@ def _duplicates(node: ast.AST, where: str, kind: str, path: str, found: List[str
                     _duplicates(inner_value, f'{where}.{key}.{inner}', 'stage', path, found)
 
 
-def duplicate_stage_names(path: str) -> List[str]:
-    """Every stage name a recipe file names twice in one dict literal, one message each.
+def _bases(tree: ast.Module, path: str) -> List[str]:
+    """The files a recipe's ``_base_`` names (relative to the recipe), that exist."""
+    found = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == '_base_' for t in statement.targets):
+            value = statement.value
+            names = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+            found += [osp.normpath(osp.join(osp.dirname(path), n)) for n in map(_key, names) if n]
+    return [f for f in found if osp.isfile(f)]
+
+
+def duplicate_stage_names(path: str, _seen: Optional[set] = None) -> List[str]:
+    """Every stage name a recipe file, or a recipe it inherits (``_base_``), names twice in
+    one dict literal, one message each.
 
     Looks at the top-level ``prepare`` and ``stages`` assignments and, inside them, the
     ``body`` of every ``Loop``; both spellings, ``{'name': ...}`` and ``dict(name=...)``, are
@@ -55,8 +70,11 @@ def duplicate_stage_names(path: str) -> List[str]:
 
     Returns:
         list[str]: ``'<file>:<line>: stage 'x' of stages is named twice (lines a and b) ...'``
-        messages; empty when every name is used once.
+        messages (``<file>`` the recipe or base that has it); empty when every name is used
+        once.
     """
+    seen = set() if _seen is None else _seen
+    seen.add(osp.abspath(path))
     with open(path, encoding='utf-8') as f:
         tree = ast.parse(f.read(), filename=path)
     found: List[str] = []
@@ -66,6 +84,9 @@ def duplicate_stage_names(path: str) -> List[str]:
         for target in statement.targets:
             if isinstance(target, ast.Name) and target.id in STAGE_SECTIONS:
                 _duplicates(statement.value, target.id, 'stage', path, found)
+    for base in _bases(tree, path):
+        if osp.abspath(base) not in seen:
+            found += duplicate_stage_names(base, seen)
     return found
 
 

@@ -83,6 +83,20 @@ def test_a_loop_body_step_named_twice_is_refused(tmp_path):
         RecipeRunner(path)
 
 
+def test_a_stage_named_twice_in_an_inherited_recipe_is_refused(tmp_path):
+    base = write(
+        tmp_path / 'base.py', """stages = {
+    'eo': dict(type='Train', config='a.py'),
+    'eo': dict(type='Train', config='b.py'),
+}
+""")
+    path = write(tmp_path / 'recipe.py', "_base_ = ['./base.py']\nstages = dict()\n")
+    assert duplicate_stage_names(path) == [
+        f"{base}:3: stage 'eo' of stages is named twice (lines 2 and 3); the second would "
+        'replace the first. Rename one of them.'
+    ]
+
+
 def test_every_stage_name_once_passes(tmp_path):
     path = write(tmp_path / 'recipe.py',
                  "prepare = {'data': dict(type='DemoData', kind='stf')}\nstages = {}\n")
