@@ -2,7 +2,8 @@
 # Distributed training with torchrun, like mmdetection's tools/dist_train.sh.
 # Usage: bash tools/dist_train.sh CONFIG GPUS [train.py args...]
 # Env: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1),
-#      PYTHON (default: the repository's .venv python if present, else python).
+#      PYTHON (default: the repository's .venv python if present, else python),
+#      CMKD_DIST_SCRIPT (default tools/train.py; tools/dist_cache_teacher.sh sets it).
 
 CONFIG=$1
 GPUS=$2
@@ -22,6 +23,6 @@ ${PYTHON:-python} -m torch.distributed.run \
     --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
-    $(dirname "$0")/train.py \
+    ${CMKD_DIST_SCRIPT:-$(dirname "$0")/train.py} \
     $CONFIG \
     --launcher pytorch ${@:3}

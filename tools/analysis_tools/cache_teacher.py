@@ -22,8 +22,7 @@ Examples::
     python tools/train.py CONFIG --teacher-cache   # every epoch replayed
     python tools/analysis_tools/cache_teacher.py CONFIG --work-dir work_dirs/run1 \\
         --cfg-options model.teacher_ckpt=work_dirs/teacher/best.pth
-    PYTHONPATH=. python -m torch.distributed.run --nproc_per_node 8 \\
-        tools/analysis_tools/cache_teacher.py CONFIG --launcher pytorch
+    bash tools/dist_cache_teacher.sh CONFIG 8   # torchrun, as tools/dist_train.sh
     bash tools/dist_train.sh CONFIG 8 --teacher-cache
 """
 import argparse

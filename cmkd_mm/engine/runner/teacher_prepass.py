@@ -10,6 +10,8 @@ A flip in the pipeline is run both ways (once per direction it can draw), so eve
 can ask for is there. Samples already stored are skipped, so an interrupted pre-pass resumes.
 """
 import copy
+import logging
+import shutil
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -85,6 +87,24 @@ def innermost(dataset):
     return dataset
 
 
+def check_room(cache, entries: int) -> None:
+    """Log what ``entries`` more entries will take on disk, and warn when the store's file
+    system has less room left."""
+    need = cache.bytes_per_sample() * entries
+    free = shutil.disk_usage(cache.store.directory).free
+    print_log(
+        f'cache_teacher: about {need / 2**30:.2f} GiB more for {entries} entries '
+        f'({free / 2**30:.1f} GiB free)',
+        logger='current')
+    if need > free:
+        print_log(
+            f'cache_teacher: {cache.store.directory} has {free / 2**30:.1f} GiB free, the store '
+            f'needs about {need / 2**30:.1f} GiB more: give --store a larger disk, or '
+            "teacher_cache=dict(dtype='float16') to halve it",
+            logger='current',
+            level=logging.WARNING)
+
+
 def cache_teacher(cfg: Config) -> Dict:
     """Run the frozen teacher of a distillation config over its training set and store its
     outputs (resuming: samples already stored are skipped).
@@ -106,7 +126,7 @@ def cache_teacher(cfg: Config) -> Dict:
     cache.memory_bytes = 0  # nothing is replayed here: every entry goes to the store only
     rank, world = get_dist_info()
     variants = flip_variants(inner_dataset(cfg.train_dataloader.dataset).get('pipeline', []))
-    computed = 0
+    computed, remaining, stored_before = 0, None, None
     for flip, pipeline in variants:
         loader_cfg = copy.deepcopy(cfg.train_dataloader)
         inner_dataset(loader_cfg.dataset).pipeline = pipeline
@@ -115,6 +135,7 @@ def cache_teacher(cfg: Config) -> Dict:
         barrier()  # every rank sees the same stored samples, so they split the rest alike
         cache.store.refresh()
         done = {(k[0], k[1], k[2]) for k in cache.store.index}
+        stored_before = len(done) if stored_before is None else stored_before
         todo = [i for i in range(len(dataset)) if (i, *flip) not in done]
         barrier()
         computed += len(todo)
@@ -137,6 +158,9 @@ def cache_teacher(cfg: Config) -> Dict:
                 with algorithm.distiller.teacher_recorders:
                     algorithm.record_teachers(data['inputs'], data['data_samples'])
                 if bar is not None:
+                    if remaining is None:  # the first batch: now the size of an entry is known
+                        remaining = len(dataset) * len(variants) - stored_before
+                        check_room(cache, remaining)
                     bar.update(min(len(data['data_samples']) * world, len(todo) - bar.completed))
     barrier()
     cache.store.refresh()
