@@ -106,8 +106,8 @@ class TeacherOutputCache:
         self.counts = dict.fromkeys(COUNTS, 0)
 
     def open(self, directory: str, rank: int = 0) -> int:
-        """Use the store in ``directory`` (created if missing); every entry put from now on
-        goes there too.
+        """Use the store in ``directory`` (created if missing) instead of memory alone or
+        another store; every entry put from now on goes there too.
 
         Args:
             directory (str): The store of one teacher fingerprint.
@@ -119,6 +119,7 @@ class TeacherOutputCache:
         if self.store is not None:
             self.store.close()
         self.store = ShardedStore(directory, rank)
+        self.memory, self.memory_used = {}, 0  # what was kept belongs to the store before
         self.specs = self.store.specs
         return len(self.store)
 
