@@ -17,7 +17,7 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -62,20 +62,13 @@ def parse_args(argv=None):
 
 def build_cfg(args):
     """Load the config and apply the command line options to it."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        from cmkd_mm.utils.cfg_options import check_options
-        check_options(cfg, args.cfg_options)  # a key nothing reads (a typo) is refused
-        cfg.merge_from_dict(args.cfg_options)
-    from cmkd_mm.utils.modality_pair import resolve_pair
-    resolve_pair(cfg)  # every 'pair:<name>' reference, after --cfg-options
+    from cmkd_mm.utils.config import load_config, set_work_dir
 
+    # --cfg-options merged (a key nothing reads is refused), then every 'pair:<name>' reference
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
     # work_dir is determined in this priority: CLI > segment in file > filename
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.config, args.work_dir)
 
     cfg.load_from = args.checkpoint
 

@@ -43,6 +43,23 @@ def config_name(config: ConfigLike) -> str:
     return osp.splitext(osp.basename(path))[0]
 
 
+def set_work_dir(cfg: Config, config: str, work_dir: Optional[str] = None) -> Config:
+    """Set ``cfg.work_dir`` as mmdet's tools do, in place: ``work_dir`` (``--work-dir``), else
+    the config's own, else ``./work_dirs/<config name>``. ``tools/train.py``, ``tools/test.py``
+    and ``cache_teacher.py`` share it, so a pre-pass fills the store training opens.
+
+    Args:
+        cfg (Config): The loaded config.
+        config (str): Its file.
+        work_dir (str, optional): The work dir given on the command line.
+    """
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', config_name(config))
+    return cfg
+
+
 def type_name(module_cfg: Optional[dict]) -> str:
     """A module config's registered type without its scope (``'mmrazor.X'`` -> ``'X'``)."""
     return str((module_cfg or {}).get('type', '')).split('.')[-1]

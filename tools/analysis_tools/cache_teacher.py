@@ -75,13 +75,10 @@ def main(argv=None):
     import_plugin()
     from cmkd_mm.engine.hooks.teacher_cache_hook import enable_teacher_cache
     from cmkd_mm.engine.runner import cache_teacher
-    from cmkd_mm.utils.config import config_name, load_config
+    from cmkd_mm.utils.config import load_config, set_work_dir
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:  # the same work dir as tools/train.py
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', config_name(args.config))
+    set_work_dir(cfg, args.config, args.work_dir)  # the work dir tools/train.py trains in
     return cache_teacher(enable_teacher_cache(cfg, args.store))
 
 
