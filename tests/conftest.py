@@ -183,3 +183,15 @@ def tiny_cfg(config: str, data_root: str, work_dir: str, iters: int = 1, val: bo
     if 'teacher_ckpt' in cfg.get('model', {}):
         cfg.model.teacher_ckpt = None
     return cfg
+
+
+def save_teacher(cfg, path: str) -> str:
+    """Build a distillation config's model (in its scope, from the current random state) and
+    save its teacher's weights to ``path``: one fixed teacher for runs that must fingerprint it
+    alike (a teacher initialised at random differs each run)."""
+    from mmengine.registry import init_default_scope
+    from mmrazor.registry import MODELS
+    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    model_cfg = dict(cfg.model, teacher_ckpt=None)
+    torch.save(dict(state_dict=MODELS.build(model_cfg).teacher.state_dict()), path)
+    return str(path)

@@ -3,14 +3,11 @@ so the first epoch is replayed, and a rerun of the stage has nothing to do."""
 import glob
 import os.path as osp
 
-import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmrazor.registry import MODELS
 
 from cmkd_mm.models.algorithms.teacher_cache_store import ShardedStore
 from cmkd_mm.recipes import RecipeRunner
-from ..conftest import tiny_cfg
+from ..conftest import save_teacher, tiny_cfg
 
 CONFIG = 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 
@@ -23,10 +20,7 @@ def test_cache_stage_fills_the_store_the_student_replays(mfnet_demo_root, tmp_pa
     cfg.model.teacher_cache = dict()
     cfg.custom_hooks = [dict(type='TeacherCacheHook')]
     cfg.log_level = 'INFO'
-    init_default_scope('mmseg')
-    teacher = MODELS.build(cfg.model).teacher
-    cfg.model.teacher_ckpt = str(tmp_path / 'teacher.pth')  # one teacher for both stages
-    torch.save(dict(state_dict=teacher.state_dict()), cfg.model.teacher_ckpt)
+    cfg.model.teacher_ckpt = save_teacher(cfg, tmp_path / 'teacher.pth')  # one for both stages
     config = str(tmp_path / 'kd.py')
     cfg.dump(config)
     recipe = Config(

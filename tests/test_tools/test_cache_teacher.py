@@ -5,12 +5,9 @@ import glob
 import os.path as osp
 
 import pytest
-import torch
-from mmengine.registry import init_default_scope
-from mmrazor.registry import MODELS
 
 from cmkd_mm.models.algorithms.teacher_cache_store import RECORD, ShardedStore
-from ..conftest import load_tool, tiny_cfg
+from ..conftest import load_tool, save_teacher, tiny_cfg
 
 TOOL = load_tool('analysis_tools/cache_teacher.py')
 
@@ -19,10 +16,7 @@ def test_fills_the_store_in_the_work_dir(mfnet_demo_root, tmp_path):
     cfg = tiny_cfg('configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py',
                    mfnet_demo_root, str(tmp_path / 'unused'))
     cfg.work_dir = None
-    init_default_scope('mmseg')
-    teacher = MODELS.build(cfg.model).teacher
-    cfg.model.teacher_ckpt = str(tmp_path / 'teacher.pth')  # the same teacher every run
-    torch.save(dict(state_dict=teacher.state_dict()), cfg.model.teacher_ckpt)
+    cfg.model.teacher_ckpt = save_teacher(cfg, tmp_path / 'teacher.pth')  # same every run
     config = str(tmp_path / 'kd.py')
     cfg.dump(config)
     work = str(tmp_path / 'work')

@@ -13,7 +13,7 @@ from mmengine.hooks import Hook
 
 from cmkd_mm.demo import make_mfnet_demo
 from cmkd_mm.engine.runner import flip_variants
-from ...conftest import tiny_cfg
+from ...conftest import save_teacher, tiny_cfg
 
 CONFIG = 'configs/demo/cmkd-mse-cwd_fcn-r18_rgb-thermal-to-thermal_mfnet_demo.py'
 EPOCHS, SAMPLES = 3, 8  # 2 ranks x batch 2: 2 iterations an epoch
@@ -95,15 +95,11 @@ def _free_port():
 
 
 def test_one_store_for_two_ranks_replays_from_epoch_2_or_with_a_prepass(tmp_path):
-    from mmengine.registry import init_default_scope
-    from mmrazor.registry import MODELS
     data_root = make_mfnet_demo(
         str(tmp_path / 'data'), splits=dict(train=SAMPLES, val=1, test=1), size=(64, 48))
-    cfg = _cfg(data_root, str(tmp_path), None, False)
-    init_default_scope('mmseg')
     torch.manual_seed(0)
-    teacher_ckpt = str(tmp_path / 'teacher.pth')
-    torch.save(dict(state_dict=MODELS.build(cfg.model).teacher.state_dict()), teacher_ckpt)
+    teacher_ckpt = save_teacher(
+        _cfg(data_root, str(tmp_path), None, False), tmp_path / 'teacher.pth')
     mp.spawn(
         _worker,
         args=(2, _free_port(), data_root, str(tmp_path), teacher_ckpt),
