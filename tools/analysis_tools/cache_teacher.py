@@ -73,13 +73,12 @@ def import_plugin():
 def main(argv=None):
     args = parse_args(argv)
     import_plugin()
-    from cmkd_mm.engine.hooks.teacher_cache_hook import enable_teacher_cache
     from cmkd_mm.engine.runner import cache_teacher
     from cmkd_mm.utils.config import load_config, set_work_dir
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)  # the work dir tools/train.py trains in
-    return cache_teacher(enable_teacher_cache(cfg, args.store))
+    return cache_teacher(cfg, args.store)
 
 
 if __name__ == '__main__':

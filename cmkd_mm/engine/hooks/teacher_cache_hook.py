@@ -318,16 +318,16 @@ class TeacherCacheHook(Hook):
     def before_train_epoch(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
         if cache is not None:
-            self.epoch_start = dict(cache.counts, iter=runner.iter)
+            self.epoch_start = (dict(cache.counts), runner.iter)
 
     def after_train_epoch(self, runner) -> None:
         cache = getattr(self.algorithm(runner), 'teacher_cache', None)
         if cache is None:
             return
-        start = self.epoch_start or dict.fromkeys(cache.counts, 0)
+        start, first_iter = self.epoch_start or (dict.fromkeys(cache.counts, 0), 0)
         # an iteration-based loop has one "epoch": the whole run
         span = f'epoch {runner.epoch + 1}' if isinstance(runner.train_loop, EpochBasedTrainLoop) \
-            else f'iterations {start.get("iter", 0) + 1}-{runner.iter}'
+            else f'iterations {first_iter + 1}-{runner.iter}'
         counts = torch.tensor([cache.counts[k] - start[k] for k in COUNTS], dtype=torch.float64)
         all_reduce(counts)  # the epoch over every rank
         epoch = dict(zip(COUNTS, counts.long().tolist()))

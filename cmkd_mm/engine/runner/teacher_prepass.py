@@ -12,7 +12,7 @@ can ask for is there. Samples already stored are skipped, so an interrupted pre-
 import copy
 import logging
 import shutil
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -57,9 +57,10 @@ def flip_variants(pipeline: Sequence[dict]) -> List[Tuple[Flip, List[dict]]]:
     args = call_arguments(transform_class(flip), flip)
     prob, direction = args.get('prob'), args.get('direction', 'horizontal')
     directions = [direction] if isinstance(direction, str) else list(direction)
-    probs = list(prob) if isinstance(prob, (list, tuple)) else [prob or 0.] * len(directions)
-    stays = sum(probs) < 1 if isinstance(prob, (list, tuple)) else (prob or 0.) < 1
-    variants = [((False, None), dict(flip, prob=0.))] if stays else []
+    # per direction, as the flips draw it: a single prob is shared by the directions
+    probs = list(prob) if isinstance(prob, (list, tuple)) else \
+        [(prob or 0.) / len(directions)] * len(directions)
+    variants = [((False, None), dict(flip, prob=0.))] if sum(probs) < 1 else []
     variants += [((True, d), dict(flip, prob=1., direction=d)) for d, p in zip(directions, probs)
                  if p > 0]
     return [(key, [*pipeline[:at[0]], made, *pipeline[at[0] + 1:]]) for key, made in variants]
@@ -105,7 +106,7 @@ def check_room(cache, entries: int) -> None:
             level=logging.WARNING)
 
 
-def cache_teacher(cfg: Config) -> Dict:
+def cache_teacher(cfg: Config, directory: Optional[str] = None) -> Dict:
     """Run the frozen teacher of a distillation config over its training set and store its
     outputs (resuming: samples already stored are skipped).
 
@@ -114,12 +115,14 @@ def cache_teacher(cfg: Config) -> Dict:
             ``tools/train.py`` sets them); the cache is turned on in it
             (:func:`~cmkd_mm.engine.hooks.teacher_cache_hook.enable_teacher_cache`) when it is
             off, as ``tools/train.py --teacher-cache`` turns it on.
+        directory (str, optional): Where the stores live, as ``--teacher-cache DIR``;
+            default the config's ``teacher_cache.directory``, else ``<work_dir>/teacher_cache``.
 
     Returns:
         dict: ``directory`` (the store), ``stored`` (samples stored there now), ``computed``
         (by this pre-pass, over all ranks) and ``variants`` (the flips run).
     """
-    runner = build_runner(enable_teacher_cache(cfg))
+    runner = build_runner(enable_teacher_cache(cfg, directory))
     prepare_for_training(runner)
     algorithm = runner.model.module if is_model_wrapper(runner.model) else runner.model
     cache = algorithm.teacher_cache

@@ -4,7 +4,6 @@ from typing import Dict, Optional
 
 from mmengine.logging import print_log
 
-from ...engine.hooks.teacher_cache_hook import enable_teacher_cache
 from ...engine.runner import cache_teacher
 from ..registry import RECIPE_STEPS
 from ..stage_config import set_handover
@@ -55,7 +54,7 @@ class CacheTeacher(BaseStep):
         for key, ref in self.inputs.items():
             set_handover(cfg, key, ctx.resolve(ref))
         store = osp.join(work_dir, 'teacher_cache')
-        filled = cache_teacher(enable_teacher_cache(cfg, store))
+        filled = cache_teacher(cfg, store)
         print_log(
             f'{self.name}: {filled["stored"]} samples stored in {filled["directory"]} '
             f'({filled["computed"]} computed now)',
