@@ -203,7 +203,7 @@ class TeacherOutputCache:
             self.counts['batches_partial'] += 1
         else:
             self.counts['batches_replayed'] += 1
-        for name, buffer in self.get(keys, teacher_inputs[0].device).items():
+        for name, buffer in self._replay(keys, teacher_inputs[0].device).items():
             recorders[name].reset_data_buffer()
             recorders[name].data_buffer.extend(buffer)
         return losses
@@ -253,6 +253,11 @@ class TeacherOutputCache:
         """``recorder name -> data_buffer`` of a batch, or None unless every key is stored."""
         if self.missing(keys) or self.specs is None:
             return None
+        return self._replay(keys, device)
+
+    def _replay(self, keys: Sequence[Key], device) -> Dict[str, List[Any]]:
+        """The records of stored keys, stacked per recorder (read entries are kept in memory
+        while the budget allows)."""
         entries = []
         for key in keys:
             entry = self.memory.get(key)
